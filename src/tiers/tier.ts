@@ -1,0 +1,53 @@
+/**
+ * The contract every tier implements. The manager talks to tiers only through it; tiers never import the
+ * manager. A tier owns its sandboxes; a sandbox owns its worker slot or container.
+ */
+import type { ResolvedConfig } from '../config.js'
+import type { ExecResult, Language, TierId } from '../types.js'
+
+/** A request after validation: the tier can trust every field. */
+export interface NormalizedRequest {
+  code: string
+  language: Language
+  input: unknown
+  stdin: string | Uint8Array | undefined
+  /** Wall-clock limit for this run, already capped by the sandbox's executionTime. */
+  timeoutMs: number
+  signal: AbortSignal | undefined
+  fn: string | undefined
+  args: unknown[] | undefined
+  wasmBinary: Uint8Array | undefined
+}
+
+export interface TierAvailability {
+  available: boolean
+  /** Versions of what the tier runs on (engine, runtime, library). */
+  versions: Record<string, string>
+  /** Why not, and how to fix it, when unavailable. */
+  reason?: string
+}
+
+/** One sandbox of a tier. `execute` resolves with an ExecResult for every guest outcome. */
+export interface TierSandbox {
+  readonly tier: TierId
+  /** Languages this sandbox can run. */
+  readonly languages: readonly Language[]
+  execute(request: NormalizedRequest): Promise<ExecResult>
+  /** Frees everything: worker slot, module, container. Idempotent. */
+  close(): Promise<void>
+}
+
+export interface Tier {
+  readonly id: TierId
+  readonly languages: readonly Language[]
+  /**
+   * Refuses a config this tier cannot enforce (e.g. a memory limit past what it can bound).
+   * @throws ConfigError naming the option.
+   */
+  validate(config: ResolvedConfig): void
+  availability(): Promise<TierAvailability>
+  /** @throws TierUnavailableError when the tier cannot run here. */
+  createSandbox(config: ResolvedConfig, signal?: AbortSignal): Promise<TierSandbox>
+  /** Closes every sandbox and pool of the tier. Idempotent. */
+  close(): Promise<void>
+}

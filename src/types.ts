@@ -1,0 +1,114 @@
+/** Shared public types: requests, results, usage. Units are bytes and milliseconds. */
+import type { ErrorCode } from './errors.js'
+
+/** The isolation tiers, lightest first. */
+export type TierId = 'quickjs' | 'wasm' | 'docker' | 'gvisor'
+
+/** What `type` accepts: a tier, or 'auto' to let the router choose. */
+export type SandboxType = TierId | 'auto'
+
+export type Language = 'javascript' | 'typescript' | 'assemblyscript' | 'wasm' | 'python' | 'shell'
+
+/** Every outcome of guest code. Only 'ok' means the code ran to completion. */
+export type ExecStatus =
+  | 'ok'
+  | 'error'
+  | 'timeout'
+  | 'memory'
+  | 'cpu'
+  | 'output'
+  | 'cancelled'
+  | 'crashed'
+
+/** A run's request. A plain string passed to execute() is `{ code }`. */
+export interface ExecRequest {
+  /** Source code (or a shell command on containers). */
+  code?: string
+  /** @default the sandbox's language, else 'javascript' */
+  language?: Language
+  /** JSON-safe value exposed to the guest as the global `input`. */
+  input?: unknown
+  /** Bytes or text for the guest's standard input (container tiers, WASI). */
+  stdin?: string | Uint8Array
+  /** Wall-clock limit for this run; at most the sandbox's `limits.executionTime`. */
+  timeoutMs?: number
+  /** Cancels the run: it ends with status 'cancelled'. */
+  signal?: AbortSignal
+  /** wasm tier: name of the export to call instead of `main`. */
+  fn?: string
+  /** wasm tier: arguments for `fn`. */
+  args?: unknown[]
+  /** wasm tier: a user module to run (language 'wasm'). */
+  wasmBinary?: Uint8Array
+}
+
+/** Resources one run used, as measured by its tier. */
+export interface Usage {
+  wallMs: number
+  cpuMs: number
+  memoryPeakBytes: number
+  netBytesIn: number
+  netBytesOut: number
+  requests: number
+  deniedRequests: number
+  hostCalls: number
+}
+
+export interface Escalation {
+  from: TierId
+  to: TierId
+  /** e.g. 'capability:fs', 'cpu-budget' */
+  reason: string
+}
+
+/** An error as reported in a result: never a live host object. */
+export interface ResultError {
+  name: string
+  message: string
+  code?: ErrorCode | undefined
+  stack?: string | undefined
+  /** Compile diagnostics and similar structured detail. */
+  details?: unknown
+}
+
+/** The outcome of one run. Always has durationMs, stdout, stderr, tier and usage. */
+export interface ExecResult {
+  status: ExecStatus
+  /** JSON-safe copy of the value (last expression or awaited default export); undefined when none. */
+  value?: unknown
+  stdout: string
+  stderr: string
+  /** Process exit code on container tiers; 0/1 on in-process tiers. */
+  exitCode: number | null
+  tier: TierId
+  durationMs: number
+  usage: Usage
+  escalations: Escalation[]
+  error?: ResultError
+  /** True when stdout/stderr were cut at maxOutputBytes. */
+  truncated?: boolean
+}
+
+export function emptyUsage(): Usage {
+  return {
+    wallMs: 0,
+    cpuMs: 0,
+    memoryPeakBytes: 0,
+    netBytesIn: 0,
+    netBytesOut: 0,
+    requests: 0,
+    deniedRequests: 0,
+    hostCalls: 0,
+  }
+}
+
+/** Maps a limit status to the error code reported with it. */
+export const statusErrorCode: Record<Exclude<ExecStatus, 'ok'>, ErrorCode> = {
+  error: 'ERR_GUEST',
+  timeout: 'ERR_TIMEOUT',
+  memory: 'ERR_MEMORY',
+  cpu: 'ERR_CPU',
+  output: 'ERR_OUTPUT',
+  cancelled: 'ERR_CANCELLED',
+  crashed: 'ERR_CRASHED',
+}

@@ -3,7 +3,6 @@ import { defineConfig } from 'vitest/config'
 // Two projects: `unit` needs no engine and no network beyond loopback; `integration` drives the real tiers
 // (workers, the Docker engine with runc and runsc) and gets longer timeouts.
 export default defineConfig({
-  esbuild: { target: 'es2022' },
   test: {
     projects: [
       {

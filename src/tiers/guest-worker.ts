@@ -117,14 +117,19 @@ export class GuestWorker {
 
   #onMessage(message: WorkerReply | WorkerEvent): void {
     if ('replyTo' in message) {
+      return this.#onReply(message as WorkerReply)
+    }
+    for (const listener of this.#eventListeners) listener(message)
+  }
+
+  #onReply(message: WorkerReply): void {
+    {
       const pending = this.#pending.get(message.replyTo)
       if (!pending) return
       this.#pending.delete(message.replyTo)
       if (message.ok) pending.resolve(message.value)
       else pending.reject(rebuildError(message.error))
-      return
     }
-    for (const listener of this.#eventListeners) listener(message)
   }
 
   #fail(error: WorkerGoneError): void {

@@ -1,0 +1,60 @@
+/**
+ * Creates each tier on first use and keeps it for the manager's lifetime. Tiers are loaded lazily, so an
+ * embedding that only evaluates JavaScript never loads dockerode or the AssemblyScript compiler.
+ */
+import { SandboxClosedError } from '../errors.js'
+import type { Tier } from '../tiers/tier.js'
+import type { TierId } from '../types.js'
+import type { QuickJsTierOptions } from '../tiers/quickjs/quickjs-tier.js'
+
+export interface TierOptions {
+  quickjs?: QuickJsTierOptions
+}
+
+/** How each tier is built; the manager may be given ready tiers instead (tests, embedding). */
+const factories: Record<TierId, (options: TierOptions) => Promise<Tier>> = {
+  quickjs: async (options) => {
+    const { QuickJsTier } = await import('../tiers/quickjs/quickjs-tier.js')
+    return new QuickJsTier(options.quickjs)
+  },
+  wasm: () => Promise.reject(new Error('the wasm tier is not registered')),
+  docker: () => Promise.reject(new Error('the docker tier is not registered')),
+  gvisor: () => Promise.reject(new Error('the gvisor tier is not registered')),
+}
+
+export class TierRegistry {
+  readonly #options: TierOptions
+  readonly #tiers = new Map<TierId, Promise<Tier>>()
+  #closed = false
+
+  constructor(options: TierOptions = {}, given: Partial<Record<TierId, Tier>> = {}) {
+    this.#options = options
+    for (const [id, tier] of Object.entries(given)) this.#tiers.set(id as TierId, Promise.resolve(tier))
+  }
+
+  get(id: TierId): Promise<Tier> {
+    if (this.#closed) return Promise.reject(new SandboxClosedError('sandbox manager'))
+    let tier = this.#tiers.get(id)
+    if (!tier) {
+      tier = factories[id](this.#options)
+      this.#tiers.set(id, tier)
+      // A tier that failed to load may load later (e.g. once an engine is up).
+      tier.catch(() => this.#tiers.delete(id))
+    }
+    return tier
+  }
+
+  /** Tiers created so far. */
+  async loaded(): Promise<Tier[]> {
+    const settled = await Promise.allSettled(this.#tiers.values())
+    return settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []))
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return
+    const tiers = await this.loaded()
+    this.#closed = true
+    await Promise.allSettled(tiers.map((t) => t.close()))
+    this.#tiers.clear()
+  }
+}

@@ -1,0 +1,218 @@
+/**
+ * One sandbox's QuickJS runtime and context inside a guest worker, with the natives the prelude needs.
+ *
+ * Handles never leave this file: the rest of the worker sees strings only.
+ */
+import type { QuickJSContext, QuickJSHandle, QuickJSRuntime } from 'quickjs-emscripten'
+import type { QuickJSWASMModule } from 'quickjs-emscripten'
+import { PRELUDE_SOURCE } from './prelude.js'
+import type { RunState } from './run-state.js'
+
+/** A QuickJS WASM module with its own memory, whose maximum is the sandbox's memory limit. */
+export interface OwnModule {
+  module: QuickJSWASMModule
+  memory: WebAssembly.Memory
+  maxPages: number
+}
+
+/** QuickJS stack limit. Above 128 KiB, deep recursion or JSON nesting overflows the host V8 stack. */
+export const GUEST_STACK_BYTES = 128 * 1024
+
+/** What ties a ready context to its sandbox. */
+export interface GuestBinding {
+  memoryLimitBytes: number
+  hostFunctionNames: readonly string[]
+  /** Posts a host call to the host thread. */
+  sendHostCall: (callId: number, name: string, argsJson: string) => void
+  /** Runs a timer callback in the guest when a timer fires. */
+  onTimer: (id: number) => void
+}
+
+/** Functions the prelude returns, kept as handles for the context's lifetime. */
+interface PreludeApi {
+  complete: QuickJSHandle
+  describe: QuickJSHandle
+  setInput: QuickJSHandle
+  fireTimer: QuickJSHandle
+  clearTimers: QuickJSHandle
+  installHostFunction: QuickJSHandle
+}
+
+export class GuestContext {
+  readonly memory: WebAssembly.Memory
+  readonly #own: OwnModule
+  readonly runtime: QuickJSRuntime
+  readonly context: QuickJSContext
+  readonly #api: PreludeApi
+  #binding: GuestBinding | undefined
+  /** The run in progress; natives and the interrupt handler act on it. */
+  run: RunState | undefined
+  #nextCall = 1
+
+  constructor(own: OwnModule) {
+    const { module, memory } = own
+    this.#own = own
+    this.memory = memory
+    this.runtime = module.newRuntime()
+    this.runtime.setMaxStackSize(GUEST_STACK_BYTES)
+    this.runtime.setInterruptHandler(() => this.run?.shouldInterrupt() ?? false)
+    this.runtime.setModuleLoader((name) => ({
+      error: new Error(`Cannot import "${name}": modules are not available in the quickjs tier`),
+    }))
+    this.context = this.runtime.newContext()
+    this.#api = this.#installPrelude()
+  }
+
+  /** Ties this ready context to a sandbox: its memory limit, host functions and callbacks. Once only. */
+  bind(binding: GuestBinding): this {
+    if (this.#binding) throw new Error('guest context already bound')
+    this.#binding = binding
+    // Stops a single oversized allocation early; the memory's maximum bounds the total.
+    this.runtime.setMemoryLimit(binding.memoryLimitBytes)
+    const ctx = this.context
+    const install = this.#api.installHostFunction
+    for (const name of binding.hostFunctionNames) {
+      ctx.newString(name).consume((n) => ctx.unwrapResult(ctx.callFunction(install, ctx.undefined, n)).dispose())
+    }
+    return this
+  }
+
+  #installPrelude(): PreludeApi {
+    const ctx = this.context
+    const native = ctx.newObject()
+    ctx
+      .newFunction('write', (fd, text) => {
+        const ok = this.run?.write(ctx.getNumber(fd), ctx.getString(text)) ?? false
+        return ok ? ctx.true : ctx.false
+      })
+      .consume((fn) => ctx.setProp(native, 'write', fn))
+    ctx
+      .newFunction('hostCall', (name, args) => this.#hostCall(ctx.getString(name), ctx.getString(args)))
+      .consume((fn) => ctx.setProp(native, 'hostCall', fn))
+    ctx
+      .newFunction('setTimer', (id, ms) => {
+        this.#setTimer(ctx.getNumber(id), ctx.getNumber(ms))
+      })
+      .consume((fn) => ctx.setProp(native, 'setTimer', fn))
+    ctx
+      .newFunction('clearTimer', (id) => {
+        const run = this.run
+        const key = ctx.getNumber(id)
+        if (!run) return
+        clearTimeout(run.timers.get(key))
+        run.timers.delete(key)
+      })
+      .consume((fn) => ctx.setProp(native, 'clearTimer', fn))
+
+    const factory = ctx.unwrapResult(ctx.evalCode(PRELUDE_SOURCE, 'sandtier-prelude.js'))
+    const api = ctx.unwrapResult(ctx.callFunction(factory, ctx.undefined, native))
+    factory.dispose()
+    native.dispose()
+    const get = (name: keyof PreludeApi): QuickJSHandle => ctx.getProp(api, name)
+    const result: PreludeApi = {
+      complete: get('complete'),
+      describe: get('describe'),
+      setInput: get('setInput'),
+      fireTimer: get('fireTimer'),
+      clearTimers: get('clearTimers'),
+      installHostFunction: get('installHostFunction'),
+    }
+    api.dispose()
+    return result
+  }
+
+  #hostCall(name: string, argsJson: string): QuickJSHandle {
+    const run = this.run
+    const deferred = this.context.newPromise()
+    if (!run) {
+      this.context.newError('no run in progress').consume((e) => deferred.reject(e))
+      return deferred.handle
+    }
+    const callId = this.#nextCall++
+    run.hostCalls.set(callId, deferred)
+    this.#binding?.sendHostCall(callId, name, argsJson)
+    return deferred.handle
+  }
+
+  #setTimer(id: number, ms: number): void {
+    const run = this.run
+    if (!run) return
+    clearTimeout(run.timers.get(id))
+    const timer = setTimeout(() => {
+      run.timers.delete(id)
+      this.#binding?.onTimer(id)
+      run.wake()
+    }, ms)
+    run.timers.set(id, timer)
+  }
+
+  /** Hands a host reply to the guest promise waiting for it. */
+  settleHostCall(callId: number, replyJson: string): void {
+    const run = this.run
+    const deferred = run?.hostCalls.get(callId)
+    if (!run || !deferred) return
+    run.hostCalls.delete(callId)
+    if (deferred.alive) this.context.newString(replyJson).consume((s) => deferred.resolve(s))
+    run.wake()
+  }
+
+  setInput(inputJson: string | undefined): QuickJSHandle | undefined {
+    const ctx = this.context
+    const arg = inputJson === undefined ? ctx.undefined : ctx.newString(inputJson)
+    const result = ctx.callFunction(this.#api.setInput, ctx.undefined, arg)
+    if (arg !== ctx.undefined) arg.dispose()
+    if (result.error) return result.error
+    result.value.dispose()
+    return undefined
+  }
+
+  /** Starts the completion of a run's value; returns a promise handle that resolves to a JSON string. */
+  complete(value: QuickJSHandle, isModule: boolean): QuickJSHandle | { error: QuickJSHandle } {
+    const ctx = this.context
+    const result = ctx.callFunction(this.#api.complete, ctx.undefined, value, isModule ? ctx.true : ctx.false)
+    return result.error ? { error: result.error } : result.value
+  }
+
+  /** Describes a thrown guest value as a JSON string, inside the guest. */
+  describe(thrown: QuickJSHandle): string | undefined {
+    const ctx = this.context
+    const result = ctx.callFunction(this.#api.describe, ctx.undefined, thrown)
+    if (result.error) {
+      result.error.dispose()
+      return undefined
+    }
+    return result.value.consume((s) => (ctx.typeof(s) === 'string' ? ctx.getString(s) : undefined))
+  }
+
+  fireTimer(id: number): QuickJSHandle | undefined {
+    const ctx = this.context
+    const result = ctx.newNumber(id).consume((n) => ctx.callFunction(this.#api.fireTimer, ctx.undefined, n))
+    if (result.error) return result.error
+    result.value.dispose()
+    return undefined
+  }
+
+  clearGuestTimers(): void {
+    const ctx = this.context
+    const result = ctx.callFunction(this.#api.clearTimers, ctx.undefined)
+    ;(result.error ?? result.value).dispose()
+  }
+
+  /** Frees the context and runtime and hands back the module for reuse. */
+  release(): OwnModule | undefined {
+    return this.dispose() ? this.#own : undefined
+  }
+
+  /** Frees the context and runtime. A runtime broken by a host stack overflow may abort here: ignored. */
+  dispose(): boolean {
+    try {
+      for (const handle of Object.values(this.#api)) if (handle.alive) handle.dispose()
+      this.context.dispose()
+      this.runtime.dispose()
+      return true
+    } catch {
+      // The module is dropped with this context; its memory is reclaimed by GC.
+      return false
+    }
+  }
+}

@@ -1,0 +1,192 @@
+/**
+ * Runs one request in a GuestContext: evaluate, drive promise jobs, timers and host calls until the value
+ * settles or the run must stop, then classify the outcome. Runs inside the guest worker.
+ */
+import type { QuickJSHandle } from 'quickjs-emscripten'
+import type { ResultError } from '../../types.js'
+import type { GuestContext } from './guest-context.js'
+import type { ExecMessage, ExecReply } from './protocol.js'
+import { RunState } from './run-state.js'
+import { prepareSource } from './source-transform.js'
+
+/** What ended the run, before it becomes an ExecReply. */
+type Outcome =
+  | { kind: 'settled'; json: string }
+  | { kind: 'thrown'; json: string | undefined }
+  | { kind: 'crashed'; message: string }
+
+export async function runGuest(
+  guest: GuestContext,
+  message: ExecMessage,
+  cancelBoard: Int32Array,
+): Promise<ExecReply> {
+  const run = new RunState(message, cancelBoard)
+  guest.run = run
+  let outcome: Outcome
+  try {
+    outcome = await evaluate(guest, run, message)
+  } catch (err) {
+    outcome = crashOutcome(err)
+  } finally {
+    run.dispose()
+  }
+  if (outcome.kind !== 'crashed' && run.stop === undefined) {
+    try {
+      guest.clearGuestTimers()
+    } catch (err) {
+      outcome = crashOutcome(err)
+    }
+  }
+  guest.run = undefined
+  return toReply(guest, run, outcome, message.maxOutputBytes)
+}
+
+function crashOutcome(err: unknown): Outcome {
+  // A RangeError here is the host V8 stack overflowing out of wasm, or an emscripten abort.
+  return { kind: 'crashed', message: err instanceof Error ? `${err.name}: ${err.message}` : 'guest crashed' }
+}
+
+/** Runs a synchronous step of guest code, counting its time against the CPU budget. */
+function slice<T>(run: RunState, step: () => T): T {
+  run.sliceStart = performance.now()
+  try {
+    return step()
+  } finally {
+    run.busyMs += performance.now() - run.sliceStart
+  }
+}
+
+async function evaluate(guest: GuestContext, run: RunState, message: ExecMessage): Promise<Outcome> {
+  const ctx = guest.context
+  let source
+  try {
+    source = prepareSource(message.code, message.language)
+  } catch (err) {
+    const e = err instanceof Error ? err : new Error('invalid source')
+    return { kind: 'thrown', json: JSON.stringify({ name: 'SyntaxError', message: e.message, stack: '' }) }
+  }
+  const inputError = slice(run, () => guest.setInput(message.inputJson))
+  if (inputError) return thrown(guest, run, inputError)
+
+  const evaluated = slice(run, () =>
+    ctx.evalCode(source.code, source.isModule ? 'sandbox.mjs' : 'sandbox.js', {
+      type: source.isModule ? 'module' : 'global',
+    }),
+  )
+  if (evaluated.error) return thrown(guest, run, evaluated.error)
+  const completion = evaluated.value.consume((value) => slice(run, () => guest.complete(value, source.isModule)))
+  if ('error' in completion) return thrown(guest, run, completion.error)
+  try {
+    return await drive(guest, run, completion)
+  } finally {
+    completion.dispose()
+  }
+}
+
+/** Executes promise jobs, timers and host replies until the completion promise settles or the run stops. */
+async function drive(guest: GuestContext, run: RunState, promise: QuickJSHandle): Promise<Outcome> {
+  const ctx = guest.context
+  for (;;) {
+    const jobs = slice(run, () => guest.runtime.executePendingJobs())
+    if (jobs.error) jobs.error.dispose()
+    if (run.stop !== undefined) return { kind: 'thrown', json: undefined }
+    if (run.uncaught !== undefined) return { kind: 'thrown', json: run.uncaught }
+    const state = ctx.getPromiseState(promise)
+    if (state.type === 'fulfilled') {
+      const json = state.value.consume((v) => (ctx.typeof(v) === 'string' ? ctx.getString(v) : undefined))
+      if (json === undefined) return { kind: 'crashed', message: 'completion did not produce a string' }
+      return { kind: 'settled', json }
+    }
+    if (state.type === 'rejected') return thrown(guest, run, state.error)
+    if (!run.hasPendingWork()) {
+      const stuck = {
+        name: 'Error',
+        message: 'The code awaits a promise that can never settle (no timer or host call is pending)',
+        stack: '',
+      }
+      return { kind: 'thrown', json: JSON.stringify(stuck) }
+    }
+    await run.waitForWork()
+    if (run.stop !== undefined) return { kind: 'thrown', json: undefined }
+  }
+}
+
+function thrown(guest: GuestContext, run: RunState, error: QuickJSHandle): Outcome {
+  // Once stopped, the interrupt handler keeps firing: describing would be interrupted too.
+  if (run.stop !== undefined) {
+    error.dispose()
+    return { kind: 'thrown', json: undefined }
+  }
+  const json = error.consume((e) => slice(run, () => guest.describe(e)))
+  return { kind: 'thrown', json }
+}
+
+/** Runs a fired timer's callback; an exception in it ends the run like an uncaught error in Node. */
+export function fireGuestTimer(guest: GuestContext, id: number): void {
+  const run = guest.run
+  if (!run || run.stop !== undefined) return
+  const error = slice(run, () => guest.fireTimer(id))
+  if (error && run.uncaught === undefined && run.stop === undefined) {
+    run.uncaught = error.consume((e) => guest.describe(e)) ?? '{"name":"Error","message":"uncaught error"}'
+  } else error?.dispose()
+}
+
+function toReply(guest: GuestContext, run: RunState, outcome: Outcome, maxOutputBytes: number): ExecReply {
+  const base = {
+    stdout: run.stdout,
+    stderr: run.stderr,
+    truncated: run.truncated,
+    cpuMs: run.busyMs,
+    memoryPeakBytes: guest.memory.buffer.byteLength,
+    reset: false,
+  }
+  if (outcome.kind === 'crashed') {
+    return { ...base, status: 'crashed', reset: true, error: { name: 'GuestCrashed', message: outcome.message, code: 'ERR_CRASHED' } }
+  }
+  if (run.stop !== undefined) {
+    return { ...base, status: run.stop, reset: true, error: stopError(run) }
+  }
+  if (outcome.kind === 'thrown') {
+    const error = parseError(outcome.json)
+    if (isOutOfMemory(error)) return { ...base, status: 'memory', reset: true, error: { ...error, code: 'ERR_MEMORY' } }
+    if (error.name === 'ResultNotSerializable')
+      return { ...base, status: 'error', error: { ...error, code: 'ERR_RESULT_NOT_SERIALIZABLE' } }
+    return { ...base, status: 'error', error: { ...error, code: 'ERR_GUEST' } }
+  }
+  const settled = JSON.parse(outcome.json) as { ok: boolean; value?: unknown; error?: ResultError }
+  if (!settled.ok) return toReply(guest, run, { kind: 'thrown', json: JSON.stringify(settled.error) }, maxOutputBytes)
+  if (!('value' in settled)) return { ...base, status: 'ok' }
+  const valueJson = JSON.stringify(settled.value)
+  if (Buffer.byteLength(valueJson) > maxOutputBytes) {
+    const message = `The result is larger than maxOutputBytes (${maxOutputBytes} bytes)`
+    return { ...base, status: 'output', error: { name: 'OutputLimitExceeded', message, code: 'ERR_OUTPUT' } }
+  }
+  return { ...base, status: 'ok', valueJson }
+}
+
+function stopError(run: RunState): ResultError {
+  switch (run.stop) {
+    case 'timeout':
+      return { name: 'TimeoutError', message: 'The run exceeded its wall-clock limit', code: 'ERR_TIMEOUT' }
+    case 'cpu':
+      return { name: 'CpuLimitExceeded', message: `The run exceeded its CPU time limit of ${run.cpuLimitMs} ms`, code: 'ERR_CPU' }
+    case 'output':
+      return { name: 'OutputLimitExceeded', message: `Output exceeded maxOutputBytes (${run.maxOutputBytes} bytes)`, code: 'ERR_OUTPUT' }
+    default:
+      return { name: 'CancelledError', message: 'The run was cancelled', code: 'ERR_CANCELLED' }
+  }
+}
+
+function parseError(json: string | undefined): ResultError {
+  if (json === undefined) return { name: 'InternalError', message: 'out of memory' }
+  try {
+    const e = JSON.parse(json) as ResultError
+    return { name: String(e.name), message: String(e.message), stack: e.stack ? String(e.stack) : undefined }
+  } catch {
+    return { name: 'Error', message: 'unreadable error' }
+  }
+}
+
+function isOutOfMemory(error: ResultError): boolean {
+  return error.name === 'InternalError' && error.message === 'out of memory'
+}

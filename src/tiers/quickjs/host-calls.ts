@@ -1,0 +1,65 @@
+/**
+ * Answers a guest's host calls on the host thread: the configured hostFunctions and `fetch`.
+ *
+ * Arguments arrive as JSON text made inside the guest; replies go back as JSON text. Errors that reach the
+ * guest are generic: no host message, path or stack ever crosses.
+ */
+import type { HostFunction } from '../../config.js'
+import { isSandboxError } from '../../errors.js'
+import { HOST_CALL_FETCH } from './protocol.js'
+
+/** The host side of the guest's `fetch`: gets the guest's request, returns a JSON-safe response. */
+export type GuestFetch = (request: unknown, signal: AbortSignal) => Promise<unknown>
+
+export interface HostCallContext {
+  hostFunctions: Record<string, HostFunction>
+  fetch: GuestFetch
+  /** Aborted when the run ends, is cancelled or times out. */
+  signal: AbortSignal
+}
+
+/** Guest-visible failure of a host call. */
+interface GuestErrorReply {
+  name: string
+  message: string
+  code?: string
+  reason?: string
+}
+
+export async function answerHostCall(name: string, argsJson: string, context: HostCallContext): Promise<string> {
+  try {
+    const args = JSON.parse(argsJson) as unknown[]
+    if (name === HOST_CALL_FETCH) return reply(await context.fetch(args[0], context.signal))
+    const fn = Object.hasOwn(context.hostFunctions, name) ? context.hostFunctions[name] : undefined
+    if (!fn) return failure({ name: 'Error', message: `Unknown host function "${name}"` })
+    // Host functions get the run's AbortSignal as `this.signal`, so cancelling a run can stop them.
+    return reply(await fn.apply({ signal: context.signal }, args))
+  } catch (err) {
+    return failure(toGuestError(name, err))
+  }
+}
+
+function reply(value: unknown): string {
+  const json = value === undefined ? undefined : JSON.stringify(value)
+  return json === undefined ? '{"ok":true}' : `{"ok":true,"value":${json}}`
+}
+
+function failure(error: GuestErrorReply): string {
+  return JSON.stringify({ ok: false, error })
+}
+
+// Policy denials keep their stable code and reason (they say nothing about the host); anything else becomes
+// a generic message.
+function toGuestError(name: string, err: unknown): GuestErrorReply {
+  if (isSandboxError(err) && err.code === 'ERR_POLICY_DENIED') {
+    const reason = (err as { reason?: unknown }).reason
+    return {
+      name: 'PolicyDeniedError',
+      message: `Network request denied by policy${typeof reason === 'string' ? ` (${reason})` : ''}`,
+      code: err.code,
+      reason: typeof reason === 'string' ? reason : undefined,
+    } as GuestErrorReply
+  }
+  if (name === HOST_CALL_FETCH) return { name: 'TypeError', message: 'fetch failed' }
+  return { name: 'Error', message: `Host function "${name}" failed` }
+}

@@ -1,0 +1,82 @@
+/** Messages between the QuickJS tier (host thread) and its guest workers. */
+import type { ExecStatus } from '../../types.js'
+import type { ResultError } from '../../types.js'
+
+export interface CreateMessage {
+  type: 'create'
+  sid: number
+  /** Maximum pages of the sandbox's own WebAssembly.Memory: its memory limit. */
+  maxPages: number
+  memoryLimitBytes: number
+  hostFunctionNames: string[]
+}
+
+export interface ExecMessage {
+  type: 'exec'
+  sid: number
+  /** Unique per run; the host cancels a run by writing it into the shared cancel board. */
+  token: number
+  code: string
+  language: 'javascript' | 'typescript'
+  /** JSON text of the input, or undefined for none. */
+  inputJson: string | undefined
+  timeoutMs: number
+  cpuTimeMs: number
+  maxOutputBytes: number
+}
+
+export interface DestroyMessage {
+  type: 'destroy'
+  sid: number
+}
+
+/** Asks the sandbox's current run to stop cooperatively; the host terminates the worker if it does not. */
+export interface CancelMessage {
+  type: 'cancel'
+  sid: number
+}
+
+export interface HostReplyMessage {
+  type: 'hostReply'
+  sid: number
+  callId: number
+  /** JSON text `{ ok, value? , error? }` handed to the guest as is. */
+  replyJson: string
+}
+
+export type HostToWorker = CreateMessage | ExecMessage | DestroyMessage | CancelMessage | HostReplyMessage
+
+/** A guest asked for a host function (or fetch). */
+export interface HostCallEvent {
+  type: 'hostCall'
+  sid: number
+  callId: number
+  name: string
+  argsJson: string
+}
+
+export interface ExecReply {
+  status: ExecStatus
+  /** JSON text of the value; absent when the value is undefined. */
+  valueJson?: string
+  stdout: string
+  stderr: string
+  truncated: boolean
+  error?: ResultError
+  cpuMs: number
+  memoryPeakBytes: number
+  /** The sandbox's context was replaced after a limit breach: REPL state is gone. */
+  reset: boolean
+}
+
+export const HOST_CALL_FETCH = '__fetch'
+
+/**
+ * Slots of the cancel board, a SharedArrayBuffer of Int32 shared by the tier and its workers. A guest
+ * running synchronously cannot receive messages, but its interrupt handler can read this board.
+ */
+export const CANCEL_BOARD_SLOTS = 1024
+
+export function cancelSlot(token: number): number {
+  return token % CANCEL_BOARD_SLOTS
+}

@@ -1,0 +1,45 @@
+/**
+ * A guest worker seen from the host thread: which sandboxes live in it, and routing of their host calls.
+ * When the worker dies or is terminated, every sandbox in it is told.
+ */
+import type { GuestWorker, WorkerEvent } from '../guest-worker.js'
+import type { HostCallEvent } from './protocol.js'
+
+export interface HostedSandbox {
+  onHostCall(event: HostCallEvent): void
+  onWorkerLost(): void
+}
+
+export class QuickJsHost {
+  readonly worker: GuestWorker
+  readonly #sandboxes = new Map<number, HostedSandbox>()
+
+  constructor(worker: GuestWorker) {
+    this.worker = worker
+    worker.onEvent((event: WorkerEvent) => {
+      if (event.type !== 'hostCall') return
+      const call = event as unknown as HostCallEvent
+      this.#sandboxes.get(call.sid)?.onHostCall(call)
+    })
+    worker.onExit(() => {
+      for (const sandbox of this.#sandboxes.values()) sandbox.onWorkerLost()
+      this.#sandboxes.clear()
+    })
+  }
+
+  get closed(): boolean {
+    return this.worker.closed
+  }
+
+  get load(): number {
+    return this.#sandboxes.size
+  }
+
+  attach(sid: number, sandbox: HostedSandbox): void {
+    this.#sandboxes.set(sid, sandbox)
+  }
+
+  detach(sid: number): void {
+    this.#sandboxes.delete(sid)
+  }
+}

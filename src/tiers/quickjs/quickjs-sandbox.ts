@@ -1,0 +1,234 @@
+/**
+ * A QuickJS sandbox, host side. Its state lives in a guest worker; this object sends runs there and keeps
+ * the wall-clock guarantee: if the worker does not answer shortly after the deadline (a long built-in
+ * ignores QuickJS's interrupt), the worker is terminated and the run reports 'timeout'.
+ *
+ * Isolation: the guest sees only what the prelude gives it (console, timers, input, fetch through the
+ * policy, host functions as JSON-in/JSON-out). It does not protect against a guest using its whole budget.
+ * Sandboxes in a worker that had to be terminated lose their REPL state; their next run reports it.
+ */
+import type { ResolvedConfig } from '../../config.js'
+import { SandboxClosedError } from '../../errors.js'
+import { emptyUsage, type ExecResult, type ExecStatus, type ResultError } from '../../types.js'
+import { WorkerGoneError } from '../guest-worker.js'
+import type { NormalizedRequest, TierSandbox } from '../tier.js'
+import { answerHostCall, type GuestFetch } from './host-calls.js'
+import { cancelSlot, type ExecReply, type HostCallEvent } from './protocol.js'
+import type { HostedSandbox, QuickJsHost } from './quickjs-host.js'
+
+/** Time the worker gets past the deadline to stop cooperatively before it is terminated. */
+export const HARD_STOP_GRACE_MS = 100
+
+const WASM_PAGE = 65536
+
+export interface QuickJsSandboxDeps {
+  sid: number
+  config: ResolvedConfig
+  /** A worker to live in: on creation, and again after the worker was lost. */
+  place: () => Promise<QuickJsHost>
+  /** Builds the host side of the guest's fetch for one run, with its usage meter. */
+  createFetch: (config: ResolvedConfig) => { fetch: GuestFetch; usage: () => Partial<ExecResult['usage']> }
+  /** Shared with the workers: writing a run's token here interrupts it even while it runs synchronously. */
+  cancelBoard: Int32Array
+}
+
+let nextToken = 1
+
+interface ActiveRun {
+  controller: AbortController
+  /** Why the host ended the run, if it did (decides the status when the worker is gone). */
+  endedBy: ExecStatus | undefined
+  fetch: GuestFetch
+  hostCalls: number
+}
+
+export class QuickJsSandbox implements TierSandbox, HostedSandbox {
+  readonly tier = 'quickjs' as const
+  readonly languages = ['javascript', 'typescript'] as const
+  readonly #deps: QuickJsSandboxDeps
+  #host: QuickJsHost | undefined
+  #created: Promise<unknown> | undefined
+  #active: ActiveRun | undefined
+  #queue: Promise<unknown> = Promise.resolve()
+  #lostState = false
+  #closed = false
+
+  constructor(deps: QuickJsSandboxDeps) {
+    this.#deps = deps
+  }
+
+  /** Places the sandbox in a worker; the worker builds it while the first run is already on its way. */
+  async start(): Promise<void> {
+    const host = await this.#deps.place()
+    this.#host = host
+    host.attach(this.#deps.sid, this)
+    const { config, sid } = this.#deps
+    this.#created = host.worker.call({
+      type: 'create',
+      sid,
+      maxPages: Math.floor(config.memoryLimitBytes / WASM_PAGE),
+      memoryLimitBytes: config.memoryLimitBytes,
+      hostFunctionNames: Object.keys(config.hostFunctions),
+    })
+    this.#created.catch(() => undefined)
+  }
+
+  /** Runs are serialized per sandbox: a second execute() waits for the first. */
+  execute(request: NormalizedRequest): Promise<ExecResult> {
+    if (this.#closed) return Promise.reject(new SandboxClosedError('quickjs sandbox'))
+    const result = this.#queue.then(() => this.#execute(request))
+    this.#queue = result.catch(() => undefined)
+    return result
+  }
+
+  async #execute(request: NormalizedRequest): Promise<ExecResult> {
+    const started = performance.now()
+    if (this.#closed) return this.#result('cancelled', started, cancelledError())
+    if (!this.#host || this.#host.closed) {
+      const lost = this.#lostState
+      await this.start()
+      if (lost) {
+        this.#lostState = false
+        return this.#result('crashed', started, {
+          name: 'SandboxReset',
+          message: 'The sandbox lost its state because its worker was terminated; it has been reset',
+          code: 'ERR_SANDBOX_RESET',
+        })
+      }
+    }
+    const host = this.#host as QuickJsHost
+    const { config, sid } = this.#deps
+    const meteredFetch = this.#deps.createFetch(config)
+    const active: ActiveRun = { controller: new AbortController(), endedBy: undefined, fetch: meteredFetch.fetch, hostCalls: 0 }
+    this.#active = active
+    const hardStop = (status: ExecStatus, afterMs: number): NodeJS.Timeout =>
+      setTimeout(() => {
+        active.endedBy ??= status
+        void host.worker.terminate()
+      }, afterMs)
+    const deadlineTimer = hardStop('timeout', request.timeoutMs + HARD_STOP_GRACE_MS)
+    let cancelTimer: NodeJS.Timeout | undefined
+    const token = nextToken++
+    const onAbort = (): void => {
+      Atomics.store(this.#deps.cancelBoard, cancelSlot(token), token)
+      host.worker.post({ type: 'cancel', sid })
+      cancelTimer ??= hardStop('cancelled', HARD_STOP_GRACE_MS)
+    }
+    request.signal?.addEventListener('abort', onAbort, { once: true })
+    if (request.signal?.aborted) onAbort()
+    this.#cancelActive = onAbort
+    try {
+      const [, reply] = await Promise.all([
+        this.#created,
+        host.worker.call<ExecReply>({
+          type: 'exec',
+          sid,
+          token,
+          code: request.code,
+          language: request.language === 'typescript' ? 'typescript' : 'javascript',
+          inputJson: request.input === undefined ? undefined : JSON.stringify(request.input),
+          timeoutMs: request.timeoutMs,
+          cpuTimeMs: config.cpuTimeMs,
+          maxOutputBytes: config.maxOutputBytes,
+        }),
+      ])
+      return this.#fromReply(reply, started, active, meteredFetch.usage())
+    } catch (err) {
+      if (!(err instanceof WorkerGoneError)) throw err
+      const status = active.endedBy ?? 'crashed'
+      return this.#result(status, started, statusError(status), meteredFetch.usage(), active.hostCalls)
+    } finally {
+      clearTimeout(deadlineTimer)
+      clearTimeout(cancelTimer)
+      request.signal?.removeEventListener('abort', onAbort)
+      active.controller.abort()
+      this.#active = undefined
+      this.#cancelActive = undefined
+    }
+  }
+
+  #cancelActive: (() => void) | undefined
+
+  onHostCall(event: HostCallEvent): void {
+    const active = this.#active
+    const host = this.#host
+    if (!active || !host) return
+    active.hostCalls++
+    const context = {
+      hostFunctions: this.#deps.config.hostFunctions,
+      fetch: active.fetch,
+      signal: active.controller.signal,
+    }
+    void answerHostCall(event.name, event.argsJson, context).then((replyJson) => {
+      if (!active.controller.signal.aborted)
+        host.worker.post({ type: 'hostReply', sid: this.#deps.sid, callId: event.callId, replyJson })
+    })
+  }
+
+  onWorkerLost(): void {
+    if (!this.#active) this.#lostState = true
+    this.#host = undefined
+  }
+
+  #fromReply(reply: ExecReply, started: number, active: ActiveRun, net: Partial<ExecResult['usage']>): ExecResult {
+    const result = this.#result(reply.status, started, reply.error, net, active.hostCalls)
+    result.stdout = reply.stdout
+    result.stderr = reply.stderr
+    if (reply.truncated) result.truncated = true
+    result.usage.cpuMs = reply.cpuMs
+    result.usage.memoryPeakBytes = reply.memoryPeakBytes
+    if (reply.valueJson !== undefined) result.value = JSON.parse(reply.valueJson)
+    return result
+  }
+
+  #result(
+    status: ExecStatus,
+    started: number,
+    error?: ResultError,
+    net: Partial<ExecResult['usage']> = {},
+    hostCalls = 0,
+  ): ExecResult {
+    const durationMs = performance.now() - started
+    const result: ExecResult = {
+      status,
+      stdout: '',
+      stderr: '',
+      exitCode: status === 'ok' ? 0 : 1,
+      tier: 'quickjs',
+      durationMs,
+      usage: { ...emptyUsage(), ...net, wallMs: durationMs, hostCalls },
+      escalations: [],
+    }
+    if (error) result.error = error
+    return result
+  }
+
+  /** Ends a run in progress with 'cancelled', then frees the sandbox in its worker. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    this.#cancelActive?.()
+    await this.#queue
+    const host = this.#host
+    if (host && !host.closed) {
+      host.detach(this.#deps.sid)
+      host.worker.post({ type: 'destroy', sid: this.#deps.sid })
+    }
+    this.#host = undefined
+  }
+}
+
+function cancelledError(): ResultError {
+  return { name: 'CancelledError', message: 'The run was cancelled', code: 'ERR_CANCELLED' }
+}
+
+function statusError(status: ExecStatus): ResultError {
+  switch (status) {
+    case 'timeout':
+      return { name: 'TimeoutError', message: 'The run exceeded its wall-clock limit', code: 'ERR_TIMEOUT' }
+    case 'cancelled':
+      return cancelledError()
+    default:
+      return { name: 'GuestCrashed', message: 'The guest worker died during the run', code: 'ERR_CRASHED' }
+  }
+}

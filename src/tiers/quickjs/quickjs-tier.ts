@@ -1,0 +1,153 @@
+/**
+ * The `quickjs` tier: JavaScript and TypeScript interpreted by QuickJS compiled to WASM, in worker threads.
+ *
+ * Each sandbox has its own QuickJS module and WebAssembly.Memory (maximum = its memory limit), living in
+ * one of a few guest workers shared by many sandboxes. Booted workers and instantiated modules are kept
+ * warm, so a new sandbox costs a runtime and a context (~0.4 ms), not a worker spawn or an instantiation.
+ */
+import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { MiB, type ResolvedConfig } from '../../config.js'
+import { ConfigError, SandboxClosedError } from '../../errors.js'
+import type { Tier, TierAvailability, TierSandbox } from '../tier.js'
+import { resolveWorkerScript } from '../worker-script.js'
+import { defaultHostWorkers, WorkerPool } from '../worker-pool.js'
+import { createRunFetch } from '../in-process-fetch.js'
+import { QUICKJS_MIN_PAGES } from './module-stash.js'
+import { CANCEL_BOARD_SLOTS } from './protocol.js'
+import { QuickJsHost } from './quickjs-host.js'
+import { QuickJsSandbox, type QuickJsSandboxDeps } from './quickjs-sandbox.js'
+
+/** The largest memory limit this tier accepts: a wasm32 heap, kept well under 4 GiB. */
+export const QUICKJS_MAX_MEMORY_BYTES = 2048 * MiB
+const DEFAULT_WARM_PAGES = (64 * MiB) / 65536
+
+export interface QuickJsTierOptions {
+  /** Guest workers shared by all sandboxes. @default one per core, at most 8 */
+  workers?: number
+  /** Booted workers kept ready to replace a terminated one. @default 1 */
+  spareWorkers?: number
+  /** Instantiated QuickJS modules (64 MiB limit) kept ready per worker. @default 2 */
+  warmModules?: number
+  /** Builds the host side of the guest's `fetch` for a run. @default through the sandbox's NetworkPolicy */
+  createFetch?: QuickJsSandboxDeps['createFetch']
+}
+
+const require = createRequire(import.meta.url)
+
+export class QuickJsTier implements Tier {
+  readonly id = 'quickjs' as const
+  readonly languages = ['javascript', 'typescript'] as const
+  readonly #workers: number
+  readonly #pool: WorkerPool
+  readonly #hosts: QuickJsHost[] = []
+  readonly #sandboxes = new Set<QuickJsSandbox>()
+  readonly #createFetch: QuickJsSandboxDeps['createFetch']
+  #growing: Promise<QuickJsHost> | undefined
+  #nextSid = 1
+  #rotation = 0
+  readonly #cancelBoard = new Int32Array(new SharedArrayBuffer(CANCEL_BOARD_SLOTS * 4))
+  #closed = false
+
+  constructor(options: QuickJsTierOptions = {}) {
+    this.#workers = options.workers ?? defaultHostWorkers()
+    this.#createFetch = options.createFetch ?? createRunFetch
+    const wasmPath = require.resolve('@jitl/quickjs-wasmfile-release-sync/wasm')
+    this.#pool = new WorkerPool({
+      script: resolveWorkerScript(import.meta.url, './worker-main.js'),
+      workerData: {
+        wasmModule: new WebAssembly.Module(readFileSync(wasmPath)),
+        warmPages: DEFAULT_WARM_PAGES,
+        warmModules: options.warmModules ?? 2,
+        cancelBoard: this.#cancelBoard.buffer,
+      },
+      spares: options.spareWorkers ?? 1,
+      // Guest heaps live in wasm memories, outside these limits; they bound the worker's own JS.
+      resourceLimits: { maxOldGenerationSizeMb: 256, stackSizeMb: 4 },
+    })
+  }
+
+  validate(config: ResolvedConfig): void {
+    if (config.memoryLimitBytes < QUICKJS_MIN_PAGES * 65536 || config.memoryLimitBytes > QUICKJS_MAX_MEMORY_BYTES)
+      throw new ConfigError(
+        'memoryLimit',
+        `between ${QUICKJS_MIN_PAGES / 16} MiB and ${QUICKJS_MAX_MEMORY_BYTES / MiB} MiB on the quickjs tier`,
+        config.memoryLimitBytes,
+      )
+  }
+
+  async availability(): Promise<TierAvailability> {
+    const pkg = require('quickjs-emscripten/package.json') as { version: string }
+    return { available: true, versions: { 'quickjs-emscripten': pkg.version, node: process.versions.node } }
+  }
+
+  /** Boots the first worker and its warm modules ahead of the first sandbox. */
+  async warm(): Promise<void> {
+    await this.#pool.warm()
+  }
+
+  async createSandbox(config: ResolvedConfig): Promise<TierSandbox> {
+    if (this.#closed) throw new SandboxClosedError('quickjs tier')
+    this.validate(config)
+    const sandbox = new QuickJsSandbox({
+      sid: this.#nextSid++,
+      config,
+      place: () => this.#place(),
+      createFetch: this.#createFetch,
+      cancelBoard: this.#cancelBoard,
+    })
+    await sandbox.start()
+    this.#sandboxes.add(sandbox)
+    const close = sandbox.close.bind(sandbox)
+    sandbox.close = async () => {
+      this.#sandboxes.delete(sandbox)
+      await close()
+    }
+    return sandbox
+  }
+
+  get stats(): { workers: number; sandboxes: number; spareWorkers: number } {
+    return { workers: this.#liveHosts().length, sandboxes: this.#sandboxes.size, spareWorkers: this.#pool.spareCount }
+  }
+
+  #liveHosts(): QuickJsHost[] {
+    for (let i = this.#hosts.length - 1; i >= 0; i--) if (this.#hosts[i]?.closed) this.#hosts.splice(i, 1)
+    return this.#hosts
+  }
+
+  // The least loaded worker, growing to `workers` first, so concurrent runs spread over the cores.
+  async #place(): Promise<QuickJsHost> {
+    if (this.#closed) throw new SandboxClosedError('quickjs tier')
+    const hosts = this.#liveHosts()
+    if (hosts.length + (this.#growing ? 1 : 0) < this.#workers) {
+      this.#growing ??= this.#pool.take().then((worker) => {
+        const host = new QuickJsHost(worker)
+        this.#hosts.push(host)
+        return host
+      })
+      const growing = this.#growing
+      try {
+        return await growing
+      } finally {
+        if (this.#growing === growing) this.#growing = undefined
+      }
+    }
+    // Rotate among equally loaded workers: one refills its warm contexts while another serves.
+    const start = this.#rotation++ % Math.max(1, hosts.length)
+    let least: QuickJsHost | undefined
+    for (let i = 0; i < hosts.length; i++) {
+      const host = hosts[(start + i) % hosts.length]
+      if (host && (!least || host.load < least.load)) least = host
+    }
+    return least ?? (await this.#growing ?? this.#place())
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    await Promise.allSettled([...this.#sandboxes].map((s) => s.close()))
+    const hosts = this.#hosts.splice(0)
+    await Promise.allSettled(hosts.map((h) => h.worker.terminate()))
+    await this.#pool.close()
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * The state of one guest run inside the worker: its deadline, CPU budget, output counters and the first
+ * reason it has to stop. The interrupt handler reads it; natives (console, timers, host calls) write to it.
+ */
+import type { QuickJSDeferredPromise } from 'quickjs-emscripten'
+import { cancelSlot } from './protocol.js'
+
+export type StopReason = 'timeout' | 'cpu' | 'output' | 'cancelled'
+
+export class RunState {
+  readonly deadline: number
+  readonly cpuLimitMs: number
+  readonly maxOutputBytes: number
+  /** The first reason to stop wins (a later one never overwrites it). */
+  stop: StopReason | undefined
+  /** The interrupt handler returned true at least once: QuickJS reports this as success in promise jobs. */
+  interrupted = false
+  /** An exception thrown by a timer callback, as described inside the guest. */
+  uncaught: string | undefined
+  busyMs = 0
+  sliceStart = 0
+  stdout = ''
+  stderr = ''
+  outputBytes = 0
+  truncated = false
+  readonly hostCalls = new Map<number, QuickJSDeferredPromise>()
+  readonly timers = new Map<number, NodeJS.Timeout>()
+  #wake: (() => void) | undefined
+
+  readonly #token: number
+  readonly #cancelBoard: Int32Array
+
+  constructor(
+    limits: { timeoutMs: number; cpuTimeMs: number; maxOutputBytes: number; token: number },
+    cancelBoard: Int32Array,
+  ) {
+    const { timeoutMs, cpuTimeMs: cpuLimitMs, maxOutputBytes, token } = limits
+    this.#token = token
+    this.#cancelBoard = cancelBoard
+    this.deadline = performance.now() + timeoutMs
+    this.cpuLimitMs = cpuLimitMs
+    this.maxOutputBytes = maxOutputBytes
+  }
+
+  requestStop(reason: StopReason): void {
+    this.stop ??= reason
+    this.wake()
+  }
+
+  /** Called by QuickJS every few thousand bytecodes while guest code runs. */
+  shouldInterrupt(): boolean {
+    if (this.stop === undefined) {
+      const now = performance.now()
+      if (Atomics.load(this.#cancelBoard, cancelSlot(this.#token)) === this.#token) this.stop = 'cancelled'
+      else if (now >= this.deadline) this.stop = 'timeout'
+      else if (this.busyMs + (now - this.sliceStart) > this.cpuLimitMs) this.stop = 'cpu'
+    }
+    if (this.stop !== undefined) this.interrupted = true
+    return this.stop !== undefined
+  }
+
+  /** Appends console output, counting bytes as it streams; past the cap the run stops with 'output'. */
+  write(fd: number, text: string): boolean {
+    const bytes = Buffer.byteLength(text)
+    let kept = text
+    if (this.outputBytes + bytes > this.maxOutputBytes) {
+      const room = Math.max(0, this.maxOutputBytes - this.outputBytes)
+      kept = Buffer.from(text).subarray(0, room).toString()
+      this.truncated = true
+      this.stop ??= 'output'
+    }
+    this.outputBytes += Buffer.byteLength(kept)
+    if (fd === 2) this.stderr += kept
+    else this.stdout += kept
+    return !this.truncated
+  }
+
+  /** True while something can still settle the guest's pending promise. */
+  hasPendingWork(): boolean {
+    return this.hostCalls.size > 0 || this.timers.size > 0
+  }
+
+  /** Resolves when a host reply, a timer, a stop request or the deadline arrives. */
+  waitForWork(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const remaining = Math.max(0, this.deadline - performance.now())
+      const timer = setTimeout(() => {
+        this.stop ??= 'timeout'
+        resolve()
+      }, remaining)
+      this.#wake = () => {
+        clearTimeout(timer)
+        this.#wake = undefined
+        resolve()
+      }
+    })
+  }
+
+  wake(): void {
+    this.#wake?.()
+  }
+
+  /** Ends the run: cancels its timers and abandons host calls still in flight. */
+  dispose(): void {
+    for (const timer of this.timers.values()) clearTimeout(timer)
+    this.timers.clear()
+    for (const deferred of this.hostCalls.values()) if (deferred.alive) deferred.dispose()
+    this.hostCalls.clear()
+    this.#wake = undefined
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * Entry of a QuickJS guest worker. Hosts many sandboxes, each with its own QuickJS module and memory, and
+ * runs one request at a time per sandbox. The host thread terminates this worker when a run overstays its
+ * deadline, so nothing here has to be able to stop a runaway built-in.
+ */
+import { parentPort, workerData } from 'node:worker_threads'
+import { GuestContext } from './guest-context.js'
+import { fireGuestTimer, runGuest } from './guest-run.js'
+import { ModuleStash } from './module-stash.js'
+import type { CreateMessage, ExecReply, HostToWorker } from './protocol.js'
+
+interface QuickJsWorkerData {
+  wasmModule: WebAssembly.Module
+  warmPages: number
+  warmModules: number
+  cancelBoard: SharedArrayBuffer
+}
+
+const port = parentPort
+if (!port) throw new Error('worker-main must run in a worker thread')
+const data = workerData as QuickJsWorkerData
+const stash = new ModuleStash(data.wasmModule, data.warmPages, data.warmModules)
+const cancelBoard = new Int32Array(data.cancelBoard)
+
+interface Slot {
+  create: CreateMessage
+  guest: GuestContext
+}
+// Creation is async (it may instantiate a module), and an exec can arrive before it ends: keep promises.
+const slots = new Map<number, Promise<Slot>>()
+
+async function newGuest(create: CreateMessage): Promise<GuestContext> {
+  const guest = await stash.take(create.maxPages)
+  const sid = create.sid
+  return guest.bind({
+    memoryLimitBytes: create.memoryLimitBytes,
+    hostFunctionNames: create.hostFunctionNames,
+    sendHostCall: (callId, name, argsJson) => port?.postMessage({ type: 'hostCall', sid, callId, name, argsJson }),
+    onTimer: (id) => fireGuestTimer(guest, id),
+  })
+}
+
+async function slotOf(sid: number): Promise<Slot> {
+  const slot = slots.get(sid)
+  if (!slot) throw new Error(`no sandbox ${sid} in this worker`)
+  return slot
+}
+
+async function handle(message: HostToWorker): Promise<unknown> {
+  switch (message.type) {
+    case 'create': {
+      const slot = newGuest(message).then((guest) => ({ create: message, guest }))
+      slots.set(message.sid, slot)
+      await slot
+      return null
+    }
+    case 'exec': {
+      const slot = await slotOf(message.sid)
+      const reply: ExecReply = await runGuest(slot.guest, message, cancelBoard)
+      if (reply.reset) {
+        // After a limit breach the context is not proven clean: replace it with a fresh one.
+        slot.guest.dispose()
+        slot.guest = await newGuest(slot.create)
+      }
+      return reply
+    }
+    case 'destroy': {
+      const slot = slots.get(message.sid)
+      slots.delete(message.sid)
+      const guest = (await slot)?.guest
+      if (guest) stash.recycle(guest)
+      return null
+    }
+    case 'cancel': {
+      ;(await slots.get(message.sid))?.guest.run?.requestStop('cancelled')
+      return null
+    }
+    case 'hostReply': {
+      ;(await slots.get(message.sid))?.guest.settleHostCall(message.callId, message.replyJson)
+      return null
+    }
+  }
+}
+
+port.on('message', (message: HostToWorker & { id?: number }) => {
+  handle(message).then(
+    (value) => {
+      if (message.id !== undefined) port.postMessage({ replyTo: message.id, ok: true, value })
+    },
+    (err: unknown) => {
+      const e = err instanceof Error ? err : new Error(String(err))
+      if (message.id !== undefined)
+        port.postMessage({ replyTo: message.id, ok: false, error: { name: e.name, message: e.message } })
+    },
+  )
+})
+
+stash.fill().then(
+  () => port.postMessage({ type: 'ready' }),
+  (err: unknown) => {
+    throw err
+  },
+)

@@ -7,6 +7,7 @@ import type { QuickJSContext, QuickJSHandle, QuickJSRuntime } from 'quickjs-emsc
 import type { QuickJSWASMModule } from 'quickjs-emscripten'
 import { PRELUDE_SOURCE } from './prelude.js'
 import type { RunState } from './run-state.js'
+import type { EvalMode } from './source-transform.js'
 
 /** A QuickJS WASM module with its own memory, whose maximum is the sandbox's memory limit. */
 export interface OwnModule {
@@ -167,9 +168,9 @@ export class GuestContext {
   }
 
   /** Starts the completion of a run's value; returns a promise handle that resolves to a JSON string. */
-  complete(value: QuickJSHandle, isModule: boolean): QuickJSHandle | { error: QuickJSHandle } {
+  complete(value: QuickJSHandle, mode: EvalMode): QuickJSHandle | { error: QuickJSHandle } {
     const ctx = this.context
-    const result = ctx.callFunction(this.#api.complete, ctx.undefined, value, isModule ? ctx.true : ctx.false)
+    const result = ctx.newString(mode).consume((m) => ctx.callFunction(this.#api.complete, ctx.undefined, value, m))
     return result.error ? { error: result.error } : result.value
   }
 

@@ -7,7 +7,16 @@ import type { ResultError } from '../../types.js'
 import type { GuestContext } from './guest-context.js'
 import type { ExecMessage, ExecReply } from './protocol.js'
 import { RunState } from './run-state.js'
-import { prepareSource } from './source-transform.js'
+import { prepareSource, type EvalMode } from './source-transform.js'
+
+/** JS_Eval flags: quickjs-emscripten's options have no name for QuickJS's async global eval. */
+const JS_EVAL_TYPE_MODULE = 1
+const JS_EVAL_FLAG_ASYNC = 1 << 7
+const EVAL_FLAGS: Record<EvalMode, number> = {
+  script: 0,
+  'async-script': JS_EVAL_FLAG_ASYNC,
+  module: JS_EVAL_TYPE_MODULE,
+}
 
 /** What ended the run, before it becomes an ExecReply. */
 type Outcome =
@@ -69,12 +78,10 @@ async function evaluate(guest: GuestContext, run: RunState, message: ExecMessage
   if (inputError) return thrown(guest, run, inputError)
 
   const evaluated = slice(run, () =>
-    ctx.evalCode(source.code, source.isModule ? 'sandbox.mjs' : 'sandbox.js', {
-      type: source.isModule ? 'module' : 'global',
-    }),
+    ctx.evalCode(source.code, source.mode === 'module' ? 'sandbox.mjs' : 'sandbox.js', EVAL_FLAGS[source.mode]),
   )
   if (evaluated.error) return thrown(guest, run, evaluated.error)
-  const completion = evaluated.value.consume((value) => slice(run, () => guest.complete(value, source.isModule)))
+  const completion = evaluated.value.consume((value) => slice(run, () => guest.complete(value, source.mode)))
   if ('error' in completion) return thrown(guest, run, completion.error)
   try {
     return await drive(guest, run, completion)

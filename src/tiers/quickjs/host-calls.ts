@@ -5,7 +5,7 @@
  * guest are generic: no host message, path or stack ever crosses.
  */
 import type { HostFunction } from '../../config.js'
-import { isSandboxError } from '../../errors.js'
+import { toGuestNetworkError } from '../../policy/guest-network-error.js'
 import { HOST_CALL_FETCH } from './protocol.js'
 
 /** The host side of the guest's `fetch`: gets the guest's request, returns a JSON-safe response. */
@@ -48,18 +48,8 @@ function failure(error: GuestErrorReply): string {
   return JSON.stringify({ ok: false, error })
 }
 
-// Policy denials keep their stable code and reason (they say nothing about the host); anything else becomes
-// a generic message.
+// Network errors get the policy's fixed texts; anything else from a host function a generic message.
 function toGuestError(name: string, err: unknown): GuestErrorReply {
-  if (isSandboxError(err) && err.code === 'ERR_POLICY_DENIED') {
-    const reason = (err as { reason?: unknown }).reason
-    return {
-      name: 'PolicyDeniedError',
-      message: `Network request denied by policy${typeof reason === 'string' ? ` (${reason})` : ''}`,
-      code: err.code,
-      reason: typeof reason === 'string' ? reason : undefined,
-    } as GuestErrorReply
-  }
-  if (name === HOST_CALL_FETCH) return { name: 'TypeError', message: 'fetch failed' }
+  if (name === HOST_CALL_FETCH) return toGuestNetworkError(err)
   return { name: 'Error', message: `Host function "${name}" failed` }
 }

@@ -260,9 +260,11 @@ export const PRELUDE_SOURCE = String.raw`
 
   // Runs after user code: awaits the value (or calls the default export with input) and serializes it.
   // Resolves with a JSON string {ok, value?} or {ok:false, error}; never rejects.
-  function complete(value, isModule) {
+  function complete(value, mode) {
     return PromiseCtor.resolve(value).then(function (v) {
-      if (!isModule) return v
+      if (mode === 'script') return v
+      // QuickJS's async global eval resolves to { value: completion }
+      if (mode === 'async-script') return v.value
       const ns = v
       if ('default' in ns) {
         const d = ns.default

@@ -13,6 +13,8 @@ export interface HostedSandbox {
 export class QuickJsHost {
   readonly worker: GuestWorker
   readonly #sandboxes = new Map<number, HostedSandbox>()
+  /** Runs in progress: a guest runs synchronously, so a busy worker delays every other run in it. */
+  busy = 0
 
   constructor(worker: GuestWorker) {
     this.worker = worker
@@ -31,8 +33,9 @@ export class QuickJsHost {
     return this.worker.closed
   }
 
+  /** Placement cost: busy workers first avoided, then crowded ones. */
   get load(): number {
-    return this.#sandboxes.size
+    return this.busy * 1_000_000 + this.#sandboxes.size
   }
 
   attach(sid: number, sandbox: HostedSandbox): void {

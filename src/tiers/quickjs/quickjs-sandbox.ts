@@ -24,7 +24,7 @@ const WASM_PAGE = 65536
 export interface QuickJsSandboxDeps {
   sid: number
   config: ResolvedConfig
-  /** A worker to live in: on creation, and again after the worker was lost. */
+  /** A worker to live in, reserved (its `busy` count taken) for the run that asked: at the first run, and again after the worker was lost. */
   place: () => Promise<QuickJsHost>
   /** Builds the host side of the guest's fetch for one run, with its usage meter. */
   createFetch: (config: ResolvedConfig) => { fetch: GuestFetch; usage: () => Partial<ExecResult['usage']> }
@@ -57,8 +57,11 @@ export class QuickJsSandbox implements TierSandbox, HostedSandbox {
     this.#deps = deps
   }
 
-  /** Places the sandbox in a worker; the worker builds it while the first run is already on its way. */
-  async start(): Promise<void> {
+  /**
+   * Places the sandbox in a worker at its first run (so it lands on a worker that is not busy), and again
+   * after its worker was lost. The worker builds it while the run's message is already on its way.
+   */
+  async #place(): Promise<void> {
     const host = await this.#deps.place()
     this.#host = host
     host.attach(this.#deps.sid, this)
@@ -84,10 +87,13 @@ export class QuickJsSandbox implements TierSandbox, HostedSandbox {
   async #execute(request: NormalizedRequest): Promise<ExecResult> {
     const started = performance.now()
     if (this.#closed) return this.#result('cancelled', started, cancelledError())
+    let reserved = false
     if (!this.#host || this.#host.closed) {
       const lost = this.#lostState
-      await this.start()
+      await this.#place()
+      reserved = true
       if (lost) {
+        if (this.#host) this.#host.busy--
         this.#lostState = false
         return this.#result('crashed', started, {
           name: 'SandboxReset',
@@ -117,6 +123,7 @@ export class QuickJsSandbox implements TierSandbox, HostedSandbox {
     request.signal?.addEventListener('abort', onAbort, { once: true })
     if (request.signal?.aborted) onAbort()
     this.#cancelActive = onAbort
+    if (!reserved) host.busy++
     try {
       const [, reply] = await Promise.all([
         this.#created,
@@ -138,6 +145,7 @@ export class QuickJsSandbox implements TierSandbox, HostedSandbox {
       const status = active.endedBy ?? 'crashed'
       return this.#result(status, started, statusError(status), meteredFetch.usage(), active.hostCalls)
     } finally {
+      host.busy--
       clearTimeout(deadlineTimer)
       clearTimeout(cancelTimer)
       request.signal?.removeEventListener('abort', onAbort)

@@ -92,11 +92,15 @@ export class QuickJsTier implements Tier {
     const sandbox = new QuickJsSandbox({
       sid: this.#nextSid++,
       config,
-      place: () => this.#place(),
+      place: async () => {
+        // Reserve the worker at once, so concurrent placements see it busy.
+        const host = await this.#place()
+        host.busy++
+        return host
+      },
       createFetch: this.#createFetch,
       cancelBoard: this.#cancelBoard,
     })
-    await sandbox.start()
     this.#sandboxes.add(sandbox)
     const close = sandbox.close.bind(sandbox)
     sandbox.close = async () => {
@@ -115,7 +119,7 @@ export class QuickJsTier implements Tier {
     return this.#hosts
   }
 
-  // The least loaded worker, growing to `workers` first, so concurrent runs spread over the cores.
+  // The least loaded worker (idle before busy), growing to `workers` first, so runs spread over the cores.
   async #place(): Promise<QuickJsHost> {
     if (this.#closed) throw new SandboxClosedError('quickjs tier')
     const hosts = this.#liveHosts()

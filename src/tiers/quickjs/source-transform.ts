@@ -1,14 +1,17 @@
 /**
- * Turns a request's source into what QuickJS evaluates: TypeScript types stripped (sucrase), and the choice
- * between script mode (REPL: top-level declarations persist, the completion value is the result) and module
- * mode (import/export or top-level await: the default export or the last expression is the result).
+ * Turns a request's source into what QuickJS evaluates: TypeScript types stripped (sucrase), and the mode:
+ * - 'script': REPL semantics, top-level declarations persist, the completion value is the result;
+ * - 'async-script': the same with top-level await (QuickJS's async global eval resolves to `{ value }`);
+ * - 'module': import/export; the default export (called with input when a function) or the last expression.
  */
 import { parse, type Program, type Statement, type ModuleDeclaration } from 'acorn'
 import { transform } from 'sucrase'
 
+export type EvalMode = 'script' | 'async-script' | 'module'
+
 export interface PreparedSource {
   code: string
-  isModule: boolean
+  mode: EvalMode
 }
 
 /** Name of the hidden export that carries a module's last expression. */
@@ -27,15 +30,20 @@ export function stripTypes(code: string): string {
 
 export function prepareSource(code: string, language: 'javascript' | 'typescript'): PreparedSource {
   const js = language === 'typescript' ? stripTypes(code) : code
-  if (!MODULE_HINT.test(js) || parsesAsScript(js)) return { code: js, isModule: false }
+  if (!MODULE_HINT.test(js) || parsesAsScript(js)) return { code: js, mode: 'script' }
   let program: Program
   try {
     program = parse(js, { ecmaVersion: 'latest', sourceType: 'module', allowAwaitOutsideFunction: true })
   } catch {
     // Neither a script nor a module: evaluate as a script so QuickJS reports the syntax error.
-    return { code: js, isModule: false }
+    return { code: js, mode: 'script' }
   }
-  return { code: exposeLastExpression(js, program), isModule: true }
+  if (!program.body.some(isModuleDeclaration)) return { code: js, mode: 'async-script' }
+  return { code: exposeLastExpression(js, program), mode: 'module' }
+}
+
+function isModuleDeclaration(statement: Statement | ModuleDeclaration): boolean {
+  return statement.type === 'ImportDeclaration' || statement.type.startsWith('Export')
 }
 
 function parsesAsScript(code: string): boolean {

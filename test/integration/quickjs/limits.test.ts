@@ -1,0 +1,164 @@
+import { beforeAll, describe, expect, it } from 'vitest'
+import { useQuickJsManager } from '../../helpers/quickjs-manager.js'
+
+const { manager, runOnce } = useQuickJsManager()
+
+// Boot the workers before timing anything.
+beforeAll(async () => {
+  await Promise.all([runOnce('1'), runOnce('2')])
+})
+const MiB = 1024 * 1024
+const SLACK_MS = 250
+
+describe('quickjs tier: wall-clock limit', () => {
+  it.each([
+    ['bytecode loop', 'while (true) {}'],
+    ['catch-and-continue loop', 'for (;;) { try { for (;;) {} } catch {} finally { continue } }'],
+    ['long built-in that ignores the interrupt', "new Array(1e9).join('x')"],
+    ['catastrophic regex backtracking', "/(a+)+$/.test('a'.repeat(40) + '!')"],
+    ['loop in a promise job', 'Promise.resolve().then(() => { for (;;) {} }); 1'],
+    ['self-rescheduling job chain', 'const f = () => Promise.resolve().then(f); f(); await new Promise(() => {}) '],
+    ['timer that never fires in time', 'await new Promise((r) => setTimeout(r, 1e9))'],
+  ])('%s → timeout within limit + 250 ms, host event loop alive', async (_name, code) => {
+    let ticks = 0
+    const ticker = setInterval(() => ticks++, 20)
+    const started = performance.now()
+    const r = await runOnce(code, { limits: { executionTime: 500 } })
+    const elapsed = performance.now() - started
+    clearInterval(ticker)
+    expect(r.status).toBe('timeout')
+    expect(r.error?.code).toBe('ERR_TIMEOUT')
+    expect(elapsed).toBeLessThan(500 + SLACK_MS)
+    expect(ticks).toBeGreaterThan(10)
+  })
+
+  it('an interrupt in a promise job is never reported as success', async () => {
+    const r = await runOnce('await Promise.resolve().then(() => { for (;;) {} }); "finished"', {
+      limits: { executionTime: 300 },
+    })
+    expect(r.status).toBe('timeout')
+    expect(r.value).toBeUndefined()
+  })
+
+  it('each execute gets a fresh deadline', async () => {
+    const id = await manager.createSandbox({ type: 'quickjs', limits: { executionTime: 400 } })
+    for (let i = 0; i < 3; i++) {
+      const r = await manager.execute(id, '{ const t = Date.now(); while (Date.now() - t < 200) {} } 1')
+      expect(r.status).toBe('ok')
+    }
+    await manager.destroy(id)
+  })
+
+  it('per-run timeoutMs narrows the sandbox limit', async () => {
+    const id = await manager.createSandbox({ type: 'quickjs', limits: { executionTime: 5000 } })
+    const started = performance.now()
+    const r = await manager.execute(id, { code: 'for(;;){}', timeoutMs: 200 })
+    expect(r.status).toBe('timeout')
+    expect(performance.now() - started).toBeLessThan(200 + SLACK_MS)
+    await manager.destroy(id)
+  })
+
+  it('CPU time limit → cpu', async () => {
+    const r = await runOnce('for (;;) {}', { limits: { cpuTime: 150, executionTime: 5000 } })
+    expect(r.status).toBe('cpu')
+    expect(r.error?.code).toBe('ERR_CPU')
+  })
+
+  it('the sandbox works after a timeout, with fresh state', async () => {
+    const id = await manager.createSandbox({ type: 'quickjs', limits: { executionTime: 300 } })
+    await manager.execute(id, 'globalThis.kept = 1')
+    expect((await manager.execute(id, "new Array(1e9).join('x')")).status).toBe('timeout')
+    const after = await manager.execute(id, 'typeof kept')
+    expect(after.status).toBe('ok')
+    expect(['undefined', 'number']).toContain(after.value)
+    await manager.destroy(id)
+  })
+
+  it('a sandbox on another worker keeps working while one is stuck in a built-in', async () => {
+    const stuck = runOnce("new Array(1e9).join('x')", { limits: { executionTime: 800 } })
+    const other = await runOnce('1 + 1')
+    expect(other.value).toBe(2)
+    expect((await stuck).status).toBe('timeout')
+  })
+
+  it('an idle sandbox sharing a terminated worker reports the reset, then works', async () => {
+    // one worker, so both sandboxes share it
+    const { SandboxManager } = await import('../../../src/index.js')
+    const solo = new SandboxManager({ tiers: { quickjs: { workers: 1 } } })
+    try {
+      const idle = await solo.createSandbox({ type: 'quickjs' })
+      await solo.execute(idle, 'globalThis.v = 1')
+      const busy = await solo.createSandbox({ type: 'quickjs', limits: { executionTime: 300 } })
+      expect((await solo.execute(busy, "new Array(1e9).join('x')")).status).toBe('timeout')
+      const next = await solo.execute(idle, 'typeof v')
+      expect(next.status).toBe('crashed')
+      expect(next.error?.code).toBe('ERR_SANDBOX_RESET')
+      expect((await solo.execute(idle, 'typeof v')).value).toBe('undefined')
+    } finally {
+      await solo.close()
+    }
+  })
+})
+
+describe('quickjs tier: memory limit', () => {
+  it.each([
+    ['string doubling', "let s = 'x'; for (;;) { s += s; s.indexOf('y') }"],
+    ['array of strings', "const a = []; for (;;) a.push('x'.repeat(1 << 20) + Math.random())"],
+    ['arrays of objects', 'const a = []; for (let i = 0; ; i++) a.push({ i, v: [i, i + 1], s: "k" + i })'],
+    ['typed arrays', 'const a = []; for (;;) a.push(new Float64Array(1 << 16))'],
+    ['Map growth', 'const m = new Map(); for (let i = 0; ; i++) m.set("k" + i, { i })'],
+    ['single huge allocation', 'new ArrayBuffer(1 << 30)'],
+    ['OOM inside a promise job', "await Promise.resolve().then(() => { const a = []; for (;;) a.push('y'.repeat(1 << 20) + Math.random()) })"],
+  ])('%s → memory, host RSS bounded, next run works', async (_name, code) => {
+    const rssBefore = process.memoryUsage().rss
+    const id = await manager.createSandbox({ type: 'quickjs', memoryLimit: 32 * MiB, limits: { executionTime: 10_000 } })
+    const r = await manager.execute(id, code)
+    expect(r.status).toBe('memory')
+    expect(r.error?.code).toBe('ERR_MEMORY')
+    expect(r.usage.memoryPeakBytes).toBeLessThanOrEqual(32 * MiB)
+    // the guest heap lives in a worker's wasm memory, capped at 32 MiB; allow the worker's own growth
+    expect(process.memoryUsage().rss - rssBefore).toBeLessThan(32 * MiB + 64 * MiB)
+    const next = await manager.execute(id, '6 * 7')
+    expect(next.status).toBe('ok')
+    expect(next.value).toBe(42)
+    await manager.destroy(id)
+  })
+
+  it('refuses a memory limit the tier cannot bound', async () => {
+    await expect(manager.createSandbox({ type: 'quickjs', memoryLimit: 4 * MiB })).rejects.toMatchObject({
+      code: 'ERR_CONFIG',
+      option: 'memoryLimit',
+    })
+  })
+})
+
+describe('quickjs tier: stack', () => {
+  it.each([
+    ['deep recursion', 'function f(n) { return f(n + 1) + 1 } f(0)'],
+    ['JSON.parse of 100k-deep nesting', "JSON.parse('['.repeat(1e5) + ']'.repeat(1e5))"],
+    ['deep recursion through getters', 'const o = { get x() { return this.x } }; o.x'],
+  ])('%s → error (stack overflow), host fine, dispose works', async (_name, code) => {
+    const id = await manager.createSandbox({ type: 'quickjs' })
+    const r = await manager.execute(id, code)
+    expect(r.status).toBe('error')
+    expect(r.error?.message).toMatch(/stack overflow/i)
+    expect((await manager.execute(id, '1')).value).toBe(1)
+    await manager.destroy(id)
+  })
+})
+
+describe('quickjs tier: output limit', () => {
+  it('an output flood ends with output, stdout cut at maxOutputBytes', async () => {
+    const r = await runOnce("for (;;) console.log('flood flood flood')", { limits: { maxOutputBytes: 1000, executionTime: 5000 } })
+    expect(r.status).toBe('output')
+    expect(r.error?.code).toBe('ERR_OUTPUT')
+    expect(Buffer.byteLength(r.stdout) + Buffer.byteLength(r.stderr)).toBeLessThanOrEqual(1000)
+    expect(r.stdout.length).toBeGreaterThan(900)
+    expect(r.truncated).toBe(true)
+  })
+
+  it('a result larger than maxOutputBytes ends with output', async () => {
+    const r = await runOnce("'x'.repeat(5000)", { limits: { maxOutputBytes: 1000 } })
+    expect(r.status).toBe('output')
+  })
+})

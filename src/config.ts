@@ -383,7 +383,7 @@ export function resolveConfig(input: SandboxConfig = {}, allowRunKeys = false): 
       volumes: resolveVolumes(config['volumes']),
       env: resolveEnv(config['env']),
     },
-    wasm: { wasmBinary: wasmBinary as Uint8Array | undefined, memoryPages, maxMemoryPages },
+    wasm: { wasmBinary, memoryPages, maxMemoryPages },
     hostFunctions: resolveHostFunctions(config['hostFunctions']),
     escalate: optionalBoolean('escalate', config['escalate']) ?? true,
     inProcessCpuBudgetMs:

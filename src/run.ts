@@ -21,16 +21,16 @@ function sharedManager(): SandboxManager {
  * @throws ConfigError for invalid options; TierUnavailableError when no tier can run the request.
  */
 export async function run(request: string | ExecRequest, options: RunOptions = {}): Promise<ExecResult> {
-  const config: Record<string, unknown> = {}
+  const config: SandboxConfig & Record<string, unknown> = {}
   const perRun: Record<string, unknown> = {}
   for (const [key, value] of Object.entries(options)) (RUN_KEYS.has(key) ? perRun : config)[key] = value
   if (typeof request === 'object' && request !== null && request.language !== undefined && options.language === undefined)
     config['language'] = request.language
   const manager = sharedManager()
-  const id = await manager.createSandbox(config as SandboxConfig)
+  const id = await manager.createSandbox(config)
   try {
     const req: ExecRequest = typeof request === 'string' ? { code: request } : { ...request }
-    return await manager.execute(id, { ...perRun, ...req } as ExecRequest)
+    return await manager.execute(id, { ...perRun, ...req })
   } finally {
     await manager.destroy(id)
   }

@@ -38,14 +38,28 @@ export function normalizeRequest(request: string | ExecRequest, config: Resolved
   }
 }
 
-// The input crosses into the guest as JSON: refuse what JSON would silently change.
+// The input crosses into the guest as JSON: refuse what JSON would silently drop or change (functions,
+// symbols, bigints, cycles, class instances), rather than hand the guest something else than was passed.
 function checkJsonSafe(input: unknown): unknown {
   if (input === undefined) return undefined
-  try {
-    const text = JSON.stringify(input)
-    if (text === undefined) throw new Error('not serializable')
-    return JSON.parse(text) as unknown
-  } catch {
-    throw new ConfigError('input', 'a JSON-serializable value', input)
+  const problem = findNonJson(input, new Set())
+  if (problem !== undefined) throw new ConfigError('input', 'a JSON-safe value (plain objects, arrays, strings, numbers, booleans, null)', problem)
+  return JSON.parse(JSON.stringify(input)) as unknown
+}
+
+function findNonJson(value: unknown, seen: Set<object>): unknown {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return undefined
+  if (typeof value === 'number') return Number.isFinite(value) ? undefined : value
+  if (typeof value !== 'object') return value
+  if (seen.has(value)) return value
+  const proto = Object.getPrototypeOf(value) as unknown
+  if (!Array.isArray(value) && proto !== Object.prototype && proto !== null) return value
+  seen.add(value)
+  for (const item of Object.values(value)) {
+    if (item === undefined && !Array.isArray(value)) continue
+    const problem = findNonJson(item, seen)
+    if (problem !== undefined) return problem
   }
+  seen.delete(value)
+  return undefined
 }

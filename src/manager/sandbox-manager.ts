@@ -10,7 +10,7 @@ import {
   SandboxExpiredError,
   SandboxNotFoundError,
 } from '../errors.js'
-import type { Tier, TierSandbox } from '../tiers/tier.js'
+import type { Tier, TierAvailability, TierSandbox } from '../tiers/tier.js'
 import type { ExecRequest, ExecResult, Language, TierId } from '../types.js'
 import { normalizeRequest } from './normalize-request.js'
 import { chooseTier } from './router.js'
@@ -100,6 +100,21 @@ export class SandboxManager {
 
   async destroyAll(): Promise<void> {
     await Promise.allSettled([...this.#live.keys()].map((id) => this.destroy(id)))
+  }
+
+  /** Whether each tier can run here, with versions, or why not (what `sandtier doctor` prints). */
+  async availability(): Promise<Record<TierId, TierAvailability>> {
+    const ids: TierId[] = ['quickjs', 'wasm', 'docker', 'gvisor']
+    const entries = await Promise.all(
+      ids.map(async (id): Promise<[TierId, TierAvailability]> => {
+        try {
+          return [id, await (await this.#registry.get(id)).availability()]
+        } catch (err) {
+          return [id, { available: false, versions: {}, reason: err instanceof Error ? err.message : String(err) }]
+        }
+      }),
+    )
+    return Object.fromEntries(entries) as Record<TierId, TierAvailability>
   }
 
   /** Ids of live sandboxes. */

@@ -207,7 +207,7 @@ export class GuestContext {
   /** Frees the context and runtime. A runtime broken by a host stack overflow may abort here: ignored. */
   dispose(): boolean {
     try {
-      for (const handle of Object.values(this.#api)) if (handle.alive) handle.dispose()
+      for (const handle of Object.values(this.#api) as QuickJSHandle[]) if (handle.alive) handle.dispose()
       this.context.dispose()
       this.runtime.dispose()
       return true

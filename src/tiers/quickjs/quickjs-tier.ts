@@ -76,9 +76,12 @@ export class QuickJsTier implements Tier {
       )
   }
 
-  async availability(): Promise<TierAvailability> {
+  availability(): Promise<TierAvailability> {
     const pkg = require('quickjs-emscripten/package.json') as { version: string }
-    return { available: true, versions: { 'quickjs-emscripten': pkg.version, node: process.versions.node } }
+    return Promise.resolve({
+      available: true,
+      versions: { 'quickjs-emscripten': pkg.version, node: process.versions.node },
+    })
   }
 
   /** Boots the first worker and its warm modules ahead of the first sandbox. */
@@ -86,6 +89,7 @@ export class QuickJsTier implements Tier {
     await this.#pool.warm()
   }
 
+  // async: a config error becomes a rejection, like every other failure of createSandbox
   async createSandbox(config: ResolvedConfig): Promise<TierSandbox> {
     if (this.#closed) throw new SandboxClosedError('quickjs tier')
     this.validate(config)

@@ -4,7 +4,7 @@
  * deadline, so nothing here has to be able to stop a runaway built-in.
  */
 import { parentPort, workerData } from 'node:worker_threads'
-import { GuestContext } from './guest-context.js'
+import type { GuestContext } from './guest-context.js'
 import { fireGuestTimer, runGuest } from './guest-run.js'
 import { ModuleStash } from './module-stash.js'
 import type { CreateMessage, ExecReply, HostToWorker } from './protocol.js'

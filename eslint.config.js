@@ -1,0 +1,44 @@
+// Lint: typescript-eslint's type-checked rules, type-only imports, and no import cycles (the flow runs one
+// way: caller → manager → router → tier).
+import js from '@eslint/js'
+import importX from 'eslint-plugin-import-x'
+import globals from 'globals'
+import tseslint from 'typescript-eslint'
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'asm/build/**', 'bench/results/**', 'coverage/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      globals: { ...globals.node },
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    plugins: { 'import-x': importX },
+    rules: {
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'import-x/no-cycle': 'error',
+      // async methods that fulfil an async contract without awaiting are fine
+      '@typescript-eslint/require-await': 'off',
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: 'node:vm', message: 'node:vm is no sandbox: never run guest code with it' }, { name: 'vm', message: 'node:vm is no sandbox' }, { name: 'vm2', message: 'vm2 is abandoned and escapable' }] },
+      ],
+    },
+  },
+  {
+    files: ['**/*.js', '**/*.mjs'],
+    ...tseslint.configs.disableTypeChecked,
+  },
+  {
+    files: ['test/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-unsafe-call': 'off',
+      '@typescript-eslint/no-unsafe-argument': 'off',
+      '@typescript-eslint/unbound-method': 'off',
+    },
+  },
+)

@@ -25,6 +25,13 @@ export interface SandboxManagerOptions {
   tierInstances?: Partial<Record<TierId, Tier>>
 }
 
+export interface ManagerStats {
+  /** Live sandboxes per tier. */
+  sandboxes: Partial<Record<TierId, number>>
+  /** Each loaded tier's counters. */
+  tiers: Partial<Record<TierId, Record<string, number>>>
+}
+
 interface LiveSandbox {
   id: string
   tierId: TierId
@@ -115,6 +122,15 @@ export class SandboxManager {
       }),
     )
     return Object.fromEntries(entries) as Record<TierId, TierAvailability>
+  }
+
+  /** Live sandboxes per tier and each loaded tier's own counters (workers, containers, pools). */
+  async stats(): Promise<ManagerStats> {
+    const sandboxes: Partial<Record<TierId, number>> = {}
+    for (const live of this.#live.values()) sandboxes[live.tierId] = (sandboxes[live.tierId] ?? 0) + 1
+    const tiers: Partial<Record<TierId, Record<string, number>>> = {}
+    for (const tier of await this.#registry.loaded()) tiers[tier.id] = tier.stats?.() ?? {}
+    return { sandboxes, tiers }
   }
 
   /** Ids of live sandboxes. */

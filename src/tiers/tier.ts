@@ -48,6 +48,8 @@ export interface Tier {
   availability(): Promise<TierAvailability>
   /** @throws TierUnavailableError when the tier cannot run here. */
   createSandbox(config: ResolvedConfig, signal?: AbortSignal): Promise<TierSandbox>
+  /** Counters for `manager.stats()`: workers, containers, pool sizes. */
+  stats?(): Record<string, number>
   /** Closes every sandbox and pool of the tier. Idempotent. */
   close(): Promise<void>
 }

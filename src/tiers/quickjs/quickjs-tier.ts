@@ -114,7 +114,7 @@ export class QuickJsTier implements Tier {
     return sandbox
   }
 
-  get stats(): { workers: number; sandboxes: number; spareWorkers: number } {
+  stats(): Record<string, number> {
     return { workers: this.#liveHosts().length, sandboxes: this.#sandboxes.size, spareWorkers: this.#pool.spareCount }
   }
 

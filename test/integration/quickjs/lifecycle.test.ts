@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest'
+import { SandboxManager, SandboxNotFoundError, SandboxExpiredError } from '../../../src/index.js'
+
+function activeTimersAndPorts(): number {
+  return process.getActiveResourcesInfo().filter((r) => r === 'Timeout' || r === 'MessagePort').length
+}
+
+describe('quickjs tier: lifecycle', () => {
+  it('destroy() during execute() ends the run cancelled and leaves nothing running', async () => {
+    const manager = new SandboxManager({ tiers: { quickjs: { workers: 2 } } })
+    const id = await manager.createSandbox({ type: 'quickjs', limits: { executionTime: 10_000 } })
+    await manager.execute(id, '1')
+    const started = performance.now()
+    const pending = manager.execute(id, 'for (;;) {}')
+    await new Promise((r) => setTimeout(r, 100))
+    await manager.destroy(id)
+    const r = await pending
+    expect(r.status).toBe('cancelled')
+    expect(r.error?.code).toBe('ERR_CANCELLED')
+    expect(performance.now() - started).toBeLessThan(1000)
+    await expect(manager.execute(id, '1')).rejects.toBeInstanceOf(SandboxNotFoundError)
+    const before = activeTimersAndPorts()
+    await manager.close()
+    expect((await manager.stats()).tiers).toEqual({})
+    expect(activeTimersAndPorts()).toBeLessThanOrEqual(before)
+  })
+
+  it('an AbortSignal cancels a synchronous loop without killing the worker', async () => {
+    const manager = new SandboxManager({ tiers: { quickjs: { workers: 1 } } })
+    try {
+      const id = await manager.createSandbox({ type: 'quickjs' })
+      await manager.execute(id, 'globalThis.kept = 7')
+      const controller = new AbortController()
+      setTimeout(() => controller.abort(), 100)
+      const r = await manager.execute(id, { code: 'for (;;) {}', signal: controller.signal })
+      expect(r.status).toBe('cancelled')
+      const other = await manager.createSandbox({ type: 'quickjs' })
+      expect((await manager.execute(other, '1 + 1')).value).toBe(2)
+    } finally {
+      await manager.close()
+    }
+  })
+
+  it('two concurrent execute() calls on one sandbox are serialized', async () => {
+    const manager = new SandboxManager()
+    try {
+      const id = await manager.createSandbox({ type: 'quickjs' })
+      await manager.execute(id, 'globalThis.log = []')
+      const a = manager.execute(id, 'await new Promise((r) => setTimeout(r, 50)); log.push("a"); log.length')
+      const b = manager.execute(id, 'log.push("b"); log.join()')
+      expect((await a).value).toBe(1)
+      expect((await b).value).toBe('a,b')
+    } finally {
+      await manager.close()
+    }
+  })
+
+  it('the sandbox lifetime (timeout) destroys it; execute then rejects with an expiry error', async () => {
+    const manager = new SandboxManager()
+    try {
+      const id = await manager.createSandbox({ type: 'quickjs', timeout: 150 })
+      expect((await manager.execute(id, '1')).status).toBe('ok')
+      await new Promise((r) => setTimeout(r, 300))
+      await expect(manager.execute(id, '1')).rejects.toBeInstanceOf(SandboxExpiredError)
+      expect(manager.list()).not.toContain(id)
+    } finally {
+      await manager.close()
+    }
+  })
+
+  it('1,000 create/execute/destroy cycles: no growth in workers or RSS beyond noise', async () => {
+    const manager = new SandboxManager({ tiers: { quickjs: { workers: 2 } } })
+    try {
+      const cycle = async (i: number): Promise<void> => {
+        const id = await manager.createSandbox({ type: 'quickjs' })
+        const r = await manager.execute(id, { code: 'input.i * 2', input: { i } })
+        expect(r.value).toBe(i * 2)
+        await manager.destroy(id)
+      }
+      for (let i = 0; i < 100; i++) await cycle(i)
+      const rssAfterWarmup = process.memoryUsage().rss
+      const workersAfterWarmup = (await manager.stats()).tiers.quickjs?.['workers']
+      for (let i = 0; i < 1000; i++) await cycle(i)
+      const stats = await manager.stats()
+      expect(stats.tiers.quickjs?.['workers']).toBe(workersAfterWarmup)
+      expect(stats.tiers.quickjs?.['sandboxes']).toBe(0)
+      expect(manager.list()).toHaveLength(0)
+      // each sandbox owns a 16 MiB wasm memory while alive; 1,000 leaked ones would be gigabytes
+      expect(process.memoryUsage().rss - rssAfterWarmup).toBeLessThan(96 * 1024 * 1024)
+    } finally {
+      await manager.close()
+    }
+  })
+})

@@ -1,0 +1,134 @@
+/**
+ * One run inside a guest worker: a fresh bounded memory and instance per run, the entry called, the outcome
+ * classified and measured. Nothing of a run survives into the next one but the compiled module.
+ */
+import { GuestMemory } from './guest-memory.js'
+import { envImports, hostImports, sandtierImports, type GuestState } from './guest-imports.js'
+import { classifyFailure, type Outcome } from './guest-outcome.js'
+import { HOST_MODULE, SANDTIER_MODULE, WASI_MODULE } from './import-signatures.js'
+import { OutputSink } from './output-sink.js'
+import type { HostCallEvent, OutputEvent, RunMessage, RunReply } from './protocol.js'
+import type { SyncBridge } from './sync-bridge.js'
+import { createWasiSession, type WasiSession } from './wasi-imports.js'
+
+const PAGE_BYTES = 65536
+const encoder = new TextEncoder()
+
+export async function runGuest(
+  msg: RunMessage,
+  bridge: SyncBridge,
+  post: (event: OutputEvent | HostCallEvent) => void,
+): Promise<RunReply> {
+  const started = performance.now()
+  const cpuStart = process.cpuUsage()
+  bridge.reset()
+  const sink = new OutputSink(msg.maxOutputBytes, post)
+  let outcome: Outcome = { status: 'ok', exitCode: 0 }
+  let value: unknown
+  let memory: WebAssembly.Memory | undefined
+  let wasi: WasiSession | undefined
+  const maxBytes = (msg.memory?.maximum ?? 0) * PAGE_BYTES
+  try {
+    memory =
+      msg.memory &&
+      new WebAssembly.Memory({ initial: msg.memory.initial, maximum: msg.memory.maximum })
+    const guestMemory = new GuestMemory(memory)
+    const state: GuestState = {
+      memory: guestMemory,
+      sink,
+      input: encoder.encode(msg.inputJson),
+      pending: new Uint8Array(0),
+      output: undefined,
+      callHost: (target, args) => bridge.call(post, target, args, msg.timeoutMs),
+    }
+    const imports = Object.create(null) as WebAssembly.Imports
+    const env = envImports(state)
+    if (memory) env['memory'] = memory as never
+    imports['env'] = env
+    imports[SANDTIER_MODULE] = sandtierImports(state)
+    imports[HOST_MODULE] = hostImports(state, msg.hostImports)
+    if (msg.usesWasi) {
+      const session = await createWasiSession({
+        module: msg.module,
+        memory: guestMemory,
+        sink,
+        stdin: msg.stdin,
+        maxFileBytes: msg.maxFileBytes,
+      })
+      wasi = session
+      imports[WASI_MODULE] = session.imports
+    }
+    // Runs the start function: a loop there is stopped by the host's deadline like any other.
+    const instance = new WebAssembly.Instance(msg.module, imports)
+    wasi?.attach(instance)
+    const returned = callEntry(msg, instance)
+    value = state.output !== undefined ? parseOutput(state.output) : toJsonNumber(returned)
+  } catch (error) {
+    outcome = classifyFailure(error, { bytes: memory?.buffer.byteLength ?? 0, maxBytes })
+  } finally {
+    wasi?.free()
+  }
+  const activeMs = performance.now() - started
+  const cpu = process.cpuUsage(cpuStart)
+  const rest = sink.drain()
+  const reply: RunReply = {
+    status: outcome.status,
+    stdout: rest.stdout,
+    stderr: rest.stderr,
+    truncated: sink.truncated,
+    exitCode: outcome.exitCode,
+    // The thread's CPU time: busy time minus time blocked on host calls, never more than the process used.
+    cpuMs: Math.max(0, Math.min(activeMs - bridge.waitedMs, (cpu.user + cpu.system) / 1000)),
+    memoryPeakBytes: memory?.buffer.byteLength ?? 0,
+    hostCalls: bridge.calls,
+  }
+  if (outcome.status === 'ok' && value !== undefined) reply.value = value
+  if (outcome.error) reply.error = outcome.error
+  return reply
+}
+
+function exportedFunction(
+  instance: WebAssembly.Instance,
+  name: string,
+): (...args: unknown[]) => unknown {
+  const fn = Object.getOwnPropertyDescriptor(instance.exports, name)?.value
+  if (typeof fn !== 'function') throw new TypeError(`export "${name}" is not a function`)
+  return fn as (...args: unknown[]) => unknown
+}
+
+function callEntry(msg: RunMessage, instance: WebAssembly.Instance): unknown {
+  const { entry } = msg
+  switch (entry.kind) {
+    case 'main':
+      return exportedFunction(instance, '__sandtier_main')()
+    case 'wasi-start':
+      exportedFunction(instance, '_start')()
+      return undefined
+    case 'fn':
+      // A WASI reactor initialises itself before its exports are called.
+      if (msg.usesWasi && Object.hasOwn(instance.exports, '_initialize'))
+        exportedFunction(instance, '_initialize')()
+      return exportedFunction(instance, entry.name)(...entry.args)
+    case 'instantiate':
+      return undefined
+  }
+}
+
+// `main(input: string): string` returns JSON text; text that is not JSON is the value as a string.
+function parseOutput(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown
+  } catch {
+    return text
+  }
+}
+
+function toJsonNumber(value: unknown): unknown {
+  if (typeof value === 'bigint')
+    return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER)
+      ? Number(value)
+      : value.toString()
+  if (typeof value === 'number') return Number.isFinite(value) ? value : null
+  if (Array.isArray(value)) return value.map(toJsonNumber)
+  return undefined
+}

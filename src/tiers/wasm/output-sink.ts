@@ -1,0 +1,84 @@
+/**
+ * The guest's stdout and stderr inside the worker: bytes are counted as they are written (not after
+ * buffering), the run stops at `maxOutputBytes`, and chunks are streamed to the host while the guest runs, so
+ * output written before a timeout is not lost with the terminated worker.
+ */
+import type { OutputEvent } from './protocol.js'
+
+/** Thrown through the guest's frames when its output reaches the limit. */
+export class OutputLimitReached extends Error {
+  override name = 'OutputLimitReached'
+}
+
+type Stream = 'stdout' | 'stderr'
+
+/** Stream buffered output to the host at least this often (ms) or past this size (chars). */
+const FLUSH_MS = 20
+const FLUSH_CHARS = 64 * 1024
+
+export class OutputSink {
+  readonly #maxBytes: number
+  readonly #post: (event: OutputEvent) => void
+  readonly #pending: Record<Stream, string[]> = { stdout: [], stderr: [] }
+  #pendingChars = 0
+  #lastFlush = performance.now()
+  #bytes = 0
+  truncated = false
+
+  constructor(maxBytes: number, post: (event: OutputEvent) => void) {
+    this.#maxBytes = maxBytes
+    this.#post = post
+  }
+
+  /** Bytes still allowed. */
+  get room(): number {
+    return this.#maxBytes - this.#bytes
+  }
+
+  /**
+   * Appends text; past the limit keeps what fits and throws OutputLimitReached.
+   * @throws OutputLimitReached
+   */
+  write(stream: Stream, text: string): void {
+    if (text.length === 0) return
+    const size = Buffer.byteLength(text)
+    if (size > this.room) {
+      const kept = Buffer.from(text).subarray(0, Math.max(0, this.room)).toString()
+      this.#append(stream, kept)
+      this.#bytes = this.#maxBytes
+      this.truncated = true
+      throw new OutputLimitReached(`output exceeded ${this.#maxBytes} bytes`)
+    }
+    this.#bytes += size
+    this.#append(stream, text)
+    const now = performance.now()
+    if (this.#pendingChars >= FLUSH_CHARS || now - this.#lastFlush >= FLUSH_MS) this.flush(now)
+  }
+
+  /** Sends what is buffered to the host. */
+  flush(now = performance.now()): void {
+    this.#lastFlush = now
+    this.#pendingChars = 0
+    for (const stream of ['stdout', 'stderr'] as const) {
+      const chunks = this.#pending[stream]
+      if (chunks.length === 0) continue
+      this.#pending[stream] = []
+      this.#post({ type: 'output', stream, text: chunks.join('') })
+    }
+  }
+
+  /** What is still buffered, for the final reply (the cheap path for short runs: no extra message). */
+  drain(): { stdout: string; stderr: string } {
+    const out = { stdout: this.#pending.stdout.join(''), stderr: this.#pending.stderr.join('') }
+    this.#pending.stdout = []
+    this.#pending.stderr = []
+    this.#pendingChars = 0
+    return out
+  }
+
+  #append(stream: Stream, text: string): void {
+    if (text.length === 0) return
+    this.#pending[stream].push(text)
+    this.#pendingChars += text.length
+  }
+}

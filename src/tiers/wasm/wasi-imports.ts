@@ -1,0 +1,131 @@
+/**
+ * WASI preview 1 for raw modules, through @wasmer/wasi over its in-memory filesystem (no host files, no
+ * environment, no sockets). The host takes over what must be bounded or visible: stdout and stderr go to the
+ * run's OutputSink (counted as written, streamed), writes to in-memory files count against a byte budget
+ * (wasmer's own heap is not bounded otherwise), and `proc_exit` unwinds the guest with its code.
+ *
+ * @wasmer/wasi reads the guest memory from the instance's `memory` export, so a WASI module imports env.memory
+ * and re-exports it (the module policy requires it); the memory is still the host's bounded one.
+ */
+import { WASI_FUNCTIONS, WASI_MODULE } from './import-signatures.js'
+import type { GuestMemory } from './guest-memory.js'
+import { WasiExit } from './guest-outcome.js'
+import type { OutputSink } from './output-sink.js'
+
+type WasiLib = typeof import('@wasmer/wasi')
+type Wasi = InstanceType<WasiLib['WASI']>
+type ImportFn = (...args: never[]) => unknown
+
+const ERRNO_SUCCESS = 0
+const ERRNO_NOSPC = 51
+/** iovecs read per call at most (POSIX IOV_MAX). */
+const MAX_IOVS = 1024
+
+let loading: Promise<WasiLib> | undefined
+
+// wasmer's WASI is itself a wasm module: compile it once per worker, on the first WASI run.
+function loadWasi(): Promise<WasiLib> {
+  loading ??= import('@wasmer/wasi').then(async (lib) => {
+    await lib.init()
+    return lib
+  })
+  return loading
+}
+
+/** One run's WASI: its imports, plus the steps around instantiation. */
+export interface WasiSession {
+  imports: Record<string, ImportFn>
+  /** Gives wasmer the instance (it reads the exported memory). */
+  attach(instance: WebAssembly.Instance): void
+  /** Frees wasmer's state of this run. */
+  free(): void
+}
+
+export interface WasiSessionOptions {
+  module: WebAssembly.Module
+  memory: GuestMemory
+  sink: OutputSink
+  stdin: Uint8Array | undefined
+  /** Bytes the guest may write to in-memory files during the run. */
+  maxFileBytes: number
+}
+
+export async function createWasiSession(options: WasiSessionOptions): Promise<WasiSession> {
+  const lib = await loadWasi()
+  const wasi: Wasi = new lib.WASI({ args: ['main.wasm'], env: {} })
+  if (options.stdin !== undefined) wasi.setStdinBuffer(options.stdin)
+  const provided =
+    (wasi.getImports(options.module) as Record<string, Record<string, unknown>>)[WASI_MODULE] ?? {}
+  const imports = Object.create(null) as Record<string, ImportFn>
+  for (const name of WASI_FUNCTIONS.keys()) {
+    const fn = Object.getOwnPropertyDescriptor(provided, name)?.value
+    if (typeof fn === 'function') imports[name] = fn as ImportFn
+  }
+  const delegateWrite = imports['fd_write']
+  const delegatePwrite = imports['fd_pwrite']
+  let fileBytes = 0
+  const countFileBytes = (iovs: number, count: number): boolean => {
+    fileBytes += iovecBytes(options.memory, iovs, count)
+    return fileBytes <= options.maxFileBytes
+  }
+
+  imports['fd_write'] = (fd: number, iovs: number, count: number, nwritten: number) => {
+    if (fd === 1 || fd === 2)
+      return writeStdio(options, fd === 1 ? 'stdout' : 'stderr', iovs, count, nwritten)
+    if (!countFileBytes(iovs, count)) return ERRNO_NOSPC
+    return delegateWrite?.(...([fd, iovs, count, nwritten] as never[]))
+  }
+  imports['fd_pwrite'] = (
+    fd: number,
+    iovs: number,
+    count: number,
+    offset: bigint,
+    nwritten: number,
+  ) => {
+    if (!countFileBytes(iovs, count)) return ERRNO_NOSPC
+    return delegatePwrite?.(...([fd, iovs, count, offset, nwritten] as never[]))
+  }
+  imports['proc_exit'] = (code: number) => {
+    throw new WasiExit(code >>> 0)
+  }
+  return {
+    imports,
+    attach: (instance) => {
+      wasi.instantiate(instance)
+    },
+    free: () => wasi.free(),
+  }
+}
+
+function iovecBytes(memory: GuestMemory, iovs: number, count: number): number {
+  let total = 0
+  for (let i = 0; i < Math.min(count >>> 0, MAX_IOVS); i++)
+    total += memory.u32(iovs + i * 8 + 4, 'iovec')
+  return total
+}
+
+function writeStdio(
+  { memory, sink }: WasiSessionOptions,
+  stream: 'stdout' | 'stderr',
+  iovs: number,
+  count: number,
+  nwritten: number,
+): number {
+  let written = 0
+  const decoder = new TextDecoder()
+  for (let i = 0; i < Math.min(count >>> 0, MAX_IOVS); i++) {
+    const ptr = memory.u32(iovs + i * 8, 'iovec')
+    const len = memory.u32(iovs + i * 8 + 4, 'iovec')
+    const room = Math.max(0, sink.room)
+    // Never read more than the output room (+1 so the sink sees the overflow and stops the run).
+    const take = Math.min(len, room + 1)
+    sink.write(
+      stream,
+      decoder.decode(memory.read(ptr, take, room + 1, 'fd_write'), { stream: true }),
+    )
+    written += len
+  }
+  sink.write(stream, decoder.decode())
+  memory.setU32(nwritten, written, 'fd_write nwritten')
+  return ERRNO_SUCCESS
+}

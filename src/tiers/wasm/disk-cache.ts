@@ -1,0 +1,92 @@
+/**
+ * Compiled AssemblyScript modules on disk, so a new process skips the compiler. Each file holds a magic, the
+ * SHA-256 of the wasm bytes and the bytes; a file whose hash does not match is ignored and replaced. The
+ * directory must be ours and not writable by others, else the disk cache is not used: a poisoned entry would
+ * still only run inside the sandbox, but it would run instead of the user's code.
+ */
+import { createHash, randomBytes } from 'node:crypto'
+import { chmod, mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+
+const MAGIC = Buffer.from('STWASM01')
+const HASH_BYTES = 32
+/** Files larger than this are not read (the module size cap is far below). */
+const MAX_FILE_BYTES = 64 * 1024 * 1024
+
+export class DiskCache {
+  readonly dir: string
+  #usable: Promise<boolean> | undefined
+
+  constructor(dir: string) {
+    this.dir = dir
+  }
+
+  /** The cached bytes for `key`, or undefined (missing, corrupt or unsafe directory). */
+  async read(key: string): Promise<Uint8Array | undefined> {
+    if (!(await this.#isUsable())) return undefined
+    const file = this.#file(key)
+    try {
+      const info = await stat(file)
+      const uid = process.getuid?.()
+      if (!info.isFile() || info.size > MAX_FILE_BYTES || (uid !== undefined && info.uid !== uid))
+        return undefined
+      const content = await readFile(file)
+      const bytes = decode(content)
+      if (bytes === undefined) await unlink(file).catch(() => undefined)
+      return bytes
+    } catch {
+      return undefined
+    }
+  }
+
+  /** Stores bytes for `key` atomically (temp file + rename); failures are ignored (the cache is optional). */
+  async write(key: string, bytes: Uint8Array): Promise<void> {
+    if (!(await this.#isUsable())) return
+    const file = this.#file(key)
+    const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`
+    try {
+      await writeFile(temp, encode(bytes), { mode: 0o600, flag: 'wx' })
+      await rename(temp, file)
+    } catch {
+      await unlink(temp).catch(() => undefined)
+    }
+  }
+
+  #file(key: string): string {
+    if (!/^[0-9a-f]{64}$/.test(key)) throw new Error('cache keys are sha-256 hex digests')
+    return join(this.dir, `${key}.wasm`)
+  }
+
+  #isUsable(): Promise<boolean> {
+    this.#usable ??= (async () => {
+      try {
+        await mkdir(this.dir, { recursive: true, mode: 0o700 })
+        const info = await stat(this.dir)
+        const uid = process.getuid?.()
+        if (uid !== undefined && info.uid !== uid) return false
+        if ((info.mode & 0o022) !== 0) await chmod(this.dir, info.mode & ~0o022)
+        return info.isDirectory()
+      } catch {
+        return false
+      }
+    })()
+    return this.#usable
+  }
+}
+
+function encode(bytes: Uint8Array): Buffer {
+  const hash = createHash('sha256').update(bytes).digest()
+  return Buffer.concat([MAGIC, hash, bytes])
+}
+
+function decode(content: Buffer): Uint8Array | undefined {
+  if (
+    content.length < MAGIC.length + HASH_BYTES ||
+    !content.subarray(0, MAGIC.length).equals(MAGIC)
+  )
+    return undefined
+  const hash = content.subarray(MAGIC.length, MAGIC.length + HASH_BYTES)
+  const bytes = content.subarray(MAGIC.length + HASH_BYTES)
+  if (!createHash('sha256').update(bytes).digest().equals(hash)) return undefined
+  return new Uint8Array(bytes)
+}

@@ -1,0 +1,88 @@
+/** Builds the wasm tier's ExecResults: runs, compile failures, and runs stopped before they started. */
+import type { ExecResult, ExecStatus, ResultError, Usage } from '../../types.js'
+import { emptyUsage } from '../../types.js'
+import type { CompileFailure } from './module-provider.js'
+
+export interface ResultParts {
+  status: ExecStatus
+  value?: unknown
+  stdout?: string
+  stderr?: string
+  exitCode?: number | null
+  durationMs: number
+  usage?: Partial<Usage>
+  error?: ResultError | undefined
+  truncated?: boolean
+}
+
+export function buildResult(parts: ResultParts): ExecResult {
+  const durationMs = round(parts.durationMs)
+  const usage: Usage = { ...emptyUsage(), ...parts.usage }
+  usage.wallMs = durationMs
+  usage.cpuMs = round(usage.cpuMs)
+  const result: ExecResult = {
+    status: parts.status,
+    stdout: parts.stdout ?? '',
+    stderr: parts.stderr ?? '',
+    exitCode: parts.exitCode ?? (parts.status === 'ok' ? 0 : 1),
+    tier: 'wasm',
+    durationMs,
+    usage,
+    escalations: [],
+  }
+  if (parts.value !== undefined) result.value = parts.value
+  if (parts.error !== undefined) result.error = parts.error
+  if (parts.truncated === true) result.truncated = true
+  return result
+}
+
+/** A compile that produced no module: diagnostics for errors, a limit status for the compile's deadline. */
+export function compileFailureResult(
+  failure: CompileFailure,
+  durationMs: number,
+  timeoutMs: number,
+): ExecResult {
+  if (failure.reason === 'diagnostics') {
+    const errors = failure.diagnostics.filter((d) => d.severity === 'error')
+    const first = errors[0]
+    const where = first && first.line > 0 ? `${first.file}:${first.line}:${first.column} - ` : ''
+    return buildResult({
+      status: 'error',
+      durationMs,
+      error: {
+        name: 'CompileError',
+        code: 'ERR_GUEST',
+        message: `AssemblyScript compile failed: ${where}${first?.message ?? 'unknown error'}`,
+        details: { diagnostics: failure.diagnostics },
+      },
+    })
+  }
+  const byReason = {
+    timeout: {
+      status: 'timeout',
+      code: 'ERR_TIMEOUT',
+      message: `AssemblyScript compile timed out after ${timeoutMs} ms`,
+    },
+    cancelled: { status: 'cancelled', code: 'ERR_CANCELLED', message: 'Run cancelled' },
+    crashed: {
+      status: 'crashed',
+      code: 'ERR_CRASHED',
+      message: 'The AssemblyScript compiler stopped unexpectedly',
+    },
+  } as const
+  const { status, code, message } = byReason[failure.reason]
+  return buildResult({ status, durationMs, error: { name: 'CompileError', code, message } })
+}
+
+/** A run cancelled before its guest started. */
+export function cancelledResult(durationMs: number): ExecResult {
+  return buildResult({
+    status: 'cancelled',
+    durationMs,
+    error: { name: 'SandboxError', code: 'ERR_CANCELLED', message: 'Run cancelled' },
+  })
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 1000) / 1000
+}

@@ -1,0 +1,185 @@
+/**
+ * One wasm sandbox: a configuration (memory pages, limits, host functions, network policy) applied to every
+ * run. It holds no worker and no memory while idle; each run gets a fresh bounded memory and instance in a
+ * pooled worker.
+ */
+import { WASM_PAGE_BYTES, type ResolvedConfig } from '../../config.js'
+import { SandboxClosedError, ValidationError } from '../../errors.js'
+import { copyNetworkUsage, createNetworkMeter } from '../../policy/network-meter.js'
+import { NetworkPolicy } from '../../policy/network-policy.js'
+import { emptyUsage, type ExecResult, type Language } from '../../types.js'
+import type { NormalizedRequest, TierSandbox } from '../tier.js'
+import { buildResult, cancelledResult, compileFailureResult } from './exec-result.js'
+import type { CompiledModule } from './module-cache.js'
+import { checkModule, type ModulePlan } from './module-policy.js'
+import type { ModuleProvider } from './module-provider.js'
+import { chooseEntry } from './run-entry.js'
+import type { WorkerLease } from './worker-lease.js'
+import { runInWorker } from './worker-runner.js'
+
+/** What the tier shares with its sandboxes. */
+export interface WasmRuntime {
+  provider: ModuleProvider
+  lease: WorkerLease
+  compileTimeoutMs: number
+}
+
+const LANGUAGES: readonly Language[] = ['assemblyscript', 'wasm']
+const CANCELLED = Symbol('cancelled')
+
+export class WasmSandbox implements TierSandbox {
+  readonly tier = 'wasm' as const
+  readonly languages = LANGUAGES
+  readonly #config: ResolvedConfig
+  readonly #runtime: WasmRuntime
+  readonly #policy: NetworkPolicy
+  readonly #plans = new WeakMap<CompiledModule, ModulePlan>()
+  #closed = false
+
+  constructor(config: ResolvedConfig, runtime: WasmRuntime) {
+    this.#config = config
+    this.#runtime = runtime
+    this.#policy = new NetworkPolicy(config.network)
+  }
+
+  /**
+   * Checks a module against this sandbox's limits and allowlist (cached per module).
+   * @throws ValidationError listing what is refused.
+   */
+  plan(compiled: CompiledModule): ModulePlan {
+    let plan = this.#plans.get(compiled)
+    if (plan === undefined) {
+      plan = checkModule(compiled.info, {
+        memoryPages: this.#config.wasm.memoryPages,
+        maxMemoryPages: this.#config.wasm.maxMemoryPages,
+        hostFunctionNames: Object.keys(this.#config.hostFunctions),
+      })
+      this.#plans.set(compiled, plan)
+    }
+    return plan
+  }
+
+  /**
+   * Runs AssemblyScript source or a wasm module. Resolves for every guest outcome.
+   * @throws ValidationError for a refused module, an unknown `fn` or unusable arguments.
+   * @throws SandboxClosedError after close().
+   */
+  async execute(request: NormalizedRequest): Promise<ExecResult> {
+    if (this.#closed) throw new SandboxClosedError('wasm sandbox')
+    const started = performance.now()
+    const elapsed = (): number => performance.now() - started
+    const language = request.language
+    let compiled: CompiledModule
+    let compileMs = 0
+    if (language === 'assemblyscript') {
+      const { compileTimeoutMs } = this.#runtime
+      const provided = await raceAbort(
+        this.#runtime.provider.assemblyScript(request.code, compileTimeoutMs),
+        request.signal,
+      )
+      if (provided === CANCELLED) return cancelledResult(elapsed())
+      if (!provided.ok) return compileFailureResult(provided.failure, elapsed(), compileTimeoutMs)
+      compiled = provided.compiled
+      compileMs = provided.compileMs
+    } else if (language === 'wasm') {
+      const bytes = request.wasmBinary ?? this.#config.wasm.wasmBinary
+      if (bytes === undefined)
+        throw new ValidationError('Language "wasm" needs a module', [
+          'pass wasmBinary in the request or the sandbox config',
+        ])
+      compiled = await this.#runtime.provider.raw(bytes)
+    } else {
+      throw new ValidationError(`The wasm tier does not run language "${language}"`, [
+        `languages: ${LANGUAGES.join(', ')}`,
+      ])
+    }
+    const plan = this.plan(compiled)
+    const entry = chooseEntry(request, plan, language)
+    const inputJson = toInputJson(request.input)
+    if (request.signal?.aborted === true) return cancelledResult(elapsed())
+
+    const { lease } = this.#runtime
+    const worker = await lease.acquire()
+    let reusable = false
+    try {
+      const meter = createNetworkMeter()
+      const run = await runInWorker({
+        worker,
+        timeoutMs: request.timeoutMs,
+        cpuTimeMs: this.#config.cpuTimeMs,
+        signal: request.signal,
+        hostCalls: { policy: this.#policy, meter, hostFunctions: this.#config.hostFunctions },
+        message: {
+          module: compiled.module,
+          memory: plan.memory,
+          usesWasi: plan.usesWasi,
+          hostImports: plan.hostImports,
+          entry,
+          inputJson,
+          stdin:
+            typeof request.stdin === 'string'
+              ? new TextEncoder().encode(request.stdin)
+              : request.stdin,
+          maxOutputBytes: this.#config.maxOutputBytes,
+          maxFileBytes: this.#config.diskSpaceBytes,
+          timeoutMs: request.timeoutMs,
+        },
+      })
+      reusable = !run.workerLost
+      const reply = run.reply
+      const usage = emptyUsage()
+      copyNetworkUsage(meter, usage)
+      usage.cpuMs = reply?.cpuMs ?? Math.max(0, elapsed() - compileMs)
+      // A stopped worker cannot be asked: its memory had at least the initial pages.
+      usage.memoryPeakBytes =
+        reply?.memoryPeakBytes ?? (plan.memory?.initial ?? 0) * WASM_PAGE_BYTES
+      usage.hostCalls = reply?.hostCalls ?? 0
+      return buildResult({
+        status: reply?.status ?? run.stopped ?? 'crashed',
+        value: reply?.value,
+        stdout: run.stdout,
+        stderr: run.stderr,
+        exitCode: reply?.exitCode ?? 1,
+        durationMs: elapsed(),
+        usage,
+        error: reply?.error ?? run.error,
+        truncated: reply?.truncated,
+      })
+    } finally {
+      lease.release(worker, reusable)
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true
+  }
+}
+
+function toInputJson(input: unknown): string {
+  try {
+    return JSON.stringify(input ?? null) ?? 'null'
+  } catch (error) {
+    throw new ValidationError('input is not JSON-safe', [
+      error instanceof Error ? error.message : String(error),
+    ])
+  }
+}
+
+// A compile shared with other runs is not cancelled with this one: this run just stops waiting for it.
+async function raceAbort<T>(
+  promise: Promise<T>,
+  signal: AbortSignal | undefined,
+): Promise<T | typeof CANCELLED> {
+  if (signal === undefined) return promise
+  if (signal.aborted) return CANCELLED
+  let onAbort: (() => void) | undefined
+  const aborted = new Promise<typeof CANCELLED>((resolve) => {
+    onAbort = () => resolve(CANCELLED)
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
+  try {
+    return await Promise.race([promise, aborted])
+  } finally {
+    if (onAbort) signal.removeEventListener('abort', onAbort)
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * Host side of one run in a guest worker: posts the run, serves the guest's host calls, collects streamed
+ * output, and enforces the deadline, the CPU budget and cancellation by terminating the worker (the only way to
+ * stop synchronous wasm, including a loop in the start function).
+ */
+import type { ExecStatus, ResultError } from '../../types.js'
+import { WorkerGoneError, type GuestWorker, type WorkerEvent } from '../guest-worker.js'
+import { answerHostCall, ensureBridge, sendReply, type HostCallContext } from './host-calls.js'
+import type { HostCallEvent, OutputEvent, RunMessage, RunReply } from './protocol.js'
+import { RunDeadline, type StopReason } from './run-deadline.js'
+
+export interface WorkerRunOptions {
+  worker: GuestWorker
+  message: Omit<RunMessage, 'type'>
+  timeoutMs: number
+  cpuTimeMs: number
+  signal: AbortSignal | undefined
+  /** Host functions and the network context of the run (its signal is replaced by the run's own). */
+  hostCalls: Omit<HostCallContext, 'signal' | 'deadline'>
+}
+
+/** The run's reply, or why the host stopped it; `workerLost` says the worker must not be reused. */
+export interface WorkerRunResult {
+  reply: RunReply | undefined
+  stopped: ExecStatus | undefined
+  error: ResultError | undefined
+  stdout: string
+  stderr: string
+  workerLost: boolean
+}
+
+const STOP_MESSAGES: Record<StopReason, (ms: number) => string> = {
+  timeout: (ms) => `Run timed out after ${ms} ms`,
+  cpu: (ms) => `Run used more than its CPU time limit of ${ms} ms`,
+  cancelled: () => 'Run cancelled',
+}
+const STOP_CODES = { timeout: 'ERR_TIMEOUT', cpu: 'ERR_CPU', cancelled: 'ERR_CANCELLED' } as const
+
+export async function runInWorker(options: WorkerRunOptions): Promise<WorkerRunResult> {
+  const { worker } = options
+  const bridge = await ensureBridge(worker)
+  const stdout: string[] = []
+  const stderr: string[] = []
+  const hostAbort = new AbortController()
+  let finished = false
+  const deadline = new RunDeadline({
+    timeoutMs: options.timeoutMs,
+    cpuTimeMs: options.cpuTimeMs,
+    signal: options.signal,
+    onStop: () => {
+      hostAbort.abort()
+      void worker.terminate()
+    },
+  })
+  const context: HostCallContext = {
+    ...options.hostCalls,
+    signal: hostAbort.signal,
+    deadline: deadline.deadline,
+  }
+  const unsubscribe = worker.onEvent((event: WorkerEvent) => {
+    if (event.type === 'output') {
+      const { stream, text } = event as unknown as OutputEvent
+      ;(stream === 'stderr' ? stderr : stdout).push(text)
+    } else if (event.type === 'hostCall') {
+      deadline.pauseCpu()
+      void answerHostCall(event as unknown as HostCallEvent, context).then((reply) => {
+        deadline.resumeCpu()
+        if (!finished) sendReply(bridge, reply)
+      })
+    }
+  })
+  try {
+    const reply = await worker.call<RunReply>({ type: 'run', ...options.message })
+    stdout.push(reply.stdout)
+    stderr.push(reply.stderr)
+    return {
+      reply,
+      stopped: undefined,
+      error: undefined,
+      stdout: stdout.join(''),
+      stderr: stderr.join(''),
+      workerLost: false,
+    }
+  } catch (error) {
+    const reason = deadline.reason
+    const limitMs = reason === 'cpu' ? options.cpuTimeMs : options.timeoutMs
+    if (reason !== undefined)
+      return lost(reason, {
+        name: 'ResourceExceededError',
+        code: STOP_CODES[reason],
+        message: STOP_MESSAGES[reason](limitMs),
+      })
+    if (error instanceof WorkerGoneError && isWorkerOutOfMemory(error))
+      return lost('memory', {
+        name: 'ResourceExceededError',
+        code: 'ERR_MEMORY',
+        message: 'The guest worker ran out of heap memory',
+      })
+    return lost('crashed', {
+      name: 'EngineError',
+      code: 'ERR_CRASHED',
+      message: 'The guest worker stopped unexpectedly',
+    })
+  } finally {
+    finished = true
+    deadline.dispose()
+    unsubscribe()
+  }
+
+  function lost(stopped: ExecStatus, error: ResultError): WorkerRunResult {
+    void worker.terminate()
+    return {
+      reply: undefined,
+      stopped,
+      error,
+      stdout: stdout.join(''),
+      stderr: stderr.join(''),
+      workerLost: true,
+    }
+  }
+}
+
+function isWorkerOutOfMemory(error: WorkerGoneError): boolean {
+  const cause = error.cause as { code?: unknown } | undefined
+  return cause?.code === 'ERR_WORKER_OUT_OF_MEMORY'
+}

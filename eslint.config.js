@@ -17,13 +17,22 @@ export default tseslint.config(
     plugins: { 'import-x': importX },
     rules: {
       '@typescript-eslint/consistent-type-imports': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       'import-x/no-cycle': 'error',
       // async methods that fulfil an async contract without awaiting are fine
       '@typescript-eslint/require-await': 'off',
       'no-restricted-imports': [
         'error',
-        { paths: [{ name: 'node:vm', message: 'node:vm is no sandbox: never run guest code with it' }, { name: 'vm', message: 'node:vm is no sandbox' }, { name: 'vm2', message: 'vm2 is abandoned and escapable' }] },
+        {
+          paths: [
+            { name: 'node:vm', message: 'node:vm is no sandbox: never run guest code with it' },
+            { name: 'vm', message: 'node:vm is no sandbox' },
+            { name: 'vm2', message: 'vm2 is abandoned and escapable' },
+          ],
+        },
       ],
     },
   },

@@ -178,7 +178,15 @@ const KNOWN_KEYS = new Set<string>([
 ])
 
 /** Per-run keys that run(request, options) accepts beside a SandboxConfig. */
-export const RUN_KEYS = new Set<string>(['input', 'stdin', 'timeoutMs', 'signal', 'fn', 'args', 'code'])
+export const RUN_KEYS = new Set<string>([
+  'input',
+  'stdin',
+  'timeoutMs',
+  'signal',
+  'fn',
+  'args',
+  'code',
+])
 
 function optionalEnum<T extends string>(
   option: string,
@@ -200,7 +208,8 @@ export function checkNumber(
   const kind = integer ? 'an integer' : 'a finite number'
   if (typeof value !== 'number' || !Number.isFinite(value) || (integer && !Number.isInteger(value)))
     throw new ConfigError(option, `${kind} between ${min} and ${max}`, value)
-  if (value < min || value > max) throw new ConfigError(option, `${kind} between ${min} and ${max}`, value)
+  if (value < min || value > max)
+    throw new ConfigError(option, `${kind} between ${min} and ${max}`, value)
   return value
 }
 
@@ -228,7 +237,9 @@ function stringArray(option: string, value: unknown): string[] {
 function portArray(option: string, value: unknown, fallback: number[]): number[] {
   if (value === undefined) return [...fallback]
   if (!Array.isArray(value)) throw new ConfigError(option, 'an array of port numbers', value)
-  return value.map((p, i) => checkNumber(`${option}[${i}]`, p, { min: 1, max: 65535, integer: true }))
+  return value.map((p, i) =>
+    checkNumber(`${option}[${i}]`, p, { min: 1, max: 65535, integer: true }),
+  )
 }
 
 function plainObject(option: string, value: unknown): Record<string, unknown> {
@@ -278,7 +289,8 @@ function resolveNetwork(config: Record<string, unknown>): ResolvedNetworkConfig 
 
 function resolveVolumes(value: unknown): VolumeMount[] {
   if (value === undefined) return []
-  if (!Array.isArray(value)) throw new ConfigError('volumes', 'an array of { hostPath, containerPath }', value)
+  if (!Array.isArray(value))
+    throw new ConfigError('volumes', 'an array of { hostPath, containerPath }', value)
   return value.map((v: unknown, i) => {
     const o = plainObject(`volumes[${i}]`, v)
     if (typeof o['hostPath'] !== 'string' || !o['hostPath'].startsWith('/'))
@@ -296,7 +308,8 @@ function resolveVolumes(value: unknown): VolumeMount[] {
 function resolveEnv(value: unknown): Record<string, string> {
   const env = plainObject('env', value)
   for (const [k, v] of Object.entries(env)) {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new ConfigError('env', 'variable names [A-Za-z_][A-Za-z0-9_]*', k)
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k))
+      throw new ConfigError('env', 'variable names [A-Za-z_][A-Za-z0-9_]*', k)
     if (typeof v !== 'string') throw new ConfigError(`env.${k}`, 'a string', v)
   }
   return env as Record<string, string>
@@ -335,23 +348,31 @@ export function resolveConfig(input: SandboxConfig = {}, allowRunKeys = false): 
   })
   const memoryLimitBytes = memoryLimit ?? limitsMemory ?? 64 * MiB
   const executionTimeMs =
-    optionalNumber('limits.executionTime', limits['executionTime'], { min: 1, max: MAX_MS }) ?? 30_000
+    optionalNumber('limits.executionTime', limits['executionTime'], { min: 1, max: MAX_MS }) ??
+    30_000
   const type = optionalEnum('type', config['type'], TYPES) ?? 'auto'
   const wasmBinary = config['wasmBinary']
   if (wasmBinary !== undefined && !(wasmBinary instanceof Uint8Array))
     throw new ConfigError('wasmBinary', 'a Uint8Array', wasmBinary)
   const maxPagesForMemory = Math.max(1, Math.floor(memoryLimitBytes / WASM_PAGE_BYTES))
   const maxMemoryPages =
-    optionalNumber('maxMemoryPages', config['maxMemoryPages'], { min: 1, max: 65536, integer: true }) ??
-    Math.min(maxPagesForMemory, 65536)
+    optionalNumber('maxMemoryPages', config['maxMemoryPages'], {
+      min: 1,
+      max: 65536,
+      integer: true,
+    }) ?? Math.min(maxPagesForMemory, 65536)
   const memoryPages =
     optionalNumber('memoryPages', config['memoryPages'], { min: 0, max: 65536, integer: true }) ?? 1
   if (memoryPages > maxMemoryPages)
     throw new ConfigError('memoryPages', `at most maxMemoryPages (${maxMemoryPages})`, memoryPages)
   const image = config['image'] ?? 'sandtier-sandbox:latest'
-  if (typeof image !== 'string' || image.length === 0) throw new ConfigError('image', 'an image name', image)
+  if (typeof image !== 'string' || image.length === 0)
+    throw new ConfigError('image', 'an image name', image)
   const command = config['command']
-  if (command !== undefined && (!Array.isArray(command) || command.some((c) => typeof c !== 'string')))
+  if (
+    command !== undefined &&
+    (!Array.isArray(command) || command.some((c) => typeof c !== 'string'))
+  )
     throw new ConfigError('command', 'an array of strings', command)
 
   return {
@@ -360,14 +381,19 @@ export function resolveConfig(input: SandboxConfig = {}, allowRunKeys = false): 
     trust: optionalEnum('trust', config['trust'], ['untrusted', 'trusted'] as const) ?? 'untrusted',
     memoryLimitBytes,
     cpuQuota: optionalNumber('cpuQuota', config['cpuQuota'], { min: 0.01, max: 1024 }) ?? 1,
-    pidLimit: optionalNumber('pidLimit', config['pidLimit'], { min: 1, max: 65536, integer: true }) ?? 128,
+    pidLimit:
+      optionalNumber('pidLimit', config['pidLimit'], { min: 1, max: 65536, integer: true }) ?? 128,
     lifetimeMs: optionalNumber('timeout', config['timeout'], { min: 1, max: MAX_MS }),
     executionTimeMs,
     cpuTimeMs:
-      optionalNumber('limits.cpuTime', limits['cpuTime'], { min: 1, max: MAX_MS }) ?? executionTimeMs,
+      optionalNumber('limits.cpuTime', limits['cpuTime'], { min: 1, max: MAX_MS }) ??
+      executionTimeMs,
     diskSpaceBytes:
-      optionalNumber('limits.diskSpace', limits['diskSpace'], { min: MiB, max: MAX_BYTES, integer: true }) ??
-      64 * MiB,
+      optionalNumber('limits.diskSpace', limits['diskSpace'], {
+        min: MiB,
+        max: MAX_BYTES,
+        integer: true,
+      }) ?? 64 * MiB,
     maxOutputBytes:
       optionalNumber('limits.maxOutputBytes', limits['maxOutputBytes'], {
         min: 0,
@@ -387,7 +413,10 @@ export function resolveConfig(input: SandboxConfig = {}, allowRunKeys = false): 
     hostFunctions: resolveHostFunctions(config['hostFunctions']),
     escalate: optionalBoolean('escalate', config['escalate']) ?? true,
     inProcessCpuBudgetMs:
-      optionalNumber('inProcessCpuBudgetMs', config['inProcessCpuBudgetMs'], { min: 1, max: MAX_MS }) ?? 500,
+      optionalNumber('inProcessCpuBudgetMs', config['inProcessCpuBudgetMs'], {
+        min: 1,
+        max: MAX_MS,
+      }) ?? 500,
   }
 }
 

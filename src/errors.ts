@@ -51,7 +51,11 @@ export class SandboxError extends Error {
 
 /** True for any SandboxError, also one built in another realm or module copy. */
 export function isSandboxError(value: unknown): value is SandboxError {
-  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[brand] === true
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as Record<symbol, unknown>)[brand] === true
+  )
 }
 
 /** How an error travels between worker, host and result. */
@@ -67,7 +71,10 @@ export class ConfigError extends SandboxError {
   override name = 'ConfigError'
   readonly option: string
   constructor(option: string, expectation: string, received: unknown) {
-    super('ERR_CONFIG', `Invalid option "${option}": expected ${expectation}, received ${describeValue(received)}`)
+    super(
+      'ERR_CONFIG',
+      `Invalid option "${option}": expected ${expectation}, received ${describeValue(received)}`,
+    )
     this.option = option
   }
 }
@@ -133,7 +140,10 @@ export class SandboxNotFoundError extends SandboxError {
   override name = 'SandboxNotFoundError'
   readonly sandboxId: string
   constructor(sandboxId: string) {
-    super('ERR_SANDBOX_NOT_FOUND', `No sandbox with id "${sandboxId}" (never created or already destroyed)`)
+    super(
+      'ERR_SANDBOX_NOT_FOUND',
+      `No sandbox with id "${sandboxId}" (never created or already destroyed)`,
+    )
     this.sandboxId = sandboxId
   }
 }
@@ -143,7 +153,10 @@ export class SandboxExpiredError extends SandboxError {
   override name = 'SandboxExpiredError'
   readonly sandboxId: string
   constructor(sandboxId: string, lifetimeMs: number) {
-    super('ERR_SANDBOX_EXPIRED', `Sandbox "${sandboxId}" expired after its lifetime of ${lifetimeMs} ms`)
+    super(
+      'ERR_SANDBOX_EXPIRED',
+      `Sandbox "${sandboxId}" expired after its lifetime of ${lifetimeMs} ms`,
+    )
     this.sandboxId = sandboxId
   }
 }
@@ -179,7 +192,8 @@ export class GuestError extends SandboxError {
 /** Short, safe description of a received value for messages: never calls guest-controlled code. */
 export function describeValue(value: unknown): string {
   if (value === null) return 'null'
-  if (typeof value === 'string') return `"${value.length > 60 ? `${value.slice(0, 60)}…` : value}" (string)`
+  if (typeof value === 'string')
+    return `"${value.length > 60 ? `${value.slice(0, 60)}…` : value}" (string)`
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')
     return `${String(value)} (${typeof value})`
   if (typeof value === 'undefined') return 'undefined'

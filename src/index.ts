@@ -1,6 +1,10 @@
 /** sandtier: run code written by AI agents in the lightest isolation tier that can run it. */
 export { run, closeSharedManager, type RunOptions } from './run.js'
-export { SandboxManager, type SandboxManagerOptions, type ManagerStats } from './manager/sandbox-manager.js'
+export {
+  SandboxManager,
+  type SandboxManagerOptions,
+  type ManagerStats,
+} from './manager/sandbox-manager.js'
 export { chooseTier, containerTierFor } from './manager/router.js'
 export { resolveConfig } from './config.js'
 export type {

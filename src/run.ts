@@ -4,7 +4,8 @@ import { SandboxManager } from './manager/sandbox-manager.js'
 import type { ExecRequest, ExecResult } from './types.js'
 
 /** A SandboxConfig plus the per-run fields of an ExecRequest. */
-export type RunOptions = SandboxConfig & Pick<ExecRequest, 'input' | 'stdin' | 'timeoutMs' | 'signal' | 'fn' | 'args'>
+export type RunOptions = SandboxConfig &
+  Pick<ExecRequest, 'input' | 'stdin' | 'timeoutMs' | 'signal' | 'fn' | 'args'>
 
 let shared: SandboxManager | undefined
 
@@ -20,11 +21,20 @@ function sharedManager(): SandboxManager {
  * const r = await run('input.a + 1', { input: { a: 41 } }) // r.value === 42, r.tier === 'quickjs'
  * @throws ConfigError for invalid options; TierUnavailableError when no tier can run the request.
  */
-export async function run(request: string | ExecRequest, options: RunOptions = {}): Promise<ExecResult> {
+export async function run(
+  request: string | ExecRequest,
+  options: RunOptions = {},
+): Promise<ExecResult> {
   const config: SandboxConfig & Record<string, unknown> = {}
   const perRun: Record<string, unknown> = {}
-  for (const [key, value] of Object.entries(options)) (RUN_KEYS.has(key) ? perRun : config)[key] = value
-  if (typeof request === 'object' && request !== null && request.language !== undefined && options.language === undefined)
+  for (const [key, value] of Object.entries(options))
+    (RUN_KEYS.has(key) ? perRun : config)[key] = value
+  if (
+    typeof request === 'object' &&
+    request !== null &&
+    request.language !== undefined &&
+    options.language === undefined
+  )
     config['language'] = request.language
   const manager = sharedManager()
   const id = await manager.createSandbox(config)

@@ -11,14 +11,7 @@ export type Language = 'javascript' | 'typescript' | 'assemblyscript' | 'wasm' |
 
 /** Every outcome of guest code. Only 'ok' means the code ran to completion. */
 export type ExecStatus =
-  | 'ok'
-  | 'error'
-  | 'timeout'
-  | 'memory'
-  | 'cpu'
-  | 'output'
-  | 'cancelled'
-  | 'crashed'
+  'ok' | 'error' | 'timeout' | 'memory' | 'cpu' | 'output' | 'cancelled' | 'crashed'
 
 /** A run's request. A plain string passed to execute() is `{ code }`. */
 export interface ExecRequest {

@@ -14,7 +14,8 @@ export const STATUS_EXIT_CODES: Record<Exclude<ExecStatus, 'ok'>, number> = {
 /** 0 for ok (or the guest's own exit code on containers), else the status's code. */
 export function exitCodeFor(result: ExecResult): number {
   if (result.status === 'ok') return result.exitCode ?? 0
-  if (result.status === 'error' && result.exitCode !== null && result.exitCode > 0) return result.exitCode
+  if (result.status === 'error' && result.exitCode !== null && result.exitCode > 0)
+    return result.exitCode
   return STATUS_EXIT_CODES[result.status]
 }
 

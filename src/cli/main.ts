@@ -22,8 +22,14 @@ const USAGE = `Usage:
 Exit code: 0 ok, 1 error, 3 output limit, 70 crashed, 124 timeout, 130 cancelled, 137 memory, 152 cpu, 2 usage.`
 
 const LANGUAGE_BY_EXTENSION: Record<string, Language> = {
-  '.js': 'javascript', '.mjs': 'javascript', '.cjs': 'javascript', '.ts': 'typescript', '.mts': 'typescript',
-  '.py': 'python', '.sh': 'shell', '.wasm': 'wasm',
+  '.js': 'javascript',
+  '.mjs': 'javascript',
+  '.cjs': 'javascript',
+  '.ts': 'typescript',
+  '.mts': 'typescript',
+  '.py': 'python',
+  '.sh': 'shell',
+  '.wasm': 'wasm',
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -56,7 +62,8 @@ async function runCommand(args: string[]): Promise<number> {
     process.stderr.write(`sandtier run: give a file or -e code\n${USAGE}\n`)
     return USAGE_EXIT_CODE
   }
-  const language = (values.lang ?? (file ? LANGUAGE_BY_EXTENSION[extname(file)] : undefined)) as Language | undefined
+  const language = (values.lang ?? (file ? LANGUAGE_BY_EXTENSION[extname(file)] : undefined)) as
+    Language | undefined
   const config: SandboxConfig = { type: (values.tier ?? 'auto') as SandboxType }
   if (language) config.language = language
   if (values.trusted) config.trust = 'trusted'
@@ -73,7 +80,11 @@ async function runCommand(args: string[]): Promise<number> {
     const request =
       language === 'wasm' && file
         ? { wasmBinary: new Uint8Array(await readFile(file)), input, stdin: values.stdin }
-        : { code: file ? await readFile(file, 'utf8') : (values.eval as string), input, stdin: values.stdin }
+        : {
+            code: file ? await readFile(file, 'utf8') : (values.eval as string),
+            input,
+            stdin: values.stdin,
+          }
     const result = await manager.execute(id, request)
     printResult(result, values.json === true)
     return exitCodeFor(result)
@@ -92,7 +103,9 @@ function printResult(result: ExecResult, json: boolean): void {
   if (result.value !== undefined) process.stdout.write(`${JSON.stringify(result.value)}\n`)
   if (result.status !== 'ok') {
     const detail = result.error ? `${result.error.name}: ${result.error.message}` : ''
-    process.stderr.write(`sandtier: ${result.status} on ${result.tier}${detail ? ` (${detail})` : ''}\n`)
+    process.stderr.write(
+      `sandtier: ${result.status} on ${result.tier}${detail ? ` (${detail})` : ''}\n`,
+    )
   }
 }
 
@@ -104,8 +117,12 @@ async function doctorCommand(args: string[]): Promise<number> {
     if (values.json) process.stdout.write(`${JSON.stringify(tiers, null, 2)}\n`)
     else
       for (const [id, a] of Object.entries(tiers)) {
-        const versions = Object.entries(a.versions).map(([k, v]) => `${k} ${v}`).join(', ')
-        process.stdout.write(`${id.padEnd(8)} ${a.available ? 'available' : 'unavailable'}  ${a.available ? versions : (a.reason ?? '')}\n`)
+        const versions = Object.entries(a.versions)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')
+        process.stdout.write(
+          `${id.padEnd(8)} ${a.available ? 'available' : 'unavailable'}  ${a.available ? versions : (a.reason ?? '')}\n`,
+        )
       }
     return Object.values(tiers).some((a) => a.available) ? 0 : 1
   } finally {

@@ -1,10 +1,24 @@
 /** Human units on the command line: sizes like `64m`, durations like `2s`. */
 import { ConfigError } from '../errors.js'
 
-const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, m: 1024 ** 2, mb: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3 }
+const SIZE_UNITS: Record<string, number> = {
+  '': 1,
+  b: 1,
+  k: 1024,
+  kb: 1024,
+  m: 1024 ** 2,
+  mb: 1024 ** 2,
+  g: 1024 ** 3,
+  gb: 1024 ** 3,
+}
 const TIME_UNITS: Record<string, number> = { '': 1, ms: 1, s: 1000, m: 60_000 }
 
-function parseWithUnits(option: string, text: string, units: Record<string, number>, expectation: string): number {
+function parseWithUnits(
+  option: string,
+  text: string,
+  units: Record<string, number>,
+  expectation: string,
+): number {
   const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text.trim())
   const factor = match ? units[(match[2] ?? '').toLowerCase()] : undefined
   if (!match || factor === undefined) throw new ConfigError(option, expectation, text)

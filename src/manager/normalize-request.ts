@@ -4,14 +4,27 @@ import { ConfigError } from '../errors.js'
 import type { NormalizedRequest } from '../tiers/tier.js'
 import type { ExecRequest, Language } from '../types.js'
 
-const LANGUAGES = new Set<Language>(['javascript', 'typescript', 'assemblyscript', 'wasm', 'python', 'shell'])
+const LANGUAGES = new Set<Language>([
+  'javascript',
+  'typescript',
+  'assemblyscript',
+  'wasm',
+  'python',
+  'shell',
+])
 
-export function normalizeRequest(request: string | ExecRequest, config: ResolvedConfig): NormalizedRequest {
+export function normalizeRequest(
+  request: string | ExecRequest,
+  config: ResolvedConfig,
+): NormalizedRequest {
   const r: ExecRequest = typeof request === 'string' ? { code: request } : request
-  if (typeof r !== 'object' || r === null) throw new ConfigError('request', 'a code string or an ExecRequest', r)
+  if (typeof r !== 'object' || r === null)
+    throw new ConfigError('request', 'a code string or an ExecRequest', r)
   const language = r.language ?? config.language ?? (r.wasmBinary ? 'wasm' : 'javascript')
-  if (!LANGUAGES.has(language)) throw new ConfigError('language', [...LANGUAGES].join(', '), language)
-  if (r.code !== undefined && typeof r.code !== 'string') throw new ConfigError('code', 'a string', r.code)
+  if (!LANGUAGES.has(language))
+    throw new ConfigError('language', [...LANGUAGES].join(', '), language)
+  if (r.code !== undefined && typeof r.code !== 'string')
+    throw new ConfigError('code', 'a string', r.code)
   const wasmBinary = r.wasmBinary ?? config.wasm.wasmBinary
   if (r.code === undefined && !(language === 'wasm' && wasmBinary))
     throw new ConfigError('code', 'source code (a string)', r.code)
@@ -19,12 +32,17 @@ export function normalizeRequest(request: string | ExecRequest, config: Resolved
     throw new ConfigError('signal', 'an AbortSignal', r.signal)
   if (r.stdin !== undefined && typeof r.stdin !== 'string' && !(r.stdin instanceof Uint8Array))
     throw new ConfigError('stdin', 'a string or a Uint8Array', r.stdin)
-  if (r.args !== undefined && !Array.isArray(r.args)) throw new ConfigError('args', 'an array', r.args)
-  if (r.fn !== undefined && typeof r.fn !== 'string') throw new ConfigError('fn', 'an export name', r.fn)
+  if (r.args !== undefined && !Array.isArray(r.args))
+    throw new ConfigError('args', 'an array', r.args)
+  if (r.fn !== undefined && typeof r.fn !== 'string')
+    throw new ConfigError('fn', 'an export name', r.fn)
   const timeoutMs =
     r.timeoutMs === undefined
       ? config.executionTimeMs
-      : Math.min(checkNumber('timeoutMs', r.timeoutMs, { min: 1, max: 7 * 24 * 3600 * 1000 }), config.executionTimeMs)
+      : Math.min(
+          checkNumber('timeoutMs', r.timeoutMs, { min: 1, max: 7 * 24 * 3600 * 1000 }),
+          config.executionTimeMs,
+        )
   return {
     code: r.code ?? '',
     language,
@@ -43,7 +61,12 @@ export function normalizeRequest(request: string | ExecRequest, config: Resolved
 function checkJsonSafe(input: unknown): unknown {
   if (input === undefined) return undefined
   const problem = findNonJson(input, new Set())
-  if (problem !== undefined) throw new ConfigError('input', 'a JSON-safe value (plain objects, arrays, strings, numbers, booleans, null)', problem)
+  if (problem !== undefined)
+    throw new ConfigError(
+      'input',
+      'a JSON-safe value (plain objects, arrays, strings, numbers, booleans, null)',
+      problem,
+    )
   return JSON.parse(JSON.stringify(input)) as unknown
 }
 

@@ -66,7 +66,14 @@ export class SandboxManager {
     tier.validate(resolved)
     const sandbox = await tier.createSandbox(resolved)
     const id = randomUUID()
-    const live: LiveSandbox = { id, tierId, config: resolved, sandbox, createdAt: Date.now(), lifetimeTimer: undefined }
+    const live: LiveSandbox = {
+      id,
+      tierId,
+      config: resolved,
+      sandbox,
+      createdAt: Date.now(),
+      lifetimeTimer: undefined,
+    }
     if (resolved.lifetimeMs !== undefined) {
       const lifetimeMs = resolved.lifetimeMs
       live.lifetimeTimer = setTimeout(() => {
@@ -92,7 +99,11 @@ export class SandboxManager {
     }
     const normalized = normalizeRequest(request, live.config)
     if (!live.sandbox.languages.includes(normalized.language))
-      throw new ConfigError('language', `one of ${live.sandbox.languages.join(', ')} on tier "${live.tierId}"`, normalized.language)
+      throw new ConfigError(
+        'language',
+        `one of ${live.sandbox.languages.join(', ')} on tier "${live.tierId}"`,
+        normalized.language,
+      )
     return live.sandbox.execute(normalized)
   }
 
@@ -117,7 +128,14 @@ export class SandboxManager {
         try {
           return [id, await (await this.#registry.get(id)).availability()]
         } catch (err) {
-          return [id, { available: false, versions: {}, reason: err instanceof Error ? err.message : String(err) }]
+          return [
+            id,
+            {
+              available: false,
+              versions: {},
+              reason: err instanceof Error ? err.message : String(err),
+            },
+          ]
         }
       }),
     )
@@ -127,7 +145,8 @@ export class SandboxManager {
   /** Live sandboxes per tier and each loaded tier's own counters (workers, containers, pools). */
   async stats(): Promise<ManagerStats> {
     const sandboxes: Partial<Record<TierId, number>> = {}
-    for (const live of this.#live.values()) sandboxes[live.tierId] = (sandboxes[live.tierId] ?? 0) + 1
+    for (const live of this.#live.values())
+      sandboxes[live.tierId] = (sandboxes[live.tierId] ?? 0) + 1
     const tiers: Partial<Record<TierId, Record<string, number>>> = {}
     for (const tier of await this.#registry.loaded()) tiers[tier.id] = tier.stats?.() ?? {}
     return { sandboxes, tiers }
@@ -153,7 +172,8 @@ export class SandboxManager {
 
   #route(config: ResolvedConfig, language: Language): TierId {
     const tierId = chooseTier({ type: config.type, language, trust: config.trust })
-    if (!tierId) throw new ConfigError('language', `a language that tier "${config.type}" runs`, language)
+    if (!tierId)
+      throw new ConfigError('language', `a language that tier "${config.type}" runs`, language)
     return tierId
   }
 }

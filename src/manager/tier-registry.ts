@@ -29,7 +29,8 @@ export class TierRegistry {
 
   constructor(options: TierOptions = {}, given: Partial<Record<TierId, Tier>> = {}) {
     this.#options = options
-    for (const [id, tier] of Object.entries(given)) this.#tiers.set(id as TierId, Promise.resolve(tier))
+    for (const [id, tier] of Object.entries(given))
+      this.#tiers.set(id as TierId, Promise.resolve(tier))
   }
 
   get(id: TierId): Promise<Tier> {

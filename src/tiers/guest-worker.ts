@@ -21,7 +21,10 @@ export type WorkerEvent = { type: string } & Record<string, unknown>
 /** Rejection of calls in flight when the worker is terminated or dies. */
 export class WorkerGoneError extends EngineError {
   override name = 'WorkerGoneError'
-  constructor(readonly why: 'terminated' | 'exited' | 'error', cause?: unknown) {
+  constructor(
+    readonly why: 'terminated' | 'exited' | 'error',
+    cause?: unknown,
+  ) {
     super(`guest worker ${why}`, { cause })
   }
 }
@@ -34,7 +37,10 @@ export interface GuestWorkerOptions {
 
 export class GuestWorker {
   readonly #worker: Worker
-  readonly #pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>()
+  readonly #pending = new Map<
+    number,
+    { resolve: (v: unknown) => void; reject: (e: unknown) => void }
+  >()
   readonly #eventListeners = new Set<(event: WorkerEvent) => void>()
   readonly #exitListeners = new Set<() => void>()
   readonly ready: Promise<void>

@@ -11,7 +11,10 @@ export function useQuickJsManager(workers = 2): {
   afterAll(async () => {
     await manager.close()
   })
-  const runOnce = async (request: string | ExecRequest, config: SandboxConfig = {}): Promise<ExecResult> => {
+  const runOnce = async (
+    request: string | ExecRequest,
+    config: SandboxConfig = {},
+  ): Promise<ExecResult> => {
     const id = await manager.createSandbox({ type: 'quickjs', ...config })
     try {
       return await manager.execute(id, request)

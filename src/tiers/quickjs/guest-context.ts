@@ -73,7 +73,9 @@ export class GuestContext {
     const ctx = this.context
     const install = this.#api.installHostFunction
     for (const name of binding.hostFunctionNames) {
-      ctx.newString(name).consume((n) => ctx.unwrapResult(ctx.callFunction(install, ctx.undefined, n)).dispose())
+      ctx
+        .newString(name)
+        .consume((n) => ctx.unwrapResult(ctx.callFunction(install, ctx.undefined, n)).dispose())
     }
     return this
   }
@@ -88,7 +90,9 @@ export class GuestContext {
       })
       .consume((fn) => ctx.setProp(native, 'write', fn))
     ctx
-      .newFunction('hostCall', (name, args) => this.#hostCall(ctx.getString(name), ctx.getString(args)))
+      .newFunction('hostCall', (name, args) =>
+        this.#hostCall(ctx.getString(name), ctx.getString(args)),
+      )
       .consume((fn) => ctx.setProp(native, 'hostCall', fn))
     ctx
       .newFunction('setTimer', (id, ms) => {
@@ -170,7 +174,9 @@ export class GuestContext {
   /** Starts the completion of a run's value; returns a promise handle that resolves to a JSON string. */
   complete(value: QuickJSHandle, mode: EvalMode): QuickJSHandle | { error: QuickJSHandle } {
     const ctx = this.context
-    const result = ctx.newString(mode).consume((m) => ctx.callFunction(this.#api.complete, ctx.undefined, value, m))
+    const result = ctx
+      .newString(mode)
+      .consume((m) => ctx.callFunction(this.#api.complete, ctx.undefined, value, m))
     return result.error ? { error: result.error } : result.value
   }
 
@@ -187,7 +193,9 @@ export class GuestContext {
 
   fireTimer(id: number): QuickJSHandle | undefined {
     const ctx = this.context
-    const result = ctx.newNumber(id).consume((n) => ctx.callFunction(this.#api.fireTimer, ctx.undefined, n))
+    const result = ctx
+      .newNumber(id)
+      .consume((n) => ctx.callFunction(this.#api.fireTimer, ctx.undefined, n))
     if (result.error) return result.error
     result.value.dispose()
     return undefined
@@ -207,7 +215,8 @@ export class GuestContext {
   /** Frees the context and runtime. A runtime broken by a host stack overflow may abort here: ignored. */
   dispose(): boolean {
     try {
-      for (const handle of Object.values(this.#api) as QuickJSHandle[]) if (handle.alive) handle.dispose()
+      for (const handle of Object.values(this.#api) as QuickJSHandle[])
+        if (handle.alive) handle.dispose()
       this.context.dispose()
       this.runtime.dispose()
       return true

@@ -52,7 +52,10 @@ export async function runGuest(
 
 function crashOutcome(err: unknown): Outcome {
   // A RangeError here is the host V8 stack overflowing out of wasm, or an emscripten abort.
-  return { kind: 'crashed', message: err instanceof Error ? `${err.name}: ${err.message}` : 'guest crashed' }
+  return {
+    kind: 'crashed',
+    message: err instanceof Error ? `${err.name}: ${err.message}` : 'guest crashed',
+  }
 }
 
 /** Runs a synchronous step of guest code, counting its time against the CPU budget. */
@@ -65,23 +68,36 @@ function slice<T>(run: RunState, step: () => T): T {
   }
 }
 
-async function evaluate(guest: GuestContext, run: RunState, message: ExecMessage): Promise<Outcome> {
+async function evaluate(
+  guest: GuestContext,
+  run: RunState,
+  message: ExecMessage,
+): Promise<Outcome> {
   const ctx = guest.context
   let source
   try {
     source = prepareSource(message.code, message.language)
   } catch (err) {
     const e = err instanceof Error ? err : new Error('invalid source')
-    return { kind: 'thrown', json: JSON.stringify({ name: 'SyntaxError', message: e.message, stack: '' }) }
+    return {
+      kind: 'thrown',
+      json: JSON.stringify({ name: 'SyntaxError', message: e.message, stack: '' }),
+    }
   }
   const inputError = slice(run, () => guest.setInput(message.inputJson))
   if (inputError) return thrown(guest, run, inputError)
 
   const evaluated = slice(run, () =>
-    ctx.evalCode(source.code, source.mode === 'module' ? 'sandbox.mjs' : 'sandbox.js', EVAL_FLAGS[source.mode]),
+    ctx.evalCode(
+      source.code,
+      source.mode === 'module' ? 'sandbox.mjs' : 'sandbox.js',
+      EVAL_FLAGS[source.mode],
+    ),
   )
   if (evaluated.error) return thrown(guest, run, evaluated.error)
-  const completion = evaluated.value.consume((value) => slice(run, () => guest.complete(value, source.mode)))
+  const completion = evaluated.value.consume((value) =>
+    slice(run, () => guest.complete(value, source.mode)),
+  )
   if ('error' in completion) return thrown(guest, run, completion.error)
   try {
     return await drive(guest, run, completion)
@@ -100,15 +116,19 @@ async function drive(guest: GuestContext, run: RunState, promise: QuickJSHandle)
     if (run.uncaught !== undefined) return { kind: 'thrown', json: run.uncaught }
     const state = ctx.getPromiseState(promise)
     if (state.type === 'fulfilled') {
-      const json = state.value.consume((v) => (ctx.typeof(v) === 'string' ? ctx.getString(v) : undefined))
-      if (json === undefined) return { kind: 'crashed', message: 'completion did not produce a string' }
+      const json = state.value.consume((v) =>
+        ctx.typeof(v) === 'string' ? ctx.getString(v) : undefined,
+      )
+      if (json === undefined)
+        return { kind: 'crashed', message: 'completion did not produce a string' }
       return { kind: 'settled', json }
     }
     if (state.type === 'rejected') return thrown(guest, run, state.error)
     if (!run.hasPendingWork()) {
       const stuck = {
         name: 'Error',
-        message: 'The code awaits a promise that can never settle (no timer or host call is pending)',
+        message:
+          'The code awaits a promise that can never settle (no timer or host call is pending)',
         stack: '',
       }
       return { kind: 'thrown', json: JSON.stringify(stuck) }
@@ -134,11 +154,17 @@ export function fireGuestTimer(guest: GuestContext, id: number): void {
   if (!run || run.stop !== undefined) return
   const error = slice(run, () => guest.fireTimer(id))
   if (error && run.uncaught === undefined && run.stop === undefined) {
-    run.uncaught = error.consume((e) => guest.describe(e)) ?? '{"name":"Error","message":"uncaught error"}'
+    run.uncaught =
+      error.consume((e) => guest.describe(e)) ?? '{"name":"Error","message":"uncaught error"}'
   } else error?.dispose()
 }
 
-function toReply(guest: GuestContext, run: RunState, outcome: Outcome, maxOutputBytes: number): ExecReply {
+function toReply(
+  guest: GuestContext,
+  run: RunState,
+  outcome: Outcome,
+  maxOutputBytes: number,
+): ExecReply {
   const base = {
     stdout: run.stdout,
     stderr: run.stderr,
@@ -148,25 +174,41 @@ function toReply(guest: GuestContext, run: RunState, outcome: Outcome, maxOutput
     reset: false,
   }
   if (outcome.kind === 'crashed') {
-    return { ...base, status: 'crashed', reset: true, error: { name: 'GuestCrashed', message: outcome.message, code: 'ERR_CRASHED' } }
+    return {
+      ...base,
+      status: 'crashed',
+      reset: true,
+      error: { name: 'GuestCrashed', message: outcome.message, code: 'ERR_CRASHED' },
+    }
   }
   if (run.stop !== undefined) {
     return { ...base, status: run.stop, reset: true, error: stopError(run) }
   }
   if (outcome.kind === 'thrown') {
     const error = parseError(outcome.json)
-    if (isOutOfMemory(error)) return { ...base, status: 'memory', reset: true, error: { ...error, code: 'ERR_MEMORY' } }
+    if (isOutOfMemory(error))
+      return { ...base, status: 'memory', reset: true, error: { ...error, code: 'ERR_MEMORY' } }
     if (error.name === 'ResultNotSerializable')
       return { ...base, status: 'error', error: { ...error, code: 'ERR_RESULT_NOT_SERIALIZABLE' } }
     return { ...base, status: 'error', error: { ...error, code: 'ERR_GUEST' } }
   }
   const settled = JSON.parse(outcome.json) as { ok: boolean; value?: unknown; error?: ResultError }
-  if (!settled.ok) return toReply(guest, run, { kind: 'thrown', json: JSON.stringify(settled.error) }, maxOutputBytes)
+  if (!settled.ok)
+    return toReply(
+      guest,
+      run,
+      { kind: 'thrown', json: JSON.stringify(settled.error) },
+      maxOutputBytes,
+    )
   if (!('value' in settled)) return { ...base, status: 'ok' }
   const valueJson = JSON.stringify(settled.value)
   if (Buffer.byteLength(valueJson) > maxOutputBytes) {
     const message = `The result is larger than maxOutputBytes (${maxOutputBytes} bytes)`
-    return { ...base, status: 'output', error: { name: 'OutputLimitExceeded', message, code: 'ERR_OUTPUT' } }
+    return {
+      ...base,
+      status: 'output',
+      error: { name: 'OutputLimitExceeded', message, code: 'ERR_OUTPUT' },
+    }
   }
   return { ...base, status: 'ok', valueJson }
 }
@@ -174,11 +216,23 @@ function toReply(guest: GuestContext, run: RunState, outcome: Outcome, maxOutput
 function stopError(run: RunState): ResultError {
   switch (run.stop) {
     case 'timeout':
-      return { name: 'TimeoutError', message: 'The run exceeded its wall-clock limit', code: 'ERR_TIMEOUT' }
+      return {
+        name: 'TimeoutError',
+        message: 'The run exceeded its wall-clock limit',
+        code: 'ERR_TIMEOUT',
+      }
     case 'cpu':
-      return { name: 'CpuLimitExceeded', message: `The run exceeded its CPU time limit of ${run.cpuLimitMs} ms`, code: 'ERR_CPU' }
+      return {
+        name: 'CpuLimitExceeded',
+        message: `The run exceeded its CPU time limit of ${run.cpuLimitMs} ms`,
+        code: 'ERR_CPU',
+      }
     case 'output':
-      return { name: 'OutputLimitExceeded', message: `Output exceeded maxOutputBytes (${run.maxOutputBytes} bytes)`, code: 'ERR_OUTPUT' }
+      return {
+        name: 'OutputLimitExceeded',
+        message: `Output exceeded maxOutputBytes (${run.maxOutputBytes} bytes)`,
+        code: 'ERR_OUTPUT',
+      }
     default:
       return { name: 'CancelledError', message: 'The run was cancelled', code: 'ERR_CANCELLED' }
   }
@@ -188,7 +242,11 @@ function parseError(json: string | undefined): ResultError {
   if (json === undefined) return { name: 'InternalError', message: 'out of memory' }
   try {
     const e = JSON.parse(json) as ResultError
-    return { name: String(e.name), message: String(e.message), stack: e.stack ? String(e.stack) : undefined }
+    return {
+      name: String(e.name),
+      message: String(e.message),
+      stack: e.stack ? String(e.stack) : undefined,
+    }
   } catch {
     return { name: 'Error', message: 'unreadable error' }
   }

@@ -26,7 +26,11 @@ interface GuestErrorReply {
   reason?: string
 }
 
-export async function answerHostCall(name: string, argsJson: string, context: HostCallContext): Promise<string> {
+export async function answerHostCall(
+  name: string,
+  argsJson: string,
+  context: HostCallContext,
+): Promise<string> {
   try {
     const args = JSON.parse(argsJson) as unknown[]
     if (name === HOST_CALL_FETCH) return reply(await context.fetch(args[0], context.signal))

@@ -4,16 +4,11 @@
  * not bound the heap under emscripten (it grew to 2 GiB under a 32 MiB limit), so the memory's maximum is
  * the real bound. Instantiating and installing the prelude cost several ms: keep some ready.
  */
-import {
-  newQuickJSWASMModuleFromVariant,
-  newVariant,
-  RELEASE_SYNC,
-} from 'quickjs-emscripten'
+import { newQuickJSWASMModuleFromVariant, newVariant, RELEASE_SYNC } from 'quickjs-emscripten'
 import { GuestContext, type OwnModule } from './guest-context.js'
 
 /** QuickJS's emscripten build declares a 16 MiB minimum memory. */
 export const QUICKJS_MIN_PAGES = 256
-
 
 export class ModuleStash {
   readonly #wasmModule: WebAssembly.Module
@@ -47,7 +42,9 @@ export class ModuleStash {
 
   async fill(): Promise<void> {
     while (this.#ready.length < this.#target)
-      this.#ready.push(new GuestContext(this.#recycled.pop() ?? (await this.instantiate(this.#warmPages))))
+      this.#ready.push(
+        new GuestContext(this.#recycled.pop() ?? (await this.instantiate(this.#warmPages))),
+      )
   }
 
   /**

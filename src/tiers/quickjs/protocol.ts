@@ -44,7 +44,8 @@ export interface HostReplyMessage {
   replyJson: string
 }
 
-export type HostToWorker = CreateMessage | ExecMessage | DestroyMessage | CancelMessage | HostReplyMessage
+export type HostToWorker =
+  CreateMessage | ExecMessage | DestroyMessage | CancelMessage | HostReplyMessage
 
 /** A guest asked for a host function (or fetch). */
 export interface HostCallEvent {

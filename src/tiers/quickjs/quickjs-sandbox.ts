@@ -27,7 +27,10 @@ export interface QuickJsSandboxDeps {
   /** A worker to live in, reserved (its `busy` count taken) for the run that asked: at the first run, and again after the worker was lost. */
   place: () => Promise<QuickJsHost>
   /** Builds the host side of the guest's fetch for one run, with its usage meter. */
-  createFetch: (config: ResolvedConfig) => { fetch: GuestFetch; usage: () => Partial<ExecResult['usage']> }
+  createFetch: (config: ResolvedConfig) => {
+    fetch: GuestFetch
+    usage: () => Partial<ExecResult['usage']>
+  }
   /** Shared with the workers: writing a run's token here interrupts it even while it runs synchronously. */
   cancelBoard: Int32Array
 }
@@ -97,7 +100,8 @@ export class QuickJsSandbox implements TierSandbox, HostedSandbox {
         this.#lostState = false
         return this.#result('crashed', started, {
           name: 'SandboxReset',
-          message: 'The sandbox lost its state because its worker was terminated; it has been reset',
+          message:
+            'The sandbox lost its state because its worker was terminated; it has been reset',
           code: 'ERR_SANDBOX_RESET',
         })
       }
@@ -105,7 +109,12 @@ export class QuickJsSandbox implements TierSandbox, HostedSandbox {
     const host = this.#host as QuickJsHost
     const { config, sid } = this.#deps
     const meteredFetch = this.#deps.createFetch(config)
-    const active: ActiveRun = { controller: new AbortController(), endedBy: undefined, fetch: meteredFetch.fetch, hostCalls: 0 }
+    const active: ActiveRun = {
+      controller: new AbortController(),
+      endedBy: undefined,
+      fetch: meteredFetch.fetch,
+      hostCalls: 0,
+    }
     this.#active = active
     const hardStop = (status: ExecStatus, afterMs: number): NodeJS.Timeout =>
       setTimeout(() => {
@@ -143,7 +152,13 @@ export class QuickJsSandbox implements TierSandbox, HostedSandbox {
     } catch (err) {
       if (!(err instanceof WorkerGoneError)) throw err
       const status = active.endedBy ?? 'crashed'
-      return this.#result(status, started, statusError(status), meteredFetch.usage(), active.hostCalls)
+      return this.#result(
+        status,
+        started,
+        statusError(status),
+        meteredFetch.usage(),
+        active.hostCalls,
+      )
     } finally {
       host.busy--
       clearTimeout(deadlineTimer)
@@ -169,7 +184,12 @@ export class QuickJsSandbox implements TierSandbox, HostedSandbox {
     }
     void answerHostCall(event.name, event.argsJson, context).then((replyJson) => {
       if (!active.controller.signal.aborted)
-        host.worker.post({ type: 'hostReply', sid: this.#deps.sid, callId: event.callId, replyJson })
+        host.worker.post({
+          type: 'hostReply',
+          sid: this.#deps.sid,
+          callId: event.callId,
+          replyJson,
+        })
     })
   }
 
@@ -178,7 +198,12 @@ export class QuickJsSandbox implements TierSandbox, HostedSandbox {
     this.#host = undefined
   }
 
-  #fromReply(reply: ExecReply, started: number, active: ActiveRun, net: Partial<ExecResult['usage']>): ExecResult {
+  #fromReply(
+    reply: ExecReply,
+    started: number,
+    active: ActiveRun,
+    net: Partial<ExecResult['usage']>,
+  ): ExecResult {
     const result = this.#result(reply.status, started, reply.error, net, active.hostCalls)
     result.stdout = reply.stdout
     result.stderr = reply.stderr
@@ -233,10 +258,18 @@ function cancelledError(): ResultError {
 function statusError(status: ExecStatus): ResultError {
   switch (status) {
     case 'timeout':
-      return { name: 'TimeoutError', message: 'The run exceeded its wall-clock limit', code: 'ERR_TIMEOUT' }
+      return {
+        name: 'TimeoutError',
+        message: 'The run exceeded its wall-clock limit',
+        code: 'ERR_TIMEOUT',
+      }
     case 'cancelled':
       return cancelledError()
     default:
-      return { name: 'GuestCrashed', message: 'The guest worker died during the run', code: 'ERR_CRASHED' }
+      return {
+        name: 'GuestCrashed',
+        message: 'The guest worker died during the run',
+        code: 'ERR_CRASHED',
+      }
   }
 }

@@ -68,7 +68,10 @@ export class QuickJsTier implements Tier {
   }
 
   validate(config: ResolvedConfig): void {
-    if (config.memoryLimitBytes < QUICKJS_MIN_PAGES * 65536 || config.memoryLimitBytes > QUICKJS_MAX_MEMORY_BYTES)
+    if (
+      config.memoryLimitBytes < QUICKJS_MIN_PAGES * 65536 ||
+      config.memoryLimitBytes > QUICKJS_MAX_MEMORY_BYTES
+    )
       throw new ConfigError(
         'memoryLimit',
         `between ${QUICKJS_MIN_PAGES / 16} MiB and ${QUICKJS_MAX_MEMORY_BYTES / MiB} MiB on the quickjs tier`,
@@ -115,11 +118,16 @@ export class QuickJsTier implements Tier {
   }
 
   stats(): Record<string, number> {
-    return { workers: this.#liveHosts().length, sandboxes: this.#sandboxes.size, spareWorkers: this.#pool.spareCount }
+    return {
+      workers: this.#liveHosts().length,
+      sandboxes: this.#sandboxes.size,
+      spareWorkers: this.#pool.spareCount,
+    }
   }
 
   #liveHosts(): QuickJsHost[] {
-    for (let i = this.#hosts.length - 1; i >= 0; i--) if (this.#hosts[i]?.closed) this.#hosts.splice(i, 1)
+    for (let i = this.#hosts.length - 1; i >= 0; i--)
+      if (this.#hosts[i]?.closed) this.#hosts.splice(i, 1)
     return this.#hosts
   }
 
@@ -147,7 +155,7 @@ export class QuickJsTier implements Tier {
       const host = hosts[(start + i) % hosts.length]
       if (host && (!least || host.load < least.load)) least = host
     }
-    return least ?? (await this.#growing ?? this.#place())
+    return least ?? (await this.#growing) ?? this.#place()
   }
 
   async close(): Promise<void> {

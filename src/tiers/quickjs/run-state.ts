@@ -51,7 +51,8 @@ export class RunState {
   shouldInterrupt(): boolean {
     if (this.stop === undefined) {
       const now = performance.now()
-      if (Atomics.load(this.#cancelBoard, cancelSlot(this.#token)) === this.#token) this.stop = 'cancelled'
+      if (Atomics.load(this.#cancelBoard, cancelSlot(this.#token)) === this.#token)
+        this.stop = 'cancelled'
       else if (now >= this.deadline) this.stop = 'timeout'
       else if (this.busyMs + (now - this.sliceStart) > this.cpuLimitMs) this.stop = 'cpu'
     }

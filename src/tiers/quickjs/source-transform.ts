@@ -33,7 +33,11 @@ export function prepareSource(code: string, language: 'javascript' | 'typescript
   if (!MODULE_HINT.test(js) || parsesAsScript(js)) return { code: js, mode: 'script' }
   let program: Program
   try {
-    program = parse(js, { ecmaVersion: 'latest', sourceType: 'module', allowAwaitOutsideFunction: true })
+    program = parse(js, {
+      ecmaVersion: 'latest',
+      sourceType: 'module',
+      allowAwaitOutsideFunction: true,
+    })
   } catch {
     // Neither a script nor a module: evaluate as a script so QuickJS reports the syntax error.
     return { code: js, mode: 'script' }

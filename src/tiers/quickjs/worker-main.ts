@@ -35,7 +35,8 @@ async function newGuest(create: CreateMessage): Promise<GuestContext> {
   return guest.bind({
     memoryLimitBytes: create.memoryLimitBytes,
     hostFunctionNames: create.hostFunctionNames,
-    sendHostCall: (callId, name, argsJson) => port?.postMessage({ type: 'hostCall', sid, callId, name, argsJson }),
+    sendHostCall: (callId, name, argsJson) =>
+      port?.postMessage({ type: 'hostCall', sid, callId, name, argsJson }),
     onTimer: (id) => fireGuestTimer(guest, id),
   })
 }
@@ -90,7 +91,11 @@ port.on('message', (message: HostToWorker & { id?: number }) => {
     (err: unknown) => {
       const e = err instanceof Error ? err : new Error(String(err))
       if (message.id !== undefined)
-        port.postMessage({ replyTo: message.id, ok: false, error: { name: e.name, message: e.message } })
+        port.postMessage({
+          replyTo: message.id,
+          ok: false,
+          error: { name: e.name, message: e.message },
+        })
     },
   )
 })

@@ -36,28 +36,47 @@ describe('quickjs tier: no host object is reachable (SECURITY-CASES a)', () => {
   it('the global surface is an allowlist', async () => {
     const r = await runOnce('Object.getOwnPropertyNames(globalThis).sort()')
     const names = r.value as string[]
-    for (const banned of ['process', 'require', 'module', 'std', 'os', 'WebAssembly', 'Buffer', '__st_native'])
+    for (const banned of [
+      'process',
+      'require',
+      'module',
+      'std',
+      'os',
+      'WebAssembly',
+      'Buffer',
+      '__st_native',
+    ])
       expect(names).not.toContain(banned)
-    for (const present of ['console', 'fetch', 'setTimeout', 'input']) expect(names).toContain(present)
+    for (const present of ['console', 'fetch', 'setTimeout', 'input'])
+      expect(names).toContain(present)
   })
 
   it('dynamic import and module imports are refused without touching the host', async () => {
-    for (const code of ["await import('fs')", "await import('/etc/passwd')", "import x from './x'; x"]) {
+    for (const code of [
+      "await import('fs')",
+      "await import('/etc/passwd')",
+      "import x from './x'; x",
+    ]) {
       const r = await runOnce(code)
       expect(r.status).toBe('error')
     }
   })
 
   it('guest unhandled rejections stay inside the guest', async () => {
-    const r = await runOnce("new Promise((_, r) => r(new Error('x'))); (async () => { throw 1 })(); (async function* () { throw 1 })().next(); 'ok'")
+    const r = await runOnce(
+      "new Promise((_, r) => r(new Error('x'))); (async () => { throw 1 })(); (async function* () { throw 1 })().next(); 'ok'",
+    )
     expect(r.status).toBe('ok')
     expect(r.value).toBe('ok')
   })
 
   it('a hostile then on Promise.prototype stops at the deadline', async () => {
-    const r = await runOnce("Object.defineProperty(Promise.prototype, 'then', { get() { for (;;) {} } }); Promise.resolve(1)", {
-      limits: { executionTime: 300 },
-    })
+    const r = await runOnce(
+      "Object.defineProperty(Promise.prototype, 'then', { get() { for (;;) {} } }); Promise.resolve(1)",
+      {
+        limits: { executionTime: 300 },
+      },
+    )
     expect(r.status).toBe('timeout')
   })
 
@@ -83,7 +102,9 @@ describe('quickjs tier: no host object is reachable (SECURITY-CASES a)', () => {
 
   it('a recycled module does not expose a previous sandbox secret', async () => {
     for (let i = 0; i < 4; i++) {
-      await runOnce("globalThis.s = 'TOPSECRET-' + 'x'.repeat(64); const b = new Uint8Array(1 << 16); b.fill(0x41); s")
+      await runOnce(
+        "globalThis.s = 'TOPSECRET-' + 'x'.repeat(64); const b = new Uint8Array(1 << 16); b.fill(0x41); s",
+      )
     }
     const r = await runOnce(`
       let found = 0
@@ -97,15 +118,18 @@ describe('quickjs tier: host functions', () => {
   it('are called with JSON copies and return JSON copies', async () => {
     const seen: unknown[] = []
     const cfg = { a: 1 }
-    const r = await runOnce('const v = await add(2, 3); const c = await getCfg(); c.a = 999; c.__proto__.polluted = 1; [v, c.a]', {
-      hostFunctions: {
-        add: (x, y) => {
-          seen.push(x, y)
-          return (x as number) + (y as number)
+    const r = await runOnce(
+      'const v = await add(2, 3); const c = await getCfg(); c.a = 999; c.__proto__.polluted = 1; [v, c.a]',
+      {
+        hostFunctions: {
+          add: (x, y) => {
+            seen.push(x, y)
+            return (x as number) + (y as number)
+          },
+          getCfg: () => cfg,
         },
-        getCfg: () => cfg,
       },
-    })
+    )
     expect(r.status).toBe('ok')
     expect(r.value).toEqual([5, 999])
     expect(seen).toEqual([2, 3])
@@ -165,7 +189,9 @@ describe('quickjs tier: host functions', () => {
   })
 
   it('fetch is denied by default, with a generic reason', async () => {
-    const r = await runOnce('try { await fetch("http://169.254.169.254/latest") } catch (e) { [e.name, e.message] }')
+    const r = await runOnce(
+      'try { await fetch("http://169.254.169.254/latest") } catch (e) { [e.name, e.message] }',
+    )
     expect(r.status).toBe('ok')
     expect((r.value as string[])[0]).toBe('PolicyDeniedError')
     expect(r.usage.deniedRequests).toBe(1)

@@ -64,7 +64,11 @@ describe('quickjs tier: fetch through the network policy', () => {
       `try { await fetch('http://other.test:${port}/') } catch (e) { [e.name, e.reason, e.message] }`,
       policy(),
     )
-    expect(r.value).toEqual(['PolicyDeniedError', 'domain_not_allowed', 'Network request denied: domain_not_allowed'])
+    expect(r.value).toEqual([
+      'PolicyDeniedError',
+      'domain_not_allowed',
+      'Network request denied: domain_not_allowed',
+    ])
     expect(r.usage.deniedRequests).toBe(1)
     expect(hits).toBe(before)
   })
@@ -95,6 +99,11 @@ describe('quickjs tier: fetch through the network policy', () => {
       policy(),
     )
     // 127.0.0.0/8 is exempted for the test servers, so the decimal loopback falls to the domain rule
-    expect(r.value).toEqual(['private_address', 'domain_not_allowed', 'private_address', 'scheme_not_allowed'])
+    expect(r.value).toEqual([
+      'private_address',
+      'domain_not_allowed',
+      'private_address',
+      'scheme_not_allowed',
+    ])
   })
 })

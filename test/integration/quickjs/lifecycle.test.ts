@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest'
 import { SandboxManager, SandboxNotFoundError, SandboxExpiredError } from '../../../src/index.js'
 
 function activeTimersAndPorts(): number {
-  return process.getActiveResourcesInfo().filter((r) => r === 'Timeout' || r === 'MessagePort').length
+  return process.getActiveResourcesInfo().filter((r) => r === 'Timeout' || r === 'MessagePort')
+    .length
 }
 
 describe('quickjs tier: lifecycle', () => {
@@ -46,7 +47,10 @@ describe('quickjs tier: lifecycle', () => {
     try {
       const id = await manager.createSandbox({ type: 'quickjs' })
       await manager.execute(id, 'globalThis.log = []')
-      const a = manager.execute(id, 'await new Promise((r) => setTimeout(r, 50)); log.push("a"); log.length')
+      const a = manager.execute(
+        id,
+        'await new Promise((r) => setTimeout(r, 50)); log.push("a"); log.length',
+      )
       const b = manager.execute(id, 'log.push("b"); log.join()')
       expect((await a).value).toBe(1)
       expect((await b).value).toBe('a,b')

@@ -17,7 +17,10 @@ describe('quickjs tier: wall-clock limit', () => {
     ['long built-in that ignores the interrupt', "new Array(1e9).join('x')"],
     ['catastrophic regex backtracking', "/(a+)+$/.test('a'.repeat(40) + '!')"],
     ['loop in a promise job', 'Promise.resolve().then(() => { for (;;) {} }); 1'],
-    ['self-rescheduling job chain', 'const f = () => Promise.resolve().then(f); f(); await new Promise(() => {}) '],
+    [
+      'self-rescheduling job chain',
+      'const f = () => Promise.resolve().then(f); f(); await new Promise(() => {}) ',
+    ],
     ['timer that never fires in time', 'await new Promise((r) => setTimeout(r, 1e9))'],
   ])('%s → timeout within limit + 250 ms, host event loop alive', async (_name, code) => {
     let ticks = 0
@@ -43,7 +46,10 @@ describe('quickjs tier: wall-clock limit', () => {
   it('each execute gets a fresh deadline', async () => {
     const id = await manager.createSandbox({ type: 'quickjs', limits: { executionTime: 400 } })
     for (let i = 0; i < 3; i++) {
-      const r = await manager.execute(id, '{ const t = Date.now(); while (Date.now() - t < 200) {} } 1')
+      const r = await manager.execute(
+        id,
+        '{ const t = Date.now(); while (Date.now() - t < 200) {} } 1',
+      )
       expect(r.status).toBe('ok')
     }
     await manager.destroy(id)
@@ -104,14 +110,24 @@ describe('quickjs tier: memory limit', () => {
   it.each([
     ['string doubling', "let s = 'x'; for (;;) { s += s; s.indexOf('y') }"],
     ['array of strings', "const a = []; for (;;) a.push('x'.repeat(1 << 20) + Math.random())"],
-    ['arrays of objects', 'const a = []; for (let i = 0; ; i++) a.push({ i, v: [i, i + 1], s: "k" + i })'],
+    [
+      'arrays of objects',
+      'const a = []; for (let i = 0; ; i++) a.push({ i, v: [i, i + 1], s: "k" + i })',
+    ],
     ['typed arrays', 'const a = []; for (;;) a.push(new Float64Array(1 << 16))'],
     ['Map growth', 'const m = new Map(); for (let i = 0; ; i++) m.set("k" + i, { i })'],
     ['single huge allocation', 'new ArrayBuffer(1 << 30)'],
-    ['OOM inside a promise job', "await Promise.resolve().then(() => { const a = []; for (;;) a.push('y'.repeat(1 << 20) + Math.random()) })"],
+    [
+      'OOM inside a promise job',
+      "await Promise.resolve().then(() => { const a = []; for (;;) a.push('y'.repeat(1 << 20) + Math.random()) })",
+    ],
   ])('%s → memory, host RSS bounded, next run works', async (_name, code) => {
     const rssBefore = process.memoryUsage().rss
-    const id = await manager.createSandbox({ type: 'quickjs', memoryLimit: 32 * MiB, limits: { executionTime: 10_000 } })
+    const id = await manager.createSandbox({
+      type: 'quickjs',
+      memoryLimit: 32 * MiB,
+      limits: { executionTime: 10_000 },
+    })
     const r = await manager.execute(id, code)
     expect(r.status).toBe('memory')
     expect(r.error?.code).toBe('ERR_MEMORY')
@@ -125,7 +141,9 @@ describe('quickjs tier: memory limit', () => {
   })
 
   it('refuses a memory limit the tier cannot bound', async () => {
-    await expect(manager.createSandbox({ type: 'quickjs', memoryLimit: 4 * MiB })).rejects.toMatchObject({
+    await expect(
+      manager.createSandbox({ type: 'quickjs', memoryLimit: 4 * MiB }),
+    ).rejects.toMatchObject({
       code: 'ERR_CONFIG',
       option: 'memoryLimit',
     })
@@ -149,7 +167,9 @@ describe('quickjs tier: stack', () => {
 
 describe('quickjs tier: output limit', () => {
   it('an output flood ends with output, stdout cut at maxOutputBytes', async () => {
-    const r = await runOnce("for (;;) console.log('flood flood flood')", { limits: { maxOutputBytes: 1000, executionTime: 5000 } })
+    const r = await runOnce("for (;;) console.log('flood flood flood')", {
+      limits: { maxOutputBytes: 1000, executionTime: 5000 },
+    })
     expect(r.status).toBe('output')
     expect(r.error?.code).toBe('ERR_OUTPUT')
     expect(Buffer.byteLength(r.stdout) + Buffer.byteLength(r.stderr)).toBeLessThanOrEqual(1000)

@@ -7,7 +7,11 @@ describe('quickjs tier: value semantics', () => {
   it.each([
     ['last expression', '1 + 1', 2],
     ['input global', 'input.a + 1', 42],
-    ['object value', '({ a: [1, "x", null], b: { c: true } })', { a: [1, 'x', null], b: { c: true } }],
+    [
+      'object value',
+      '({ a: [1, "x", null], b: { c: true } })',
+      { a: [1, 'x', null], b: { c: true } },
+    ],
     ['default export called with input', 'export default (i) => i.a * 2', 82],
     ['async default export awaited', 'export default async (i) => { await null; return i.a }', 41],
     ['non-function default export', 'export default { v: 1 }', { v: 1 }],
@@ -30,8 +34,10 @@ describe('quickjs tier: value semantics', () => {
   })
 
   it('console.log/info/debug go to stdout, warn/error to stderr', async () => {
-    const r = await runOnce('console.log("a", 1, { b: [2] }); console.info("i"); console.debug("d"); console.warn("w"); console.error("e")')
-    expect(r.stdout).toBe("a 1 { b: [ 2 ] }\ni\nd\n")
+    const r = await runOnce(
+      'console.log("a", 1, { b: [2] }); console.info("i"); console.debug("d"); console.warn("w"); console.error("e")',
+    )
+    expect(r.stdout).toBe('a 1 { b: [ 2 ] }\ni\nd\n')
     expect(r.stderr).toBe('w\ne\n')
   })
 
@@ -45,7 +51,11 @@ describe('quickjs tier: value semantics', () => {
   })
 
   it('TypeScript default export with types', async () => {
-    const r = await runOnce({ language: 'typescript', code: 'export default (i: { n: number }): number => i.n + 1', input: { n: 1 } })
+    const r = await runOnce({
+      language: 'typescript',
+      code: 'export default (i: { n: number }): number => i.n + 1',
+      input: { n: 1 },
+    })
     expect(r.value).toBe(2)
   })
 
@@ -59,7 +69,9 @@ describe('quickjs tier: value semantics', () => {
   })
 
   it('timers work within a run', async () => {
-    const r = await runOnce('setTimeout(() => console.log("late"), 20); await new Promise((r) => setTimeout(r, 60)); "done"')
+    const r = await runOnce(
+      'setTimeout(() => console.log("late"), 20); await new Promise((r) => setTimeout(r, 60)); "done"',
+    )
     expect(r.status).toBe('ok')
     expect(r.stdout).toBe('late\n')
     expect(r.value).toBe('done')
@@ -130,13 +142,17 @@ describe('quickjs tier: results are copied inside the guest', () => {
 
   it('a Proxy with a looping ownKeys trap stops at the deadline, inside the guest', async () => {
     const started = performance.now()
-    const r = await runOnce('new Proxy({}, { ownKeys() { for (;;) {} } })', { limits: { executionTime: 300 } })
+    const r = await runOnce('new Proxy({}, { ownKeys() { for (;;) {} } })', {
+      limits: { executionTime: 300 },
+    })
     expect(r.status).toBe('timeout')
     expect(performance.now() - started).toBeLessThan(300 + 1000)
   })
 
   it('a thrown object with a looping message getter stops at the deadline', async () => {
-    const r = await runOnce('throw { get message() { for (;;) {} } }', { limits: { executionTime: 300 } })
+    const r = await runOnce('throw { get message() { for (;;) {} } }', {
+      limits: { executionTime: 300 },
+    })
     expect(r.status).toBe('timeout')
   })
 })

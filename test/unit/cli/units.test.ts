@@ -24,7 +24,16 @@ describe('cli units', () => {
   })
 
   it('exit code follows the status', () => {
-    const base: ExecResult = { status: 'ok', stdout: '', stderr: '', exitCode: 0, tier: 'quickjs', durationMs: 1, usage: emptyUsage(), escalations: [] }
+    const base: ExecResult = {
+      status: 'ok',
+      stdout: '',
+      stderr: '',
+      exitCode: 0,
+      tier: 'quickjs',
+      durationMs: 1,
+      usage: emptyUsage(),
+      escalations: [],
+    }
     expect(exitCodeFor(base)).toBe(0)
     expect(exitCodeFor({ ...base, status: 'timeout', exitCode: 1 })).toBe(124)
     expect(exitCodeFor({ ...base, status: 'memory', exitCode: 1 })).toBe(137)

@@ -14,13 +14,19 @@ describe('resolveConfig: defaults', () => {
       pidLimit: 128,
       escalate: true,
     })
-    expect(c.network).toMatchObject({ enabled: false, allowedPorts: [80, 443], blockedPorts: [22, 25, 3389, 5900] })
+    expect(c.network).toMatchObject({
+      enabled: false,
+      allowedPorts: [80, 443],
+      blockedPorts: [22, 25, 3389, 5900],
+    })
     expect(c.lifetimeMs).toBeUndefined()
   })
 
   it('memoryLimit and limits.memory are the same limit; memoryLimit wins', () => {
     expect(resolveConfig({ limits: { memory: 32 << 20 } }).memoryLimitBytes).toBe(32 << 20)
-    expect(resolveConfig({ memoryLimit: 48 << 20, limits: { memory: 32 << 20 } }).memoryLimitBytes).toBe(48 << 20)
+    expect(
+      resolveConfig({ memoryLimit: 48 << 20, limits: { memory: 32 << 20 } }).memoryLimitBytes,
+    ).toBe(48 << 20)
   })
 })
 
@@ -28,7 +34,11 @@ describe('resolveConfig: invalid values name the option, the expectation and the
   it.each<[string, SandboxConfig, string]>([
     ['negative memory', { memoryLimit: -1 }, 'memoryLimit'],
     ['NaN memory', { memoryLimit: Number.NaN }, 'memoryLimit'],
-    ['Infinity as "unlimited"', { limits: { executionTime: Number.POSITIVE_INFINITY } }, 'limits.executionTime'],
+    [
+      'Infinity as "unlimited"',
+      { limits: { executionTime: Number.POSITIVE_INFINITY } },
+      'limits.executionTime',
+    ],
     ['NaN timeout', { timeout: Number.NaN }, 'timeout'],
     ['zero timeout', { timeout: 0 }, 'timeout'],
     ['unknown type', { type: 'firecracker' as never }, 'type'],
@@ -37,7 +47,11 @@ describe('resolveConfig: invalid values name the option, the expectation and the
     ['fractional pid limit', { pidLimit: 1.5 }, 'pidLimit'],
     ['port out of range', { blockedPorts: [70000] }, 'blockedPorts[0]'],
     ['domains not strings', { allowedDomains: [1 as never] }, 'allowedDomains'],
-    ['relative volume path', { volumes: [{ hostPath: 'data', containerPath: '/data' }] }, 'volumes[0].hostPath'],
+    [
+      'relative volume path',
+      { volumes: [{ hostPath: 'data', containerPath: '/data' }] },
+      'volumes[0].hostPath',
+    ],
     ['bad env name', { env: { 'A-B': 'x' } }, 'env'],
     ['host function not a function', { hostFunctions: { f: 1 as never } }, 'hostFunctions.f'],
     ['unknown option', { memmory: 1 } as never, 'memmory'],

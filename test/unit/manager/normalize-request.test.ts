@@ -6,7 +6,11 @@ const config = resolveConfig({ limits: { executionTime: 1000 } })
 
 describe('normalizeRequest', () => {
   it('a string is code in the default language with the sandbox limit', () => {
-    expect(normalizeRequest('1 + 1', config)).toMatchObject({ code: '1 + 1', language: 'javascript', timeoutMs: 1000 })
+    expect(normalizeRequest('1 + 1', config)).toMatchObject({
+      code: '1 + 1',
+      language: 'javascript',
+      timeoutMs: 1000,
+    })
   })
 
   it('timeoutMs narrows but never widens the sandbox limit', () => {
@@ -31,6 +35,8 @@ describe('normalizeRequest', () => {
     [{ code: 'x', signal: {} }, 'signal'],
     [{ code: 'x', stdin: 5 }, 'stdin'],
   ])('refuses case %# naming %s', (request, option) => {
-    expect(() => normalizeRequest(request as never, config)).toThrowError(expect.objectContaining({ option }))
+    expect(() => normalizeRequest(request as never, config)).toThrowError(
+      expect.objectContaining({ option }),
+    )
   })
 })

@@ -25,7 +25,10 @@ describe('prepareSource', () => {
   })
 
   it('strips TypeScript types', () => {
-    const { code } = prepareSource('const n: number = 1\ninterface X { a: string }\nn as number', 'typescript')
+    const { code } = prepareSource(
+      'const n: number = 1\ninterface X { a: string }\nn as number',
+      'typescript',
+    )
     expect(code).not.toMatch(/interface|: number|as number/)
   })
 })

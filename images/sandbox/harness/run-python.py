@@ -1,0 +1,173 @@
+# sandtier python harness: runs one request's Python code and reports its value on a side channel.
+#
+# Value rule (documented in docs and src/tiers/container/README.md):
+#   1. the value of the last top-level statement when it is an expression (awaited when it is awaitable;
+#      top-level `await` is allowed);
+#   2. otherwise, when the module defines a top-level function `main` and never calls `main` in its own
+#      top-level code, `main(input)` (or `main()` when it takes no parameter), awaited when it is async;
+#   3. otherwise no value.
+# The global `input` holds the request's input when one was given; without one the builtin input() stays.
+#
+# Request: env SANDTIER_REQ (JSON) or SANDTIER_REQ_FILE (path), {code, input?, nonce}. Report: one line at the
+# very end of stderr, "\n\0sandtier:<nonce>:<json>\n" with {value?} or {error: {name, message, stack, code?}}.
+import ast
+import asyncio
+import atexit
+import builtins
+import datetime
+import inspect
+import json
+import math
+import os
+import sys
+import traceback
+
+MAX_DEPTH = 256
+FILENAME = 'main.py'
+
+
+def read_request():
+    path = os.environ.pop('SANDTIER_REQ_FILE', None)
+    text = os.environ.pop('SANDTIER_REQ', None)
+    if path:
+        with open(path, encoding='utf-8') as f:
+            text = f.read()
+        os.unlink(path)
+    return json.loads(text)
+
+
+class ResultNotSerializable(TypeError):
+    pass
+
+
+def not_safe(path, what):
+    return ResultNotSerializable('result is not JSON-safe: ' + what + (' at ' + path if path else ''))
+
+
+def copy(value, path, depth, seen):
+    """A JSON-safe copy: dicts with str keys, lists, tuples, str, int, float, bool, None, dates."""
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, (datetime.date, datetime.time)):
+        return value.isoformat()
+    if depth > MAX_DEPTH:
+        raise not_safe(path, 'nesting deeper than %d' % MAX_DEPTH)
+    if id(value) in seen:
+        raise not_safe(path, 'a circular reference')
+    seen.add(id(value))
+    try:
+        if isinstance(value, (list, tuple)):
+            return [copy(v, '%s[%d]' % (path, i), depth + 1, seen) for i, v in enumerate(value)]
+        if isinstance(value, dict):
+            out = {}
+            for k, v in value.items():
+                if not isinstance(k, str):
+                    raise not_safe(path, 'a dict key of type ' + type(k).__name__)
+                out[k] = copy(v, path + '.' + k, depth + 1, seen)
+            return out
+        raise not_safe(path, 'a value of type ' + type(value).__name__)
+    finally:
+        seen.discard(id(value))
+
+
+def calls_main(statements):
+    """True when top-level code (outside function and class bodies) calls `main`."""
+    stack = list(statements)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == 'main':
+            return True
+        stack.extend(ast.iter_child_nodes(node))
+    return False
+
+
+def settle(value):
+    if inspect.isawaitable(value):
+        async def wait():
+            return await value
+        return asyncio.run(wait())
+    return value
+
+
+def run_code(tree, scope):
+    flags = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
+    result = eval(compile(tree, FILENAME, 'exec', flags=flags), scope)
+    if inspect.iscoroutine(result):
+        asyncio.run(result)
+
+
+def evaluate(request, scope):
+    tree = ast.parse(request['code'], FILENAME, 'exec')
+    last = None
+    if tree.body and isinstance(tree.body[-1], ast.Expr):
+        last = ast.Expression(tree.body.pop().value)
+    run_code(tree, scope)
+    if last is not None:
+        code = compile(last, FILENAME, 'eval', flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+        return settle(eval(code, scope))
+    main = scope.get('main')
+    if inspect.isfunction(main) and not calls_main(tree.body):
+        params = [
+            p for p in inspect.signature(main).parameters.values()
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL)
+        ]
+        return settle(main(request.get('input')) if params else main())
+    return None
+
+
+def describe(exc):
+    tb = exc.__traceback__
+    # Drop the harness's own frames: the stack starts at the guest's code.
+    while tb is not None and tb.tb_frame.f_code.co_filename != FILENAME:
+        tb = tb.tb_next
+    stack = ''.join(traceback.format_exception(type(exc), exc, tb))
+    return {'name': type(exc).__name__, 'message': str(exc)[:4096], 'stack': stack[-8192:]}
+
+
+def main():
+    request = read_request()
+    report = {}
+    nonce = request['nonce']
+
+    def write_report():
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except Exception:
+                pass
+        os.write(2, ('\n\0sandtier:%s:%s\n' % (nonce, json.dumps(report))).encode())
+
+    # Runs after non-daemon threads finished, so no guest output can follow the report.
+    atexit.register(write_report)
+    scope = {'__name__': '__main__', '__builtins__': builtins, '__file__': FILENAME}
+    if 'input' in request:
+        scope['input'] = request['input']
+    sys.argv = [FILENAME]
+    sys.path[0] = '/work'
+    code = 0
+    try:
+        value = evaluate(request, scope)
+        try:
+            # None is Python's "no value" (e.g. a trailing print(...)), like undefined in JavaScript.
+            if value is not None:
+                report['value'] = copy(value, '', 0, set())
+        except ResultNotSerializable as e:
+            report['error'] = dict(describe(e), name='ResultNotSerializable', code='ERR_RESULT_NOT_SERIALIZABLE')
+    except SystemExit as e:
+        code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+        if not isinstance(e.code, int) and e.code is not None:
+            print(e.code, file=sys.stderr)
+    except BaseException as e:  # noqa: BLE001 - every guest failure is reported, KeyboardInterrupt included
+        report['error'] = describe(e)
+        sys.stderr.write(report['error']['stack'])
+        code = 1
+    sys.exit(code)
+
+
+main()

@@ -1,0 +1,174 @@
+/**
+ * RunFacts → ExecResult. The order of the checks is the classification policy:
+ *   1. a stop we imposed (timeout, cpu, output, cancelled) wins: the first termination reason is the status;
+ *   2. the engine went away → 'crashed' with ERR_ENGINE;
+ *   3. memory: the cgroup OOM killer fired (runc kills only the offending process, and the exec may even exit
+ *      0), the container was OOM-killed (runsc kills the whole sandbox, exit 137), node's heap limit aborted
+ *      the process, or Python raised MemoryError;
+ *   4. the container itself died → 'crashed'; attributed to the pids limit when the pids cgroup counted a
+ *      refused fork (runsc's Sentry dies with exit 2 when it cannot create host threads);
+ *   5. the pids limit refused a fork during an otherwise finished run → 'error' ERR_RESOURCE_EXCEEDED;
+ *   6. the harness reported an error (uncaught exception, value not JSON-safe) or the exit code was not 0
+ *      → 'error';
+ *   7. otherwise 'ok' with the reported value.
+ */
+import {
+  statusErrorCode,
+  type ExecResult,
+  type ExecStatus,
+  type ResultError,
+  type TierId,
+  type Usage,
+} from '../../types.js'
+import { emptyUsage } from '../../types.js'
+import type { RunFacts, StopReason } from './container-run.js'
+
+export interface ClassifyContext {
+  tier: TierId
+  startedAt: number
+  timeoutMs: number
+  cpuTimeMs: number
+  maxOutputBytes: number
+  pidLimit: number
+}
+
+interface Report {
+  value?: unknown
+  error?: ResultError
+}
+
+function parseReport(text: string | undefined): Report | undefined {
+  if (text === undefined) return undefined
+  try {
+    const parsed = JSON.parse(text) as unknown
+    return typeof parsed === 'object' && parsed !== null ? parsed : undefined
+  } catch {
+    return undefined
+  }
+}
+
+function stopError(reason: StopReason, ctx: ClassifyContext): ResultError {
+  switch (reason) {
+    case 'timeout':
+      return {
+        name: 'TimeoutError',
+        message: `The run exceeded its wall-clock limit of ${ctx.timeoutMs} ms`,
+        code: 'ERR_TIMEOUT',
+      }
+    case 'cpu':
+      return {
+        name: 'CpuLimitExceeded',
+        message: `The run exceeded its CPU time limit of ${ctx.cpuTimeMs} ms`,
+        code: 'ERR_CPU',
+      }
+    case 'output':
+      return {
+        name: 'OutputLimitExceeded',
+        message: `Output exceeded maxOutputBytes (${ctx.maxOutputBytes} bytes)`,
+        code: 'ERR_OUTPUT',
+      }
+    case 'cancelled':
+      return { name: 'CancelledError', message: 'The run was cancelled', code: 'ERR_CANCELLED' }
+  }
+}
+
+// Same rule as the QuickJS tier: the value's JSON counts against maxOutputBytes.
+function valueBytes(report: Report | undefined): number {
+  return report && report.value !== undefined ? Buffer.byteLength(JSON.stringify(report.value)) : 0
+}
+
+const NODE_HEAP_OOM =
+  /JavaScript heap out of memory|Reached heap limit|Allocation failed - process out of memory/
+
+function isMemoryFailure(facts: RunFacts, report: Report | undefined): boolean {
+  if (facts.oomKills > 0 || facts.container?.oomKilled === true) return true
+  if (report?.error?.name === 'MemoryError') return true
+  return facts.exitCode === 134 && NODE_HEAP_OOM.test(facts.output.stderr)
+}
+
+function containerDied(facts: RunFacts): boolean {
+  return facts.container !== undefined && (!facts.container.running || facts.container.missing)
+}
+
+function classify(
+  facts: RunFacts,
+  ctx: ClassifyContext,
+  report: Report | undefined,
+): { status: ExecStatus; error?: ResultError } {
+  if (facts.stop) return { status: facts.stop, error: stopError(facts.stop, ctx) }
+  if (facts.engineError) {
+    const { message } = facts.engineError
+    return { status: 'crashed', error: { name: 'EngineError', message, code: 'ERR_ENGINE' } }
+  }
+  if (isMemoryFailure(facts, report)) {
+    return {
+      status: 'memory',
+      error: {
+        name: 'MemoryLimitExceeded',
+        message: 'The run exceeded its memory limit',
+        code: statusErrorCode.memory,
+      },
+    }
+  }
+  if (containerDied(facts)) {
+    const exit = facts.container?.missing
+      ? 'removed'
+      : `exit code ${facts.container?.exitCode ?? -1}`
+    const cause =
+      facts.pidsLimitHits > 0 ? ` after reaching the pids limit (pidLimit ${ctx.pidLimit})` : ''
+    return {
+      status: 'crashed',
+      error: {
+        name: 'SandboxCrashed',
+        message: `The sandbox died (${exit})${cause}`,
+        code: 'ERR_CRASHED',
+      },
+    }
+  }
+  if (facts.pidsLimitHits > 0) {
+    const message = `Resource "pids" exceeded: the sandbox may run at most ${ctx.pidLimit} processes`
+    return {
+      status: 'error',
+      error: { name: 'ResourceExceededError', message, code: 'ERR_RESOURCE_EXCEEDED' },
+    }
+  }
+  if (facts.output.reportTooLarge || valueBytes(report) > ctx.maxOutputBytes) {
+    const message = `The result is larger than maxOutputBytes (${ctx.maxOutputBytes} bytes)`
+    return { status: 'output', error: { name: 'OutputLimitExceeded', message, code: 'ERR_OUTPUT' } }
+  }
+  if (report?.error) {
+    const { name, message, stack, code } = report.error
+    return { status: 'error', error: { name, message, stack, code: code ?? 'ERR_GUEST' } }
+  }
+  if (facts.exitCode !== 0) {
+    const message = `The process exited with code ${String(facts.exitCode)}`
+    return { status: 'error', error: { name: 'ExitError', message, code: 'ERR_GUEST' } }
+  }
+  return { status: 'ok' }
+}
+
+/** Builds the run's ExecResult. */
+export function toExecResult(facts: RunFacts, ctx: ClassifyContext): ExecResult {
+  const report = parseReport(facts.output.report)
+  const { status, error } = classify(facts, ctx, report)
+  const usage: Usage = {
+    ...emptyUsage(),
+    wallMs: facts.wallMs,
+    cpuMs: facts.cpuMs,
+    memoryPeakBytes: facts.memoryPeakBytes,
+  }
+  const result: ExecResult = {
+    status,
+    stdout: facts.output.stdout,
+    stderr: facts.output.stderr,
+    exitCode: facts.exitCode,
+    tier: ctx.tier,
+    durationMs: Date.now() - ctx.startedAt,
+    usage,
+    escalations: [],
+  }
+  if (status === 'ok' && report && 'value' in report) result.value = report.value
+  if (error) result.error = error
+  if (facts.output.truncated) result.truncated = true
+  return result
+}

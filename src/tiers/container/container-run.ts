@@ -1,0 +1,221 @@
+/**
+ * One run in a sandbox container: starts the exec, streams and counts output, enforces the wall-clock, CPU
+ * and output limits and cancellation, ends the whole process tree when one hits (terminate-run.ts), and
+ * gathers the facts classify-run.ts turns into an ExecResult. Never hangs: every wait is bounded by the run's
+ * deadline plus the termination budget, also when the engine disappears.
+ */
+import type Dockerode from 'dockerode'
+import type { EngineError } from '../../errors.js'
+import type { CgroupCounters, CgroupReader } from './cgroup-stats.js'
+import { inspectContainer, type ContainerState } from './container-lifecycle.js'
+import { isEngineUnreachable, toEngineError } from './engine-call.js'
+import { inspectExec, startExec, type ExecHandle, type ExecState } from './exec-stream.js'
+import type { GuestCommand } from './guest-command.js'
+import { OutputCollector, type CollectedOutput } from './output-collector.js'
+import { writeSandboxFile } from './sandbox-files.js'
+import { terminateRun, type TerminationOutcome } from './terminate-run.js'
+
+/** A limit or the caller ended the run. The first reason wins. */
+export type StopReason = 'timeout' | 'cpu' | 'output' | 'cancelled'
+
+export interface RunLimits {
+  timeoutMs: number
+  cpuTimeMs: number
+  cpuQuota: number
+  maxOutputBytes: number
+  maxReportBytes: number
+}
+
+export interface RunContext {
+  container: Dockerode.Container
+  cgroup: CgroupReader
+  command: GuestCommand
+  stdin: Uint8Array | undefined
+  limits: RunLimits
+  signal: AbortSignal | undefined
+}
+
+/** Everything known about a finished run. */
+export interface RunFacts {
+  output: CollectedOutput
+  exitCode: number | null
+  stop: StopReason | undefined
+  termination: TerminationOutcome | undefined
+  /** The engine went away during the run. */
+  engineError: EngineError | undefined
+  /** Inspected when the exit code or the stream suggested the container itself may have died. */
+  container: ContainerState | undefined
+  wallMs: number
+  cpuMs: number
+  memoryPeakBytes: number
+  oomKills: number
+  pidsLimitHits: number
+}
+
+/** How often CPU time is sampled when a CPU limit can be reached before the wall-clock limit. */
+const CPU_POLL_MS = 100
+
+function delta(after: number | undefined, before: number | undefined): number {
+  return after !== undefined && before !== undefined ? Math.max(after - before, 0) : 0
+}
+
+class RunControl {
+  stop: StopReason | undefined
+  termination: Promise<TerminationOutcome> | undefined
+  readonly stopped: Promise<void>
+  #resolve!: () => void
+  readonly #container: Dockerode.Container
+
+  constructor(container: Dockerode.Container) {
+    this.#container = container
+    this.stopped = new Promise((resolve) => (this.#resolve = resolve))
+  }
+
+  request(reason: StopReason): void {
+    if (this.stop) return
+    this.stop = reason
+    this.termination = terminateRun(this.#container)
+    this.#resolve()
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}
+
+// The stream ended: the run is over once the process exited too (a guest may close stdout and keep running).
+async function awaitExit(handle: ExecHandle, control: RunControl): Promise<ExecState> {
+  let state = await inspectExec(handle.exec)
+  let pauseMs = 10
+  while (state.running && !control.stop) {
+    await Promise.race([sleep(pauseMs), control.stopped])
+    pauseMs = Math.min(pauseMs * 2, 200)
+    if (!control.stop) state = await inspectExec(handle.exec)
+  }
+  return state
+}
+
+async function finishStopped(handle: ExecHandle, control: RunControl): Promise<TerminationOutcome> {
+  const outcome = (await control.termination) ?? 'failed'
+  // With the processes gone the stream ends at once; do not wait on a wedged engine.
+  const ended = await Promise.race([handle.ended, sleep(500).then(() => undefined)])
+  if (ended === undefined) handle.detach()
+  return outcome
+}
+
+/**
+ * Runs a command in the container under the limits.
+ * @throws EngineError when the exec cannot be started (e.g. 409: the container is not running).
+ */
+export async function runInContainer(ctx: RunContext): Promise<RunFacts> {
+  const { container, cgroup, command, limits } = ctx
+  const control = new RunControl(container)
+  const collector = new OutputCollector({
+    maxOutputBytes: limits.maxOutputBytes,
+    nonce: command.nonce,
+    maxReportBytes: limits.maxReportBytes,
+    onLimit: () => control.request('output'),
+  })
+  if (command.stage) await writeSandboxFile(container, command.stage.path, command.stage.data)
+  await cgroup.resetPeak()
+  const before = await cgroup.read()
+  const started = Date.now()
+  const handle = await startExec(
+    container,
+    { cmd: command.cmd, env: command.env, stdin: ctx.stdin },
+    (s, c) => collector.write(s, c),
+  )
+  const timer = setTimeout(() => control.request('timeout'), limits.timeoutMs)
+  const onAbort = (): void => control.request('cancelled')
+  ctx.signal?.addEventListener('abort', onAbort, { once: true })
+  if (ctx.signal?.aborted) onAbort()
+  const cpuPoll = watchCpu(cgroup, before, limits, control)
+
+  let engineError: EngineError | undefined
+  let exitCode: number | null = null
+  let termination: TerminationOutcome | undefined
+  try {
+    const first = await Promise.race([handle.ended, control.stopped.then(() => undefined)])
+    if (first?.kind === 'error' && isEngineUnreachable(first.error))
+      engineError = toEngineError('exec stream', first.error)
+    if (!control.stop && !engineError) {
+      const state = await awaitExit(handle, control)
+      exitCode = state.exitCode
+    }
+    if (control.stop) termination = await finishStopped(handle, control)
+    if (control.stop && !engineError)
+      exitCode = (await inspectExec(handle.exec, 2000).catch(() => undefined))?.exitCode ?? null
+  } catch (error) {
+    if (!isEngineUnreachable(error)) throw error
+    engineError = toEngineError('exec', error)
+  } finally {
+    clearTimeout(timer)
+    clearInterval(cpuPoll)
+    ctx.signal?.removeEventListener('abort', onAbort)
+  }
+  const wallMs = Date.now() - started
+  const suspicious = exitCode === null || exitCode >= 128 || termination === 'container-killed'
+  const state =
+    suspicious && !engineError
+      ? await inspectContainer(container).catch(() => undefined)
+      : undefined
+  const after = engineError ? undefined : await cgroup.read()
+  return buildFacts(collector.finish(), control, {
+    exitCode,
+    termination,
+    engineError,
+    state,
+    wallMs,
+    before,
+    after,
+  })
+}
+
+function watchCpu(
+  cgroup: CgroupReader,
+  before: CgroupCounters | undefined,
+  limits: RunLimits,
+  control: RunControl,
+): NodeJS.Timeout | undefined {
+  // With a CPU quota of q CPUs a run cannot use more than q × wall time: no need to watch below that.
+  if (
+    !before ||
+    cgroup.source === 'stats-api' ||
+    limits.cpuTimeMs >= limits.timeoutMs * limits.cpuQuota
+  )
+    return undefined
+  const poll = setInterval(() => {
+    void cgroup.read().then((now) => {
+      if (now && (now.cpuNs - before.cpuNs) / 1e6 >= limits.cpuTimeMs) control.request('cpu')
+    })
+  }, CPU_POLL_MS)
+  poll.unref()
+  return poll
+}
+
+interface RawFacts {
+  exitCode: number | null
+  termination: TerminationOutcome | undefined
+  engineError: EngineError | undefined
+  state: ContainerState | undefined
+  wallMs: number
+  before: CgroupCounters | undefined
+  after: CgroupCounters | undefined
+}
+
+function buildFacts(output: CollectedOutput, control: RunControl, raw: RawFacts): RunFacts {
+  const { before, after } = raw
+  return {
+    output,
+    exitCode: raw.exitCode,
+    stop: control.stop,
+    termination: raw.termination,
+    engineError: raw.engineError,
+    container: raw.state,
+    wallMs: raw.wallMs,
+    cpuMs: Math.round(delta(after?.cpuNs, before?.cpuNs) / 1e6),
+    memoryPeakBytes: after?.memoryPeakBytes ?? before?.memoryPeakBytes ?? 0,
+    oomKills: delta(after?.oomKills, before?.oomKills),
+    pidsLimitHits: delta(after?.pidsLimitHits, before?.pidsLimitHits),
+  }
+}

@@ -1,0 +1,28 @@
+/** Results of runs that end before anything runs in the container (TypeScript that does not parse, a signal
+ * already aborted): same shape as every other result, with an empty usage receipt. */
+import { emptyUsage, type ExecResult, type ResultError } from '../../types.js'
+import type { ClassifyContext } from './classify-run.js'
+
+const CANCELLED: ResultError = {
+  name: 'CancelledError',
+  message: 'The run was cancelled',
+  code: 'ERR_CANCELLED',
+}
+
+export function earlyResult(
+  ctx: ClassifyContext,
+  status: 'error' | 'cancelled',
+  error?: ResultError,
+): ExecResult {
+  return {
+    status,
+    stdout: '',
+    stderr: '',
+    exitCode: null,
+    tier: ctx.tier,
+    durationMs: Date.now() - ctx.startedAt,
+    usage: emptyUsage(),
+    escalations: [],
+    error: error ?? CANCELLED,
+  }
+}

@@ -1,0 +1,242 @@
+/**
+ * A sandbox of the docker or gvisor tier: one hardened container (see hardening.ts), runs one at a time.
+ *
+ * Protects: the host from the guest (no network, no capabilities, seccomp on runc / the gVisor Sentry on
+ * runsc, read-only root, bounded memory, CPU, pids, disk and output), and each sandbox from the others.
+ * Does not protect: the guest's files from later runs in the same sandbox (that is the point of a sandbox),
+ * nor against kernel bugs reachable through the allowed syscalls on runc (use gvisor for untrusted code).
+ * How it fails: a run that hits a limit resolves with its status; when the limit took the container down
+ * (OOM under runsc, a fork bomb, an unkillable run) the sandbox gets a new container and /work starts empty.
+ * Engine failures reject with EngineError; a destroyed sandbox rejects with SandboxClosedError.
+ */
+import type Dockerode from 'dockerode'
+import type { ResolvedConfig } from '../../config.js'
+import { ConfigError, SandboxClosedError } from '../../errors.js'
+import type { ExecResult, Language, TierId } from '../../types.js'
+import type { NormalizedRequest, TierSandbox } from '../tier.js'
+import { openCgroupReader, type CgroupReader } from './cgroup-stats.js'
+import { toExecResult, type ClassifyContext } from './classify-run.js'
+import { removeContainer, startContainer } from './container-lifecycle.js'
+import { runInContainer, type RunFacts } from './container-run.js'
+import { ContainerEngineError } from './engine-call.js'
+import type { EngineInfo } from './engine.js'
+import { earlyResult } from './early-result.js'
+import { guestCommand, type GuestCommand } from './guest-command.js'
+import { readSandboxFile, writeSandboxFile } from './sandbox-files.js'
+import type { WarmPool } from './warm-pool.js'
+
+/** Languages a container sandbox runs. */
+export const CONTAINER_LANGUAGES: readonly Language[] = [
+  'javascript',
+  'typescript',
+  'python',
+  'shell',
+]
+
+/** Room for the harness's error description on top of the value's maxOutputBytes. */
+const REPORT_OVERHEAD_BYTES = 16 * 1024
+
+/** What a sandbox needs from its tier. */
+export interface ContainerSandboxDeps {
+  docker: Dockerode
+  tier: TierId
+  engine: EngineInfo
+  pool: WarmPool
+  key: string
+  makeSpec: () => Dockerode.ContainerCreateOptions
+  onClose: (sandbox: ContainerSandbox) => void
+}
+
+interface Current {
+  container: Dockerode.Container
+  cgroup: CgroupReader
+}
+
+// The container is gone or stopped: exec create answers 404 or 409.
+function isContainerGone(error: unknown): boolean {
+  return (
+    error instanceof ContainerEngineError && (error.statusCode === 404 || error.statusCode === 409)
+  )
+}
+
+function lostContainer(facts: RunFacts): boolean {
+  if (facts.termination === 'container-killed' || facts.termination === 'failed') return true
+  if (facts.engineError) return true
+  return facts.container !== undefined && (!facts.container.running || facts.container.missing)
+}
+
+export class ContainerSandbox implements TierSandbox {
+  readonly tier: TierId
+  readonly languages = CONTAINER_LANGUAGES
+  readonly #deps: ContainerSandboxDeps
+  readonly #config: ResolvedConfig
+  #current: Promise<Current>
+  #tail: Promise<unknown> = Promise.resolve()
+  #closing: Promise<void> | undefined
+
+  private constructor(deps: ContainerSandboxDeps, config: ResolvedConfig, first: Promise<Current>) {
+    this.tier = deps.tier
+    this.#deps = deps
+    this.#config = config
+    this.#current = first
+  }
+
+  /**
+   * Takes a warm container or starts one.
+   * @throws EngineError when the engine cannot create or start it.
+   */
+  static async create(
+    deps: ContainerSandboxDeps,
+    config: ResolvedConfig,
+  ): Promise<ContainerSandbox> {
+    const first = ContainerSandbox.#acquire(deps)
+    await first
+    return new ContainerSandbox(deps, config, first)
+  }
+
+  static async #acquire(deps: ContainerSandboxDeps): Promise<Current> {
+    const container =
+      deps.pool.take(deps.key) ?? (await startContainer(deps.docker, deps.makeSpec()))
+    deps.pool.fill(deps.key, deps.makeSpec)
+    return { container, cgroup: await openCgroupReader(container, deps.engine) }
+  }
+
+  /** True once close() was called. */
+  get closed(): boolean {
+    return this.#closing !== undefined
+  }
+
+  /** The id of the sandbox's current container (it changes when a limit forced a new one). */
+  async containerId(): Promise<string> {
+    return (await this.#current).container.id
+  }
+
+  #assertOpen(): void {
+    if (this.#closing) throw new SandboxClosedError(`${this.tier} sandbox`)
+  }
+
+  // One operation at a time: a run owns the container's processes and cgroup counters while it lasts.
+  #serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#tail.then(fn, fn)
+    this.#tail = run.catch(() => undefined)
+    return run
+  }
+
+  /** Starts a new container in the background; the old one is removed. */
+  #replace(): void {
+    const old = this.#current
+    const next = old
+      .then(
+        ({ container }) => removeContainer(container),
+        () => undefined,
+      )
+      .then(() => ContainerSandbox.#acquire(this.#deps))
+    // A failed replacement is retried by the next operation; it must not become an unhandled rejection.
+    next.catch(() => undefined)
+    this.#current = next
+  }
+
+  async #container(): Promise<Current> {
+    try {
+      return await this.#current
+    } catch {
+      this.#replace()
+      return await this.#current
+    }
+  }
+
+  /** Runs one request; resolves with an ExecResult for every outcome of the guest's code. */
+  async execute(request: NormalizedRequest): Promise<ExecResult> {
+    this.#assertOpen()
+    const startedAt = Date.now()
+    if (!CONTAINER_LANGUAGES.includes(request.language))
+      throw new ConfigError('language', CONTAINER_LANGUAGES.join(', '), request.language)
+    const command = guestCommand(request, this.#config)
+    const ctx: ClassifyContext = {
+      tier: this.tier,
+      startedAt,
+      timeoutMs: request.timeoutMs,
+      cpuTimeMs: this.#config.cpuTimeMs,
+      maxOutputBytes: this.#config.maxOutputBytes,
+      pidLimit: this.#config.pidLimit,
+    }
+    if ('compileError' in command) return earlyResult(ctx, 'error', command.compileError)
+    return await this.#serial(async () => {
+      this.#assertOpen()
+      if (request.signal?.aborted) return earlyResult(ctx, 'cancelled')
+      const facts = await this.#run(command, request)
+      if (lostContainer(facts) && !this.#closing) this.#replace()
+      return toExecResult(facts, ctx)
+    })
+  }
+
+  async #run(command: GuestCommand, request: NormalizedRequest): Promise<RunFacts> {
+    const limits = {
+      timeoutMs: request.timeoutMs,
+      cpuTimeMs: this.#config.cpuTimeMs,
+      cpuQuota: this.#config.cpuQuota,
+      maxOutputBytes: this.#config.maxOutputBytes,
+      maxReportBytes: this.#config.maxOutputBytes + REPORT_OVERHEAD_BYTES,
+    }
+    const stdin = typeof request.stdin === 'string' ? Buffer.from(request.stdin) : request.stdin
+    const attempt = async (): Promise<RunFacts> => {
+      const { container, cgroup } = await this.#container()
+      return await runInContainer({
+        container,
+        cgroup,
+        command,
+        stdin,
+        limits,
+        signal: request.signal,
+      })
+    }
+    try {
+      return await attempt()
+    } catch (error) {
+      // The container died between runs (engine restart, killed from outside): one retry on a new one.
+      if (!isContainerGone(error) || this.#closing) throw error
+      this.#replace()
+      return await attempt()
+    }
+  }
+
+  /**
+   * Writes a file into the sandbox (parents created), as the sandbox user and within its disk limit.
+   * @throws ConfigError for a relative path; GuestError when the sandbox refuses; SandboxClosedError.
+   */
+  async writeFile(path: string, data: string | Uint8Array): Promise<void> {
+    this.#assertOpen()
+    await this.#serial(async () =>
+      writeSandboxFile((await this.#container()).container, path, data),
+    )
+  }
+
+  /**
+   * Reads a file from the sandbox.
+   * @param maxBytes refuse files larger than this @default limits.diskSpace
+   * @throws ConfigError for a relative path; GuestError when missing or too large; SandboxClosedError.
+   */
+  async readFile(
+    path: string,
+    maxBytes: number = this.#config.diskSpaceBytes,
+  ): Promise<Uint8Array> {
+    this.#assertOpen()
+    return await this.#serial(async () =>
+      readSandboxFile((await this.#container()).container, path, maxBytes),
+    )
+  }
+
+  /** Removes the container (force: a run in progress ends as 'crashed'). Idempotent. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      this.#deps.onClose(this)
+      const current = await this.#current.catch(() => undefined)
+      if (current) await removeContainer(current.container)
+    })()
+    return this.#closing
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close()
+  }
+}

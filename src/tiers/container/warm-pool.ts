@@ -1,0 +1,86 @@
+/**
+ * Started containers waiting for a sandbox, per hardening key (image, runtime, limits, mounts: everything but
+ * the labels). A container is handed to one sandbox only and never comes back; the pool refills in the
+ * background when asked (after each sandbox got its container, so a cold start does not race its refill). A start that fails stops refilling for that key until the next take, so a
+ * broken engine or image does not spin.
+ */
+import type Dockerode from 'dockerode'
+
+interface KeyState {
+  ready: Dockerode.Container[]
+  starting: number
+}
+
+export interface WarmPoolOptions {
+  /** Containers kept ready per key. 0 disables the pool. */
+  size: number
+  start: (spec: Dockerode.ContainerCreateOptions) => Promise<Dockerode.Container>
+  remove: (container: Dockerode.Container) => Promise<void>
+}
+
+export class WarmPool {
+  readonly #options: WarmPoolOptions
+  readonly #keys = new Map<string, KeyState>()
+  readonly #inflight = new Set<Promise<void>>()
+  #closed = false
+
+  constructor(options: WarmPoolOptions) {
+    this.#options = options
+  }
+
+  /** Containers ready right now, over all keys. */
+  get readyCount(): number {
+    let n = 0
+    for (const state of this.#keys.values()) n += state.ready.length
+    return n
+  }
+
+  /** A ready container for `key`, or undefined. Call fill() afterwards to replace it. */
+  take(key: string): Dockerode.Container | undefined {
+    if (this.#closed || this.#options.size <= 0) return undefined
+    return this.#state(key).ready.shift()
+  }
+
+  /** Starts containers until `size` are ready or starting for `key`. */
+  fill(key: string, makeSpec: () => Dockerode.ContainerCreateOptions): void {
+    const state = this.#state(key)
+    const missing = this.#options.size - state.ready.length - state.starting
+    for (let i = 0; i < missing && !this.#closed; i++) this.#startOne(state, makeSpec())
+  }
+
+  #startOne(state: KeyState, spec: Dockerode.ContainerCreateOptions): void {
+    state.starting++
+    const job = this.#options
+      .start(spec)
+      .then(
+        async (container) => {
+          if (this.#closed) await this.#options.remove(container)
+          else state.ready.push(container)
+        },
+        // A failed start is not retried here (no tight loop on a broken engine): the next take() tries again.
+        () => undefined,
+      )
+      .catch(() => undefined)
+      .finally(() => {
+        state.starting--
+        this.#inflight.delete(job)
+      })
+    this.#inflight.add(job)
+  }
+
+  #state(key: string): KeyState {
+    let state = this.#keys.get(key)
+    if (!state) {
+      state = { ready: [], starting: 0 }
+      this.#keys.set(key, state)
+    }
+    return state
+  }
+
+  /** Removes every ready container and those still starting. Idempotent. */
+  async close(): Promise<void> {
+    this.#closed = true
+    const ready = [...this.#keys.values()].flatMap((s) => s.ready.splice(0))
+    await Promise.allSettled([...ready.map((c) => this.#options.remove(c)), ...this.#inflight])
+  }
+}

@@ -8,6 +8,7 @@ import type { QuickJSWASMModule } from 'quickjs-emscripten'
 import { PRELUDE_SOURCE } from './prelude.js'
 import type { RunState } from './run-state.js'
 import type { EvalMode } from './source-transform.js'
+import { capabilityOfModule } from './capabilities.js'
 
 /** A QuickJS WASM module with its own memory, whose maximum is the sandbox's memory limit. */
 export interface OwnModule {
@@ -57,9 +58,13 @@ export class GuestContext {
     this.runtime = module.newRuntime()
     this.runtime.setMaxStackSize(GUEST_STACK_BYTES)
     this.runtime.setInterruptHandler(() => this.run?.shouldInterrupt() ?? false)
-    this.runtime.setModuleLoader((name) => ({
-      error: new Error(`Cannot import "${name}": modules are not available in the quickjs tier`),
-    }))
+    this.runtime.setModuleLoader((name) => {
+      const capability = capabilityOfModule(name)
+      if (capability) this.run?.requireCapability(capability)
+      return {
+        error: new Error(`Cannot import "${name}": modules are not available in the quickjs tier`),
+      }
+    })
     this.context = this.runtime.newContext()
     this.#api = this.#installPrelude()
   }
@@ -108,6 +113,14 @@ export class GuestContext {
         run.timers.delete(key)
       })
       .consume((fn) => ctx.setProp(native, 'clearTimer', fn))
+    ctx
+      .newFunction('require', (name) => {
+        const specifier = ctx.getString(name)
+        const capability = capabilityOfModule(specifier)
+        if (capability) this.run?.requireCapability(capability)
+        return ctx.newError(`Cannot find module '${specifier}'`)
+      })
+      .consume((fn) => ctx.setProp(native, 'require', fn))
 
     const factory = ctx.unwrapResult(ctx.evalCode(PRELUDE_SOURCE, 'sandtier-prelude.js'))
     const api = ctx.unwrapResult(ctx.callFunction(factory, ctx.undefined, native))
@@ -129,7 +142,8 @@ export class GuestContext {
   #hostCall(name: string, argsJson: string): QuickJSHandle {
     const run = this.run
     const deferred = this.context.newPromise()
-    if (!run) {
+    // A stopping run makes no more host calls: nothing may happen after the decision to stop.
+    if (!run || run.stop !== undefined) {
       this.context.newError('no run in progress').consume((e) => deferred.reject(e))
       return deferred.handle
     }

@@ -7,6 +7,7 @@ import type { ResultError } from '../../types.js'
 import type { GuestContext } from './guest-context.js'
 import type { ExecMessage, ExecReply } from './protocol.js'
 import { RunState } from './run-state.js'
+import { detectCapability } from './capabilities.js'
 import { prepareSource, type EvalMode } from './source-transform.js'
 
 /** JS_Eval flags: quickjs-emscripten's options have no name for QuickJS's async global eval. */
@@ -83,6 +84,11 @@ async function evaluate(
       kind: 'thrown',
       json: JSON.stringify({ name: 'SyntaxError', message: e.message, stack: '' }),
     }
+  }
+  const capability = detectCapability(source.code, source.mode === 'module' ? 'module' : 'script')
+  if (capability) {
+    run.requireCapability(capability)
+    return { kind: 'thrown', json: undefined }
   }
   const inputError = slice(run, () => guest.setInput(message.inputJson))
   if (inputError) return thrown(guest, run, inputError)
@@ -181,6 +187,10 @@ function toReply(
       error: { name: 'GuestCrashed', message: outcome.message, code: 'ERR_CRASHED' },
     }
   }
+  if (run.stop === 'capability') {
+    // Nothing ran past the request for the capability: the context is clean enough to keep.
+    return { ...base, status: 'error', error: capabilityError(run.capability ?? 'unknown') }
+  }
   if (run.stop !== undefined) {
     return { ...base, status: run.stop, reset: true, error: stopError(run) }
   }
@@ -213,6 +223,15 @@ function toReply(
   return { ...base, status: 'ok', valueJson }
 }
 
+function capabilityError(capability: string): ResultError {
+  return {
+    name: 'CapabilityRequired',
+    message: `The code needs "${capability}", which the quickjs tier does not provide; a container tier does`,
+    code: 'ERR_CAPABILITY_REQUIRED',
+    details: { capability },
+  }
+}
+
 function stopError(run: RunState): ResultError {
   switch (run.stop) {
     case 'timeout':
@@ -227,6 +246,8 @@ function stopError(run: RunState): ResultError {
         message: `The run exceeded its CPU time limit of ${run.cpuLimitMs} ms`,
         code: 'ERR_CPU',
       }
+    case 'capability':
+      return capabilityError(run.capability ?? 'unknown')
     case 'output':
       return {
         name: 'OutputLimitExceeded',

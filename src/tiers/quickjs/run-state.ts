@@ -5,7 +5,7 @@
 import type { QuickJSDeferredPromise } from 'quickjs-emscripten'
 import { cancelSlot } from './protocol.js'
 
-export type StopReason = 'timeout' | 'cpu' | 'output' | 'cancelled'
+export type StopReason = 'timeout' | 'cpu' | 'output' | 'cancelled' | 'capability'
 
 export class RunState {
   readonly deadline: number
@@ -15,6 +15,8 @@ export class RunState {
   stop: StopReason | undefined
   /** The interrupt handler returned true at least once: QuickJS reports this as success in promise jobs. */
   interrupted = false
+  /** A Node capability the guest asked for (e.g. 'fs'); set with stop 'capability'. */
+  capability: string | undefined
   /** An exception thrown by a timer callback, as described inside the guest. */
   uncaught: string | undefined
   busyMs = 0
@@ -40,6 +42,12 @@ export class RunState {
     this.deadline = performance.now() + timeoutMs
     this.cpuLimitMs = cpuLimitMs
     this.maxOutputBytes = maxOutputBytes
+  }
+
+  /** The guest needs something only a container has: stop now, so nothing else happens in this run. */
+  requireCapability(capability: string): void {
+    this.capability ??= capability
+    this.requestStop('capability')
   }
 
   requestStop(reason: StopReason): void {

@@ -156,3 +156,17 @@ describe('quickjs tier: results are copied inside the guest', () => {
     expect(r.status).toBe('timeout')
   })
 })
+
+describe('quickjs tier: capabilities it lacks', () => {
+  it.each([
+    ["import fs from 'node:fs'; fs.readFileSync('/etc/hostname', 'utf8')", 'fs'],
+    ["const { execSync } = require('child_process'); execSync('id')", 'child_process'],
+    ['process.env.HOME', 'process'],
+    ["try { require('fs') } catch { 'caught' }", 'fs'],
+  ])('%s → ERR_CAPABILITY_REQUIRED (%s)', async (code, capability) => {
+    const r = await runOnce(code)
+    expect(r.status).toBe('error')
+    expect(r.error?.code).toBe('ERR_CAPABILITY_REQUIRED')
+    expect(r.error?.details).toEqual({ capability })
+  })
+})

@@ -1,0 +1,85 @@
+/**
+ * What a QuickJS guest asks for that the tier cannot give: Node built-in modules (fs, child_process, net, …)
+ * and the `process` object. Found statically before the code runs (imports, `require('x')`, `process.x`) or
+ * at run time (a `require` call, a module import), it ends the run with ERR_CAPABILITY_REQUIRED so the
+ * manager can move the job to a container, where Node has them.
+ */
+import { builtinModules } from 'node:module'
+import { parse, type Node } from 'acorn'
+
+const BUILTINS = new Set(builtinModules.flatMap((name) => [name, `node:${name}`]))
+const HINT = /\b(?:require|import|process)\b/
+
+/** The capability a module specifier needs, e.g. 'fs' for 'node:fs/promises'; undefined when not built in. */
+export function capabilityOfModule(specifier: string): string | undefined {
+  if (!BUILTINS.has(specifier) && !specifier.startsWith('node:')) return undefined
+  const bare = specifier.replace(/^node:/, '')
+  return bare.split('/')[0]
+}
+
+/** The first capability the source visibly needs, without running it. */
+export function detectCapability(
+  code: string,
+  sourceType: 'script' | 'module',
+): string | undefined {
+  if (!HINT.test(code)) return undefined
+  let program: Node
+  try {
+    program = parse(code, { ecmaVersion: 'latest', sourceType, allowAwaitOutsideFunction: true })
+  } catch {
+    return undefined
+  }
+  return findCapability(program)
+}
+
+function findCapability(node: Node): string | undefined {
+  const n = node as Node & Record<string, unknown>
+  switch (node.type) {
+    case 'ImportDeclaration':
+    case 'ExportAllDeclaration':
+    case 'ExportNamedDeclaration':
+    case 'ImportExpression': {
+      const source = n['source'] as { type: string; value?: unknown } | null
+      if (source?.type === 'Literal' && typeof source.value === 'string') {
+        const capability = capabilityOfModule(source.value)
+        if (capability) return capability
+      }
+      break
+    }
+    case 'CallExpression': {
+      const callee = n['callee'] as { type: string; name?: string }
+      const [first] = n['arguments'] as { type: string; value?: unknown }[]
+      if (callee.type === 'Identifier' && callee.name === 'require' && first?.type === 'Literal') {
+        const capability =
+          typeof first.value === 'string' ? capabilityOfModule(first.value) : undefined
+        if (capability) return capability
+      }
+      break
+    }
+    case 'MemberExpression': {
+      const object = n['object'] as { type: string; name?: string }
+      if (object.type === 'Identifier' && object.name === 'process') return 'process'
+      break
+    }
+  }
+  for (const value of Object.values(n)) {
+    if (Array.isArray(value)) {
+      for (const child of value) {
+        const found = isNode(child) ? findCapability(child) : undefined
+        if (found) return found
+      }
+    } else if (isNode(value)) {
+      const found = findCapability(value)
+      if (found) return found
+    }
+  }
+  return undefined
+}
+
+function isNode(value: unknown): value is Node {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { type?: unknown }).type === 'string'
+  )
+}

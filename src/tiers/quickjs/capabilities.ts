@@ -8,7 +8,7 @@ import { builtinModules } from 'node:module'
 import { parse, type Node } from 'acorn'
 
 const BUILTINS = new Set(builtinModules.flatMap((name) => [name, `node:${name}`]))
-const HINT = /\b(?:require|import|process)\b/
+const HINT = /\b(?:require|import|export|process)\b/
 
 /** The capability a module specifier needs, e.g. 'fs' for 'node:fs/promises'; undefined when not built in. */
 export function capabilityOfModule(specifier: string): string | undefined {

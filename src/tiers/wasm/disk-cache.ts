@@ -23,8 +23,8 @@ export class DiskCache {
 
   /** The cached bytes for `key`, or undefined (missing, corrupt or unsafe directory). */
   async read(key: string): Promise<Uint8Array | undefined> {
-    if (!(await this.#isUsable())) return undefined
     const file = this.#file(key)
+    if (file === undefined || !(await this.#isUsable())) return undefined
     try {
       const info = await stat(file)
       const uid = process.getuid?.()
@@ -41,8 +41,8 @@ export class DiskCache {
 
   /** Stores bytes for `key` atomically (temp file + rename); failures are ignored (the cache is optional). */
   async write(key: string, bytes: Uint8Array): Promise<void> {
-    if (!(await this.#isUsable())) return
     const file = this.#file(key)
+    if (file === undefined || !(await this.#isUsable())) return
     const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`
     try {
       await writeFile(temp, encode(bytes), { mode: 0o600, flag: 'wx' })
@@ -52,9 +52,9 @@ export class DiskCache {
     }
   }
 
-  #file(key: string): string {
-    if (!/^[0-9a-f]{64}$/.test(key)) throw new Error('cache keys are sha-256 hex digests')
-    return join(this.dir, `${key}.wasm`)
+  // Keys are SHA-256 hex digests; anything else never becomes a path.
+  #file(key: string): string | undefined {
+    return /^[0-9a-f]{64}$/.test(key) ? join(this.dir, `${key}.wasm`) : undefined
   }
 
   #isUsable(): Promise<boolean> {

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# sandtier base image recipe: Debian bookworm minbase + python3 + ca-certificates + the host's node binary,
+# user `sandbox` (1000:1000, home /home/sandbox), /work owned by it, and a preloaded statx() shim for gVisor
+# (statx-compat.c); imported with `docker import` (no registry).
+#
+# scripts/build-image.sh hashes the text of every file in images/base/ (this one and statx-compat.c) plus the node
+# version and the architecture into the tag sandtier-base:<hash>, so any edit here produces a new tag and a
+# rebuild. Do not call it directly. Needs root, debootstrap, gcc (for the shim) and a running dockerd.
+#
+# usage: mkrootfs.sh <image-tag> <empty-rootfs-dir> <debian-mirror-url> <node-binary>
+set -euo pipefail
+
+tag=$1 dir=$2 mirror=$3 node_bin=$4
+suite=bookworm
+debs=/var/cache/sandtier/debs
+
+say() { printf 'mkrootfs: %s\n' "$*" >&2; }
+
+# The target directory becomes the image's "/": it must be traversable by the non-root user.
+chmod 0755 "$dir"
+mkdir -p "$debs"
+
+say "debootstrap $suite (minbase + python3, ca-certificates) from $mirror"
+debootstrap --variant=minbase --include=python3,ca-certificates --cache-dir="$debs" \
+  "$suite" "$dir" "$mirror" >&2
+
+# The host's node (same version as the host side of sandtier) and any shared library it needs that the rootfs lacks.
+install -D -m 0755 "$node_bin" "$dir/usr/local/bin/node"
+ldd "$node_bin" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' | while read -r lib; do
+  if ! chroot "$dir" /usr/bin/test -e "$lib"; then
+    say "adding $lib (needed by node, missing from the rootfs)"
+    mkdir -p "$dir$(dirname "$lib")"
+    cp -L "$lib" "$dir$lib"
+  fi
+done
+
+# statx() shim for the gVisor release in Debian (see statx-compat.c), preloaded into every process.
+gcc -shared -fPIC -O2 -Wall -o "$dir/usr/local/lib/sandtier-statx-compat.so" "$(dirname "$0")/statx-compat.c"
+echo /usr/local/lib/sandtier-statx-compat.so >"$dir/etc/ld.so.preload"
+
+# Non-root user and the work directory.
+chroot "$dir" /usr/sbin/groupadd --gid 1000 sandbox
+chroot "$dir" /usr/sbin/useradd --uid 1000 --gid 1000 --create-home --home-dir /home/sandbox \
+  --shell /bin/sh sandbox
+install -d -o 1000 -g 1000 -m 0755 "$dir/work"
+
+# Smoke test inside the rootfs before importing (any loader warning, e.g. about the preload, is a failure).
+smoke=$( {
+  chroot "$dir" /usr/local/bin/node -e 'process.exit(0)'
+  chroot "$dir" /usr/bin/python3 -c 'import ssl, json, sys; sys.exit(0)'
+  chroot "$dir" /bin/ls -ld / >/dev/null
+} 2>&1)
+[[ -z "$smoke" ]] || { say "smoke test in the rootfs printed: $smoke"; exit 1; }
+
+# Slim down and drop host specifics (Docker provides resolv.conf, hosts and hostname at run time).
+rm -rf "$dir"/var/cache/apt/archives/*.deb "$dir"/var/cache/apt/*.bin "$dir"/var/lib/apt/lists/* \
+  "$dir"/usr/share/doc/* "$dir"/usr/share/man/* "$dir"/usr/share/info/* "$dir"/usr/share/locale/* \
+  "$dir"/var/log/* "$dir"/tmp/* "$dir"/var/tmp/* "$dir"/root/.bash_history
+if ! grep -q " $dir/" /proc/self/mounts; then rm -rf --one-file-system "$dir"/dev/*; fi
+: >"$dir/etc/resolv.conf"
+echo sandbox >"$dir/etc/hostname"
+: >"$dir/etc/machine-id"
+
+say "importing as $tag"
+tar --numeric-owner -C "$dir" -c . | docker import \
+  --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+  --change 'ENV LANG=C.UTF-8' \
+  --change 'ENV PYTHONDONTWRITEBYTECODE=1' \
+  --change "LABEL sandtier.base=$tag" \
+  --change 'CMD ["/bin/sh"]' \
+  - "$tag" >/dev/null

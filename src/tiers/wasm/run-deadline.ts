@@ -1,7 +1,7 @@
 /**
  * The host-side limits of one run: a wall-clock deadline, a CPU budget (the same clock, paused while the guest
- * waits for host calls, since a blocked worker burns no CPU) and the caller's AbortSignal. The first reason to
- * fire wins; `onStop` terminates the worker.
+ * waits for host calls, since a blocked worker burns no CPU) and abort signals (the caller's, the sandbox's
+ * close). The first reason to fire wins; `onStop` terminates the worker.
  */
 
 export type StopReason = 'timeout' | 'cpu' | 'cancelled'
@@ -9,13 +9,14 @@ export type StopReason = 'timeout' | 'cpu' | 'cancelled'
 export interface RunDeadlineOptions {
   timeoutMs: number
   cpuTimeMs: number
-  signal: AbortSignal | undefined
+  /** Any of them aborting cancels the run. */
+  signals: readonly (AbortSignal | undefined)[]
   onStop: (reason: StopReason) => void
 }
 
 export class RunDeadline {
   readonly #onStop: (reason: StopReason) => void
-  readonly #signal: AbortSignal | undefined
+  readonly #signals: readonly (AbortSignal | undefined)[]
   readonly #onAbort = (): void => this.#stop('cancelled')
   readonly #wallTimer: NodeJS.Timeout
   /** Absolute `Date.now()` time of the wall-clock deadline. */
@@ -26,17 +27,19 @@ export class RunDeadline {
   #paused = 0
   reason: StopReason | undefined
 
-  constructor({ timeoutMs, cpuTimeMs, signal, onStop }: RunDeadlineOptions) {
+  constructor({ timeoutMs, cpuTimeMs, signals, onStop }: RunDeadlineOptions) {
     this.#onStop = onStop
-    this.#signal = signal
+    this.#signals = signals
     this.deadline = Date.now() + timeoutMs
     this.#wallTimer = setTimeout(() => this.#stop('timeout'), timeoutMs)
     this.#wallTimer.unref()
     // A CPU budget at or above the wall limit can never fire first.
     this.#cpuLeftMs = cpuTimeMs < timeoutMs ? cpuTimeMs : Number.POSITIVE_INFINITY
     this.#startCpu()
-    if (signal?.aborted === true) queueMicrotask(this.#onAbort)
-    else signal?.addEventListener('abort', this.#onAbort, { once: true })
+    for (const signal of signals) {
+      if (signal?.aborted === true) queueMicrotask(this.#onAbort)
+      else signal?.addEventListener('abort', this.#onAbort, { once: true })
+    }
   }
 
   /** Milliseconds of wall time left. */
@@ -61,7 +64,7 @@ export class RunDeadline {
   dispose(): void {
     clearTimeout(this.#wallTimer)
     if (this.#cpuTimer !== undefined) clearTimeout(this.#cpuTimer)
-    this.#signal?.removeEventListener('abort', this.#onAbort)
+    for (const signal of this.#signals) signal?.removeEventListener('abort', this.#onAbort)
   }
 
   #startCpu(): void {

@@ -34,12 +34,19 @@ export class WasmSandbox implements TierSandbox {
   readonly #runtime: WasmRuntime
   readonly #policy: NetworkPolicy
   readonly #plans = new WeakMap<CompiledModule, ModulePlan>()
-  #closed = false
+  // Aborted by close(): runs in progress end as 'cancelled' and their workers are terminated.
+  readonly #closing = new AbortController()
+  #onClose: (() => void) | undefined
 
-  constructor(config: ResolvedConfig, runtime: WasmRuntime) {
+  constructor(config: ResolvedConfig, runtime: WasmRuntime, onClose?: () => void) {
     this.#config = config
     this.#runtime = runtime
     this.#policy = new NetworkPolicy(config.network)
+    this.#onClose = onClose
+  }
+
+  get closed(): boolean {
+    return this.#closing.signal.aborted
   }
 
   /**
@@ -65,7 +72,7 @@ export class WasmSandbox implements TierSandbox {
    * @throws SandboxClosedError after close().
    */
   async execute(request: NormalizedRequest): Promise<ExecResult> {
-    if (this.#closed) throw new SandboxClosedError('wasm sandbox')
+    if (this.closed) throw new SandboxClosedError('wasm sandbox')
     const started = performance.now()
     const elapsed = (): number => performance.now() - started
     const language = request.language
@@ -107,7 +114,7 @@ export class WasmSandbox implements TierSandbox {
         worker,
         timeoutMs: request.timeoutMs,
         cpuTimeMs: this.#config.cpuTimeMs,
-        signal: request.signal,
+        signals: [request.signal, this.#closing.signal],
         hostCalls: { policy: this.#policy, meter, hostFunctions: this.#config.hostFunctions },
         message: {
           module: compiled.module,
@@ -150,8 +157,12 @@ export class WasmSandbox implements TierSandbox {
     }
   }
 
+  /** Cancels runs in progress and refuses new ones. Idempotent. */
   async close(): Promise<void> {
-    this.#closed = true
+    if (this.closed) return
+    this.#closing.abort()
+    this.#onClose?.()
+    this.#onClose = undefined
   }
 }
 

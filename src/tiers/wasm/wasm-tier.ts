@@ -59,6 +59,7 @@ export class WasmTier implements Tier {
   readonly #compiler: AscCompiler
   readonly #provider: ModuleProvider
   readonly #compileTimeoutMs: number
+  readonly #sandboxes = new Set<WasmSandbox>()
   #pool: WorkerPool | undefined
   #lease: WorkerLease | undefined
   #closing: Promise<void> | undefined
@@ -87,6 +88,7 @@ export class WasmTier implements Tier {
   stats(): Record<string, number> {
     const { memoryHits, diskHits, misses } = this.cache.stats
     return {
+      sandboxes: this.#sandboxes.size,
       runsActive: this.#lease?.active ?? 0,
       workersIdle: this.#lease?.idleCount ?? 0,
       workerSpares: this.#pool?.spareCount ?? 0,
@@ -165,6 +167,7 @@ export class WasmTier implements Tier {
 
   close(): Promise<void> {
     this.#closing ??= (async () => {
+      await Promise.all([...this.#sandboxes].map((s) => s.close()))
       await this.#lease?.close()
       await this.#compiler.close()
       if (this.#options.workers === undefined) await this.#pool?.close()

@@ -14,7 +14,8 @@ export interface WorkerRunOptions {
   message: Omit<RunMessage, 'type'>
   timeoutMs: number
   cpuTimeMs: number
-  signal: AbortSignal | undefined
+  /** Cancel the run: the caller's signal, the sandbox's close. */
+  signals: readonly (AbortSignal | undefined)[]
   /** Host functions and the network context of the run (its signal is replaced by the run's own). */
   hostCalls: Omit<HostCallContext, 'signal' | 'deadline'>
 }
@@ -41,28 +42,27 @@ export async function runInWorker(options: WorkerRunOptions): Promise<WorkerRunR
   const bridge = await ensureBridge(worker)
   const stdout: string[] = []
   const stderr: string[] = []
-  const hostAbort = new AbortController()
+  // Made on the first host call: most runs make none.
+  let hostAbort: AbortController | undefined
   let finished = false
   const deadline = new RunDeadline({
     timeoutMs: options.timeoutMs,
     cpuTimeMs: options.cpuTimeMs,
-    signal: options.signal,
+    signals: options.signals,
     onStop: () => {
-      hostAbort.abort()
+      hostAbort?.abort()
       void worker.terminate()
     },
   })
-  const context: HostCallContext = {
-    ...options.hostCalls,
-    signal: hostAbort.signal,
-    deadline: deadline.deadline,
-  }
+  let context: HostCallContext | undefined
   const unsubscribe = worker.onEvent((event: WorkerEvent) => {
     if (event.type === 'output') {
       const { stream, text } = event as unknown as OutputEvent
       ;(stream === 'stderr' ? stderr : stdout).push(text)
     } else if (event.type === 'hostCall') {
       deadline.pauseCpu()
+      hostAbort ??= new AbortController()
+      context ??= { ...options.hostCalls, signal: hostAbort.signal, deadline: deadline.deadline }
       void answerHostCall(event as unknown as HostCallEvent, context).then((reply) => {
         deadline.resumeCpu()
         if (!finished) sendReply(bridge, reply)

@@ -145,6 +145,16 @@ describe('raw modules: limits', () => {
     const result = await run(modules.spinInMain(), { signal: controller.signal })
     expect(result.status).toBe('cancelled')
   })
+
+  it('cancels running guests when the sandbox closes, and refuses new runs', async () => {
+    const sb = await sandbox(tier, { language: 'wasm' })
+    const running = sb.execute(request({ wasmBinary: modules.spinInMain() }))
+    setTimeout(() => void sb.close(), 100)
+    expect((await running).status).toBe('cancelled')
+    await expect(
+      sb.execute(request({ wasmBinary: modules.addModule(), fn: 'add', args: [1, 1] })),
+    ).rejects.toThrow(/closed/)
+  })
 })
 
 describe('raw modules: traps', () => {

@@ -187,6 +187,11 @@ describe('raw modules: WASI', () => {
     expect(result).toMatchObject({ status: 'ok', stdout: 'hello from wasi\n', exitCode: 0 })
   })
 
+  it('reads stdin from the request', async () => {
+    const result = await run(modules.wasiEcho(), { stdin: 'echo me\n' })
+    expect(result).toMatchObject({ status: 'ok', stdout: 'echo me\n' })
+  })
+
   it('reports a non-zero proc_exit and stderr', async () => {
     const result = await run(modules.wasiHello('bad things\n', 3, 2))
     expect(result).toMatchObject({ status: 'error', stderr: 'bad things\n', exitCode: 3 })

@@ -5,10 +5,17 @@
 import { SandboxClosedError } from '../errors.js'
 import type { Tier } from '../tiers/tier.js'
 import type { TierId } from '../types.js'
+import type { DockerTierOptions } from '../tiers/docker.js'
+import type { GVisorTierOptions } from '../tiers/gvisor.js'
 import type { QuickJsTierOptions } from '../tiers/quickjs/quickjs-tier.js'
+import type { WasmTierOptions } from '../tiers/wasm/wasm-tier.js'
 
+/** Options per tier: worker counts, warm pools. */
 export interface TierOptions {
   quickjs?: QuickJsTierOptions
+  wasm?: WasmTierOptions
+  docker?: DockerTierOptions
+  gvisor?: GVisorTierOptions
 }
 
 /** How each tier is built; the manager may be given ready tiers instead (tests, embedding). */
@@ -17,9 +24,18 @@ const factories: Record<TierId, (options: TierOptions) => Promise<Tier>> = {
     const { QuickJsTier } = await import('../tiers/quickjs/quickjs-tier.js')
     return new QuickJsTier(options.quickjs)
   },
-  wasm: () => Promise.reject(new Error('the wasm tier is not registered')),
-  docker: () => Promise.reject(new Error('the docker tier is not registered')),
-  gvisor: () => Promise.reject(new Error('the gvisor tier is not registered')),
+  wasm: async (options) => {
+    const { WasmTier } = await import('../tiers/wasm/wasm-tier.js')
+    return new WasmTier(options.wasm)
+  },
+  docker: async (options) => {
+    const { DockerTier } = await import('../tiers/docker.js')
+    return new DockerTier(options.docker)
+  },
+  gvisor: async (options) => {
+    const { GVisorTier } = await import('../tiers/gvisor.js')
+    return new GVisorTier(options.gvisor)
+  },
 }
 
 export class TierRegistry {

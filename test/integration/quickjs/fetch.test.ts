@@ -13,11 +13,13 @@ beforeAll(async () => {
     hits++
     if (req.url === '/redirect-internal') {
       res.writeHead(302, { location: `http://metadata.internal.test:${port}/secret` })
-      return res.end()
+      res.end()
+      return
     }
     if (req.url === '/big') {
       res.writeHead(200, { 'content-type': 'text/plain' })
-      return res.end('x'.repeat(100_000))
+      res.end('x'.repeat(100_000))
+      return
     }
     let body = ''
     req.on('data', (c: Buffer) => (body += c.toString()))

@@ -6,6 +6,15 @@ export {
   type ManagerStats,
 } from './manager/sandbox-manager.js'
 export { chooseTier, containerTierFor } from './manager/router.js'
+export {
+  ResourceLimiter,
+  type LimitedResource,
+  type MeasuredUsage,
+} from './limits/resource-limiter.js'
+export { ENFORCEMENT, type Enforcement, type EnforcedLimit } from './limits/enforcement.js'
+export { NetworkPolicy, evaluate, type PolicyRequest } from './policy/network-policy.js'
+export type { Decision, DenyReason } from './policy/decision.js'
+export { createIptablesRules } from './policy/iptables-rules.js'
 export { resolveConfig } from './config.js'
 export type {
   SandboxConfig,

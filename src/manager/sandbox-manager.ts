@@ -1,8 +1,9 @@
 /**
- * SandboxManager: the registry of live sandboxes, their lifetimes, and the entry point of every run.
- * Flow: caller → manager → router → tier → back as an ExecResult.
+ * SandboxManager: the registry of live sandboxes, their lifetimes, admission control, escalation to a
+ * heavier tier, and the entry point of every run. Flow: caller → manager → router → tier → back.
  */
 import { randomUUID } from 'node:crypto'
+import { EventEmitter } from 'node:events'
 import { resolveConfig, type ResolvedConfig, type SandboxConfig } from '../config.js'
 import {
   ConfigError,
@@ -10,8 +11,12 @@ import {
   SandboxExpiredError,
   SandboxNotFoundError,
 } from '../errors.js'
-import type { Tier, TierAvailability, TierSandbox } from '../tiers/tier.js'
+import { checkEnforceable } from '../limits/enforcement.js'
+import type { NormalizedRequest, Tier, TierAvailability, TierSandbox } from '../tiers/tier.js'
 import type { ExecRequest, ExecResult, Language, TierId } from '../types.js'
+import { Admission } from './admission.js'
+import { applyBackstop } from './backstop.js'
+import { decideEscalation, inProcessBudget } from './escalation.js'
 import { normalizeRequest } from './normalize-request.js'
 import { chooseTier } from './router.js'
 import { TierRegistry, type TierOptions } from './tier-registry.js'
@@ -19,17 +24,34 @@ import { TierRegistry, type TierOptions } from './tier-registry.js'
 export interface SandboxManagerOptions {
   /** Config every sandbox starts from; createSandbox's config overrides it field by field. */
   defaults?: SandboxConfig
-  /** Per-tier options (worker counts, pools). */
+  /** Per-tier options (worker counts, warm pools). */
   tiers?: TierOptions
   /** Ready-made tiers to use instead of the built-in ones. */
   tierInstances?: Partial<Record<TierId, Tier>>
+  /** Runs executing at once across the manager. @default 64 */
+  maxConcurrent?: number
+  /** Runs waiting for a slot; one more rejects with CapacityError. @default 10_000 */
+  maxQueued?: number
 }
 
 export interface ManagerStats {
   /** Live sandboxes per tier. */
   sandboxes: Partial<Record<TierId, number>>
-  /** Each loaded tier's counters. */
+  /** Each loaded tier's counters (workers, containers, pools). */
   tiers: Partial<Record<TierId, Record<string, number>>>
+  running: number
+  queued: number
+  totals: { created: number; executed: number; escalated: number; destroyed: number }
+}
+
+/** Events: 'create', 'execute:start', 'execute:end', 'escalate', 'limit', 'destroy'. */
+export interface ManagerEvents {
+  create: [{ id: string; tier: TierId }]
+  'execute:start': [{ id: string; tier: TierId }]
+  'execute:end': [{ id: string; result: ExecResult }]
+  escalate: [{ id: string; from: TierId; to: TierId; reason: string }]
+  limit: [{ id: string; status: ExecResult['status']; tier: TierId }]
+  destroy: [{ id: string; reason: 'destroy' | 'expired' | 'close' }]
 }
 
 interface LiveSandbox {
@@ -37,21 +59,29 @@ interface LiveSandbox {
   tierId: TierId
   config: ResolvedConfig
   sandbox: TierSandbox
-  createdAt: number
+  /** The container sandbox this one's escalated runs go to, made on first need. */
+  escalated: Promise<TierSandbox> | undefined
   lifetimeTimer: NodeJS.Timeout | undefined
 }
 
-export class SandboxManager {
+const LIMIT_STATUSES = new Set(['timeout', 'memory', 'cpu', 'output'])
+const EXPIRED_IDS_KEPT = 10_000
+
+export class SandboxManager extends EventEmitter<ManagerEvents> {
   readonly #defaults: SandboxConfig
   readonly #registry: TierRegistry
+  readonly #admission: Admission
   readonly #live = new Map<string, LiveSandbox>()
   /** Ids destroyed because their lifetime ran out, so execute() can say "expired" rather than "not found". */
   readonly #expired = new Map<string, number>()
+  readonly #totals = { created: 0, executed: 0, escalated: 0, destroyed: 0 }
   #closing: Promise<void> | undefined
 
   constructor(options: SandboxManagerOptions = {}) {
+    super()
     this.#defaults = options.defaults ?? {}
     this.#registry = new TierRegistry(options.tiers, options.tierInstances)
+    this.#admission = new Admission(options.maxConcurrent ?? 64, options.maxQueued ?? 10_000)
   }
 
   /**
@@ -62,6 +92,7 @@ export class SandboxManager {
     if (this.#closing) throw new SandboxClosedError('sandbox manager')
     const resolved = resolveConfig({ ...this.#defaults, ...config })
     const tierId = this.#route(resolved, resolved.language ?? 'javascript')
+    checkEnforceable(tierId, resolved)
     const tier = await this.#registry.get(tierId)
     tier.validate(resolved)
     const sandbox = await tier.createSandbox(resolved)
@@ -71,32 +102,30 @@ export class SandboxManager {
       tierId,
       config: resolved,
       sandbox,
-      createdAt: Date.now(),
+      escalated: undefined,
       lifetimeTimer: undefined,
     }
     if (resolved.lifetimeMs !== undefined) {
       const lifetimeMs = resolved.lifetimeMs
-      live.lifetimeTimer = setTimeout(() => {
-        this.#expired.set(id, lifetimeMs)
-        void this.destroy(id)
-      }, lifetimeMs)
+      live.lifetimeTimer = setTimeout(
+        () => void this.#destroy(id, 'expired', lifetimeMs),
+        lifetimeMs,
+      )
       live.lifetimeTimer.unref()
     }
     this.#live.set(id, live)
+    this.#totals.created++
+    this.emit('create', { id, tier: tierId })
     return id
   }
 
   /**
    * Runs code in a sandbox. Resolves with an ExecResult for every outcome of the guest's code.
-   * @throws SandboxNotFoundError, SandboxExpiredError, ConfigError (invalid request).
+   * Runs on one sandbox are serialized.
+   * @throws SandboxNotFoundError, SandboxExpiredError, ConfigError (invalid request), CapacityError.
    */
   async execute(id: string, request: string | ExecRequest): Promise<ExecResult> {
-    const live = this.#live.get(id)
-    if (!live) {
-      const lifetimeMs = this.#expired.get(id)
-      if (lifetimeMs !== undefined) throw new SandboxExpiredError(id, lifetimeMs)
-      throw new SandboxNotFoundError(id)
-    }
+    const live = this.#lookup(id)
     const normalized = normalizeRequest(request, live.config)
     if (!live.sandbox.languages.includes(normalized.language))
       throw new ConfigError(
@@ -104,20 +133,89 @@ export class SandboxManager {
         `one of ${live.sandbox.languages.join(', ')} on tier "${live.tierId}"`,
         normalized.language,
       )
-    return live.sandbox.execute(normalized)
+    normalized.cpuBudgetMs = inProcessBudget(live.tierId, live.config)
+    return this.#admission.run(async () => {
+      this.emit('execute:start', { id, tier: live.tierId })
+      let result = await live.sandbox.execute(normalized)
+      result = await this.#escalateIfNeeded(live, normalized, result)
+      result = applyBackstop(result, live.config)
+      this.#totals.executed++
+      if (LIMIT_STATUSES.has(result.status))
+        this.emit('limit', { id, status: result.status, tier: result.tier })
+      this.emit('execute:end', { id, result })
+      return result
+    })
+  }
+
+  async #escalateIfNeeded(
+    live: LiveSandbox,
+    request: NormalizedRequest,
+    first: ExecResult,
+  ): Promise<ExecResult> {
+    const decision = decideEscalation(live.tierId, live.config, first)
+    if (decision.kind === 'none') return first
+    if (decision.kind === 'refused') {
+      const error = first.error && {
+        ...first.error,
+        message: `${first.error.message}; ${decision.why}`,
+      }
+      return error ? { ...first, error } : first
+    }
+    const { to, reason } = decision
+    let container: TierSandbox
+    try {
+      live.escalated ??= this.#registry
+        .get(to)
+        .then((tier) => tier.createSandbox({ ...live.config, type: to }))
+      container = await live.escalated
+    } catch (err) {
+      live.escalated = undefined
+      const why = err instanceof Error ? err.message : String(err)
+      const error = first.error && {
+        ...first.error,
+        message: `${first.error.message}; escalation to ${to} failed: ${why}`,
+      }
+      return error ? { ...first, error } : first
+    }
+    this.#totals.escalated++
+    this.emit('escalate', { id: live.id, from: live.tierId, to, reason })
+    const second = await container.execute({ ...request, cpuBudgetMs: undefined })
+    const wallMs = first.usage.wallMs + second.usage.wallMs
+    return {
+      ...second,
+      durationMs: first.durationMs + second.durationMs,
+      usage: { ...second.usage, wallMs, cpuMs: first.usage.cpuMs + second.usage.cpuMs },
+      escalations: [...first.escalations, { from: live.tierId, to, reason }, ...second.escalations],
+    }
   }
 
   /** Destroys a sandbox: a run in progress ends 'cancelled'. Unknown ids are ignored (idempotent). */
   async destroy(id: string): Promise<void> {
+    await this.#destroy(id, 'destroy')
+  }
+
+  async #destroy(
+    id: string,
+    reason: 'destroy' | 'expired' | 'close',
+    lifetimeMs?: number,
+  ): Promise<void> {
     const live = this.#live.get(id)
     if (!live) return
     this.#live.delete(id)
     clearTimeout(live.lifetimeTimer)
-    await live.sandbox.close()
+    if (reason === 'expired' && lifetimeMs !== undefined) {
+      this.#expired.set(id, lifetimeMs)
+      if (this.#expired.size > EXPIRED_IDS_KEPT)
+        this.#expired.delete(this.#expired.keys().next().value as string)
+    }
+    const escalated = live.escalated
+    await Promise.allSettled([live.sandbox.close(), escalated?.then((s) => s.close())])
+    this.#totals.destroyed++
+    this.emit('destroy', { id, reason })
   }
 
   async destroyAll(): Promise<void> {
-    await Promise.allSettled([...this.#live.keys()].map((id) => this.destroy(id)))
+    await Promise.allSettled([...this.#live.keys()].map((id) => this.#destroy(id, 'destroy')))
   }
 
   /** Whether each tier can run here, with versions, or why not (what `sandtier doctor` prints). */
@@ -128,28 +226,28 @@ export class SandboxManager {
         try {
           return [id, await (await this.#registry.get(id)).availability()]
         } catch (err) {
-          return [
-            id,
-            {
-              available: false,
-              versions: {},
-              reason: err instanceof Error ? err.message : String(err),
-            },
-          ]
+          const reason = err instanceof Error ? err.message : String(err)
+          return [id, { available: false, versions: {}, reason }]
         }
       }),
     )
     return Object.fromEntries(entries) as Record<TierId, TierAvailability>
   }
 
-  /** Live sandboxes per tier and each loaded tier's own counters (workers, containers, pools). */
+  /** Live sandboxes per tier, each loaded tier's counters, the admission queue and totals. */
   async stats(): Promise<ManagerStats> {
     const sandboxes: Partial<Record<TierId, number>> = {}
     for (const live of this.#live.values())
       sandboxes[live.tierId] = (sandboxes[live.tierId] ?? 0) + 1
     const tiers: Partial<Record<TierId, Record<string, number>>> = {}
     for (const tier of await this.#registry.loaded()) tiers[tier.id] = tier.stats?.() ?? {}
-    return { sandboxes, tiers }
+    return {
+      sandboxes,
+      tiers,
+      running: this.#admission.running,
+      queued: this.#admission.queued,
+      totals: { ...this.#totals },
+    }
   }
 
   /** Ids of live sandboxes. */
@@ -160,7 +258,7 @@ export class SandboxManager {
   /** Destroys every sandbox and shuts every tier down (workers, pools, containers). Idempotent. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
-      await this.destroyAll()
+      await Promise.allSettled([...this.#live.keys()].map((id) => this.#destroy(id, 'close')))
       await this.#registry.close()
     })()
     return this.#closing
@@ -168,6 +266,14 @@ export class SandboxManager {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close()
+  }
+
+  #lookup(id: string): LiveSandbox {
+    const live = this.#live.get(id)
+    if (live) return live
+    const lifetimeMs = this.#expired.get(id)
+    if (lifetimeMs !== undefined) throw new SandboxExpiredError(id, lifetimeMs)
+    throw new SandboxNotFoundError(id)
   }
 
   #route(config: ResolvedConfig, language: Language): TierId {

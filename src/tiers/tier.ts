@@ -17,6 +17,11 @@ export interface NormalizedRequest {
   fn: string | undefined
   args: unknown[] | undefined
   wasmBinary: Uint8Array | undefined
+  /**
+   * In-process tiers: CPU time after which the run stops with status 'cpu' and `error.details.budgetMs`,
+   * so the manager can move it to a container. Tighter than the sandbox's cpuTime; undefined for none.
+   */
+  cpuBudgetMs?: number | undefined
 }
 
 export interface TierAvailability {

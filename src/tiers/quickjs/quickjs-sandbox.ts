@@ -144,11 +144,21 @@ export class QuickJsSandbox implements TierSandbox, HostedSandbox {
           language: request.language === 'typescript' ? 'typescript' : 'javascript',
           inputJson: request.input === undefined ? undefined : JSON.stringify(request.input),
           timeoutMs: request.timeoutMs,
-          cpuTimeMs: config.cpuTimeMs,
+          cpuTimeMs: Math.min(config.cpuTimeMs, request.cpuBudgetMs ?? Infinity),
           maxOutputBytes: config.maxOutputBytes,
         }),
       ])
-      return this.#fromReply(reply, started, active, meteredFetch.usage())
+      const result = this.#fromReply(reply, started, active, meteredFetch.usage())
+      if (
+        result.status === 'cpu' &&
+        request.cpuBudgetMs !== undefined &&
+        request.cpuBudgetMs < config.cpuTimeMs
+      )
+        result.error = {
+          ...(result.error as ResultError),
+          details: { budgetMs: request.cpuBudgetMs },
+        }
+      return result
     } catch (err) {
       if (!(err instanceof WorkerGoneError)) throw err
       const status = active.endedBy ?? 'crashed'

@@ -1,0 +1,85 @@
+/**
+ * One place that says how each tier enforces each limit, so a limit a tier cannot enforce is refused at
+ * createSandbox (or, in auto mode, moves the job to a tier that can) instead of being silently ignored.
+ */
+import type { ResolvedConfig } from '../config.js'
+import { ConfigError } from '../errors.js'
+import type { TierId } from '../types.js'
+
+/** How a tier bounds a resource. */
+export type Enforcement =
+  | 'hard' // the tier stops the run at the limit
+  | 'throttle' // the tier slows the guest down to the limit
+  | 'not-applicable' // the tier has no such resource (no disk in QuickJS)
+
+export type EnforcedLimit =
+  | 'memory'
+  | 'cpuTime'
+  | 'executionTime'
+  | 'diskSpace'
+  | 'networkBandwidth'
+  | 'maxOutputBytes'
+  | 'pids'
+  | 'network'
+
+/** The mechanism behind each limit, per tier (see docs/limits.md). */
+export const ENFORCEMENT: Record<TierId, Record<EnforcedLimit, Enforcement>> = {
+  // memory: the sandbox's own WebAssembly.Memory maximum; cpu: busy time of the guest thread via the interrupt
+  // handler; wall: interrupt handler plus worker termination; output: counted while streaming.
+  quickjs: {
+    memory: 'hard',
+    cpuTime: 'hard',
+    executionTime: 'hard',
+    diskSpace: 'not-applicable',
+    networkBandwidth: 'throttle',
+    maxOutputBytes: 'hard',
+    pids: 'not-applicable',
+    network: 'hard',
+  },
+  // memory: imported memory with maximum = maxMemoryPages; cpu and wall: worker termination.
+  wasm: {
+    memory: 'hard',
+    cpuTime: 'hard',
+    executionTime: 'hard',
+    diskSpace: 'not-applicable',
+    networkBandwidth: 'throttle',
+    maxOutputBytes: 'hard',
+    pids: 'not-applicable',
+    network: 'hard',
+  },
+  // cgroups (memory, pids, cpu quota and cpuacct), tmpfs size for disk, the exec killer for wall time.
+  docker: {
+    memory: 'hard',
+    cpuTime: 'hard',
+    executionTime: 'hard',
+    diskSpace: 'hard',
+    networkBandwidth: 'not-applicable',
+    maxOutputBytes: 'hard',
+    pids: 'hard',
+    network: 'not-applicable',
+  },
+  gvisor: {
+    memory: 'hard',
+    cpuTime: 'hard',
+    executionTime: 'hard',
+    diskSpace: 'hard',
+    networkBandwidth: 'not-applicable',
+    maxOutputBytes: 'hard',
+    pids: 'hard',
+    network: 'not-applicable',
+  },
+}
+
+/**
+ * Refuses a config that asks a tier for something it cannot enforce.
+ * @throws ConfigError naming the option.
+ */
+export function checkEnforceable(tier: TierId, config: ResolvedConfig): void {
+  const enforcement = ENFORCEMENT[tier]
+  if (config.network.enabled && enforcement.network === 'not-applicable')
+    throw new ConfigError(
+      'networkEnabled',
+      `false on tier "${tier}" (containers have no network interface; egress through the policy proxy is not available on this tier yet)`,
+      true,
+    )
+}

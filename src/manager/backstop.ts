@@ -1,0 +1,42 @@
+/**
+ * The manager's backstop on container tiers: usage known only from cgroup accounting after the run is
+ * checked against the limits with the seed's ResourceLimiter, and a run that went over gets the matching
+ * status even if the tier reported it ok. In-process tiers enforce their limits exactly and are not checked.
+ */
+import type { ResolvedConfig } from '../config.js'
+import {
+  measuredUsage,
+  RESOURCE_STATUS,
+  ResourceLimiter,
+  type LimitedResource,
+} from '../limits/resource-limiter.js'
+import { statusErrorCode, type ExecResult } from '../types.js'
+
+const CONTAINER_TIERS = new Set(['docker', 'gvisor'])
+
+export function limiterFor(config: ResolvedConfig): ResourceLimiter {
+  return new ResourceLimiter({
+    memory: config.memoryLimitBytes,
+    cpuTime: config.cpuTimeMs,
+    maxOutputBytes: config.maxOutputBytes,
+  })
+}
+
+export function applyBackstop(result: ExecResult, config: ResolvedConfig): ExecResult {
+  if (result.status !== 'ok' || !CONTAINER_TIERS.has(result.tier)) return result
+  const exceeded = limiterFor(config).check(
+    measuredUsage(result.usage, result.stdout, result.stderr),
+  )
+  if (!exceeded) return result
+  const status = RESOURCE_STATUS[exceeded.resource as LimitedResource]
+  return {
+    ...result,
+    status,
+    error: {
+      name: exceeded.name,
+      message: exceeded.message,
+      code: status === 'error' ? 'ERR_RESOURCE_EXCEEDED' : statusErrorCode[status],
+      details: { resource: exceeded.resource, used: exceeded.used, limit: exceeded.limit },
+    },
+  }
+}

@@ -28,6 +28,13 @@ export function decideEscalation(
   if (!mayEscalate(tier, config)) return { kind: 'none' }
   const reason = escalationReason(result)
   if (!reason) return { kind: 'none' }
+  const hostFunctions = Object.keys(config.hostFunctions)
+  if (hostFunctions.length > 0)
+    return {
+      kind: 'refused',
+      reason,
+      why: `not re-run on a container: host functions (${hostFunctions.join(', ')}) are only available in process`,
+    }
   const { hostCalls, requests, deniedRequests } = result.usage
   if (hostCalls > 0 || requests > 0 || deniedRequests > 0)
     return {

@@ -2,7 +2,7 @@
 #
 # Value rule (documented in docs and src/tiers/container/README.md):
 #   1. the value of the last top-level statement when it is an expression (awaited when it is awaitable;
-#      top-level `await` is allowed);
+#      top-level `await` is allowed, and the whole module runs in one event loop);
 #   2. otherwise, when the module defines a top-level function `main` and never calls `main` in its own
 #      top-level code, `main(input)` (or `main()` when it takes no parameter), awaited when it is async;
 #   3. otherwise no value.
@@ -11,19 +11,18 @@
 # Request: env SANDTIER_REQ (JSON) or SANDTIER_REQ_FILE (path), {code, input?, nonce}. Report: one line at the
 # very end of stderr, "\n\0sandtier:<nonce>:<json>\n" with {value?} or {error: {name, message, stack, code?}}.
 import ast
-import asyncio
 import atexit
 import builtins
-import datetime
-import inspect
 import json
 import math
 import os
 import sys
-import traceback
+
+# asyncio, inspect, datetime and traceback cost tens of milliseconds to import: only when a run needs them.
 
 MAX_DEPTH = 256
 FILENAME = 'main.py'
+VALUE_NAME = '__sandtier_value__'
 
 
 def read_request():
@@ -52,8 +51,10 @@ def copy(value, path, depth, seen):
         return int(value)
     if isinstance(value, float):
         return value if math.isfinite(value) else None
-    if isinstance(value, (datetime.date, datetime.time)):
-        return value.isoformat()
+    if type(value).__module__ == 'datetime':
+        import datetime
+        if isinstance(value, (datetime.date, datetime.time)):
+            return value.isoformat()
     if depth > MAX_DEPTH:
         raise not_safe(path, 'nesting deeper than %d' % MAX_DEPTH)
     if id(value) in seen:
@@ -88,7 +89,9 @@ def calls_main(statements):
 
 
 def settle(value):
-    if inspect.isawaitable(value):
+    if hasattr(type(value), '__await__'):
+        import asyncio
+
         async def wait():
             return await value
         return asyncio.run(wait())
@@ -96,32 +99,39 @@ def settle(value):
 
 
 def run_code(tree, scope):
-    flags = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
-    result = eval(compile(tree, FILENAME, 'exec', flags=flags), scope)
-    if inspect.iscoroutine(result):
-        asyncio.run(result)
+    code = compile(tree, FILENAME, 'exec', flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+    # Top-level await makes the module code a coroutine: eval() then returns it unstarted.
+    settle(eval(code, scope))
+
+
+def positional_params(fn):
+    code = fn.__code__
+    # co_argcount includes positional-only parameters; 0x04 is CO_VARARGS.
+    return code.co_argcount + (1 if code.co_flags & 0x04 else 0)
 
 
 def evaluate(request, scope):
     tree = ast.parse(request['code'], FILENAME, 'exec')
-    last = None
-    if tree.body and isinstance(tree.body[-1], ast.Expr):
-        last = ast.Expression(tree.body.pop().value)
+    # The last expression becomes an assignment, so the whole module (top-level await included) runs in one
+    # event loop and its value is read afterwards.
+    has_last = bool(tree.body) and isinstance(tree.body[-1], ast.Expr)
+    if has_last:
+        last = tree.body[-1]
+        target = ast.Name(id=VALUE_NAME, ctx=ast.Store())
+        tree.body[-1] = ast.copy_location(ast.Assign(targets=[target], value=last.value), last)
+        ast.fix_missing_locations(tree)
     run_code(tree, scope)
-    if last is not None:
-        code = compile(last, FILENAME, 'eval', flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
-        return settle(eval(code, scope))
+    if has_last:
+        return settle(scope.pop(VALUE_NAME, None))
     main = scope.get('main')
-    if inspect.isfunction(main) and not calls_main(tree.body):
-        params = [
-            p for p in inspect.signature(main).parameters.values()
-            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL)
-        ]
-        return settle(main(request.get('input')) if params else main())
+    if type(main).__name__ == 'function' and not calls_main(tree.body):
+        return settle(main(request.get('input')) if positional_params(main) else main())
     return None
 
 
 def describe(exc):
+    import traceback
+
     tb = exc.__traceback__
     # Drop the harness's own frames: the stack starts at the guest's code.
     while tb is not None and tb.tb_frame.f_code.co_filename != FILENAME:

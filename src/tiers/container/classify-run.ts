@@ -30,6 +30,7 @@ export interface ClassifyContext {
   cpuTimeMs: number
   maxOutputBytes: number
   pidLimit: number
+  memoryLimitBytes: number
 }
 
 interface Report {
@@ -95,7 +96,12 @@ function classify(
   ctx: ClassifyContext,
   report: Report | undefined,
 ): { status: ExecStatus; error?: ResultError } {
-  if (facts.stop) return { status: facts.stop, error: stopError(facts.stop, ctx) }
+  if (facts.stop) {
+    const error = stopError(facts.stop, ctx)
+    // A fork bomb under runc ends at the deadline; say what else happened.
+    if (facts.pidsLimitHits > 0) error.message += ` (the pids limit of ${ctx.pidLimit} refused forks)`
+    return { status: facts.stop, error }
+  }
   if (facts.engineError) {
     const { message } = facts.engineError
     return { status: 'crashed', error: { name: 'EngineError', message, code: 'ERR_ENGINE' } }
@@ -155,7 +161,11 @@ export function toExecResult(facts: RunFacts, ctx: ClassifyContext): ExecResult 
     ...emptyUsage(),
     wallMs: facts.wallMs,
     cpuMs: facts.cpuMs,
-    memoryPeakBytes: facts.memoryPeakBytes,
+    // A sandbox killed for memory reached its limit, even when its cgroup vanished before the last read.
+    memoryPeakBytes:
+      status === 'memory'
+        ? Math.max(facts.memoryPeakBytes, ctx.memoryLimitBytes)
+        : facts.memoryPeakBytes,
   }
   const result: ExecResult = {
     status,

@@ -13,10 +13,10 @@ import { inspectExec, startExec, type ExecHandle, type ExecState } from './exec-
 import type { GuestCommand } from './guest-command.js'
 import { OutputCollector, type CollectedOutput } from './output-collector.js'
 import { writeSandboxFile } from './sandbox-files.js'
-import { terminateRun, type TerminationOutcome } from './terminate-run.js'
+import { RunControl, type StopReason } from './run-control.js'
+import type { TerminationOutcome } from './terminate-run.js'
 
-/** A limit or the caller ended the run. The first reason wins. */
-export type StopReason = 'timeout' | 'cpu' | 'output' | 'cancelled'
+export type { StopReason } from './run-control.js'
 
 export interface RunLimits {
   timeoutMs: number
@@ -52,31 +52,8 @@ export interface RunFacts {
   pidsLimitHits: number
 }
 
-/** How often CPU time is sampled when a CPU limit can be reached before the wall-clock limit. */
-const CPU_POLL_MS = 100
-
 function delta(after: number | undefined, before: number | undefined): number {
   return after !== undefined && before !== undefined ? Math.max(after - before, 0) : 0
-}
-
-class RunControl {
-  stop: StopReason | undefined
-  termination: Promise<TerminationOutcome> | undefined
-  readonly stopped: Promise<void>
-  #resolve!: () => void
-  readonly #container: Dockerode.Container
-
-  constructor(container: Dockerode.Container) {
-    this.#container = container
-    this.stopped = new Promise((resolve) => (this.#resolve = resolve))
-  }
-
-  request(reason: StopReason): void {
-    if (this.stop) return
-    this.stop = reason
-    this.termination = terminateRun(this.#container)
-    this.#resolve()
-  }
 }
 
 function sleep(ms: number): Promise<void> {
@@ -88,8 +65,9 @@ async function awaitExit(handle: ExecHandle, control: RunControl): Promise<ExecS
   let state = await inspectExec(handle.exec)
   let pauseMs = 10
   while (state.running && !control.stop) {
-    await Promise.race([sleep(pauseMs), control.stopped])
+    await Promise.race([sleep(pauseMs), control.interrupted])
     pauseMs = Math.min(pauseMs * 2, 200)
+    if (control.containerExited) break
     if (!control.stop) state = await inspectExec(handle.exec)
   }
   return state
@@ -129,19 +107,23 @@ export async function runInContainer(ctx: RunContext): Promise<RunFacts> {
   const onAbort = (): void => control.request('cancelled')
   ctx.signal?.addEventListener('abort', onAbort, { once: true })
   if (ctx.signal?.aborted) onAbort()
-  const cpuPoll = watchCpu(cgroup, before, limits, control)
+  // With a quota of q CPUs a run cannot use more than q × its wall time: below that, no need to watch.
+  if (limits.cpuTimeMs < limits.timeoutMs * limits.cpuQuota)
+    control.watchCpu(cgroup, before, limits.cpuTimeMs)
 
   let engineError: EngineError | undefined
   let exitCode: number | null = null
   let termination: TerminationOutcome | undefined
   try {
-    const first = await Promise.race([handle.ended, control.stopped.then(() => undefined)])
+    const first = await Promise.race([handle.ended, control.interrupted.then(() => undefined)])
     if (first?.kind === 'error' && isEngineUnreachable(first.error))
       engineError = toEngineError('exec stream', first.error)
-    if (!control.stop && !engineError) {
+    if (!control.stop && !engineError && !control.containerExited) {
       const state = await awaitExit(handle, control)
       exitCode = state.exitCode
     }
+    // The sandbox died under the run (runsc: OOM, pids): its exec stream may never end by itself.
+    if (control.containerExited && !control.stop) handle.detach()
     if (control.stop) termination = await finishStopped(handle, control)
     if (control.stop && !engineError)
       exitCode = (await inspectExec(handle.exec, 2000).catch(() => undefined))?.exitCode ?? null
@@ -150,11 +132,12 @@ export async function runInContainer(ctx: RunContext): Promise<RunFacts> {
     engineError = toEngineError('exec', error)
   } finally {
     clearTimeout(timer)
-    clearInterval(cpuPoll)
+    control.dispose()
     ctx.signal?.removeEventListener('abort', onAbort)
   }
   const wallMs = Date.now() - started
-  const suspicious = exitCode === null || exitCode >= 128 || termination === 'container-killed'
+  const suspicious =
+    exitCode === null || exitCode >= 128 || termination !== undefined || control.containerExited
   const state =
     suspicious && !engineError
       ? await inspectContainer(container).catch(() => undefined)
@@ -169,28 +152,6 @@ export async function runInContainer(ctx: RunContext): Promise<RunFacts> {
     before,
     after,
   })
-}
-
-function watchCpu(
-  cgroup: CgroupReader,
-  before: CgroupCounters | undefined,
-  limits: RunLimits,
-  control: RunControl,
-): NodeJS.Timeout | undefined {
-  // With a CPU quota of q CPUs a run cannot use more than q × wall time: no need to watch below that.
-  if (
-    !before ||
-    cgroup.source === 'stats-api' ||
-    limits.cpuTimeMs >= limits.timeoutMs * limits.cpuQuota
-  )
-    return undefined
-  const poll = setInterval(() => {
-    void cgroup.read().then((now) => {
-      if (now && (now.cpuNs - before.cpuNs) / 1e6 >= limits.cpuTimeMs) control.request('cpu')
-    })
-  }, CPU_POLL_MS)
-  poll.unref()
-  return poll
 }
 
 interface RawFacts {

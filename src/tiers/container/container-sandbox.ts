@@ -159,6 +159,7 @@ export class ContainerSandbox implements TierSandbox {
       cpuTimeMs: this.#config.cpuTimeMs,
       maxOutputBytes: this.#config.maxOutputBytes,
       pidLimit: this.#config.pidLimit,
+      memoryLimitBytes: this.#config.memoryLimitBytes,
     }
     if ('compileError' in command) return earlyResult(ctx, 'error', command.compileError)
     return await this.#serial(async () => {

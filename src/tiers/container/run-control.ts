@@ -1,0 +1,66 @@
+/**
+ * The control state of one run: why it was stopped (the first reason wins) and the termination under way,
+ * the container's own death (watched with the engine's long-poll `wait`, because under runsc a sandbox
+ * killed by its cgroup leaves the exec stream open), and the CPU-time watch.
+ */
+import type Dockerode from 'dockerode'
+import type { CgroupCounters, CgroupReader } from './cgroup-stats.js'
+import { terminateRun, type TerminationOutcome } from './terminate-run.js'
+
+/** A limit or the caller ended the run. */
+export type StopReason = 'timeout' | 'cpu' | 'output' | 'cancelled'
+
+/** How often CPU time is sampled when a CPU limit can be reached before the wall-clock limit. */
+const CPU_POLL_MS = 100
+
+export class RunControl {
+  stop: StopReason | undefined
+  termination: Promise<TerminationOutcome> | undefined
+  /** The container stopped during the run (it died; we did not kill it). */
+  containerExited = false
+  /** Resolves when the run was stopped or the container exited. */
+  readonly interrupted: Promise<void>
+  #interrupt!: () => void
+  readonly #container: Dockerode.Container
+  readonly #waitAbort = new AbortController()
+  #cpuPoll: NodeJS.Timeout | undefined
+
+  constructor(container: Dockerode.Container) {
+    this.#container = container
+    this.interrupted = new Promise((resolve) => (this.#interrupt = resolve))
+    container.wait({ abortSignal: this.#waitAbort.signal }).then(
+      () => {
+        if (this.#waitAbort.signal.aborted) return
+        this.containerExited = true
+        this.#interrupt()
+      },
+      // Aborted at the end of the run, or the engine went away (the exec stream reports that).
+      () => undefined,
+    )
+  }
+
+  /** Stops the run for `reason` and starts killing its processes; later reasons are ignored. */
+  request(reason: StopReason): void {
+    if (this.stop) return
+    this.stop = reason
+    this.termination = terminateRun(this.#container)
+    this.#interrupt()
+  }
+
+  /** Samples CPU time and stops the run with 'cpu' past `cpuTimeMs`. */
+  watchCpu(cgroup: CgroupReader, before: CgroupCounters | undefined, cpuTimeMs: number): void {
+    if (!before || cgroup.source === 'stats-api') return
+    this.#cpuPoll = setInterval(() => {
+      void cgroup.read().then((now) => {
+        if (now && (now.cpuNs - before.cpuNs) / 1e6 >= cpuTimeMs) this.request('cpu')
+      })
+    }, CPU_POLL_MS)
+    this.#cpuPoll.unref()
+  }
+
+  /** Ends the watches (the run is over). */
+  dispose(): void {
+    clearInterval(this.#cpuPoll)
+    this.#waitAbort.abort()
+  }
+}

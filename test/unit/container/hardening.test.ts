@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest'
+import { resolveConfig } from '../../../src/config.js'
+import {
+  containerSpec,
+  hardeningKey,
+  hostPidsLimit,
+  RUNSC_BASE_THREADS,
+} from '../../../src/tiers/container/hardening.js'
+import { newSessionIdentity } from '../../../src/tiers/container/labels.js'
+
+const identity = newSessionIdentity()
+const MiB = 1024 * 1024
+
+function spec(runtime: 'runc' | 'runsc', overrides = {}) {
+  return containerSpec(resolveConfig(overrides), {
+    runtime,
+    tier: runtime === 'runc' ? 'docker' : 'gvisor',
+    identity,
+  })
+}
+
+describe('containerSpec', () => {
+  it('hardens every container the same way on both runtimes', () => {
+    for (const runtime of ['runc', 'runsc'] as const) {
+      const s = spec(runtime, {
+        memoryLimit: 128 * MiB,
+        cpuQuota: 0.5,
+        limits: { diskSpace: 8 * MiB },
+      })
+      const h = s.HostConfig!
+      expect(s.User).toBe('1000:1000')
+      expect(h).toMatchObject({
+        Runtime: runtime,
+        Init: true,
+        NetworkMode: 'none',
+        ReadonlyRootfs: true,
+        Memory: 128 * MiB,
+        MemorySwap: 128 * MiB,
+        NanoCpus: 500_000_000,
+        CapDrop: ['ALL'],
+        CapAdd: [],
+        Binds: [],
+        LogConfig: { Type: 'none', Config: {} },
+        Privileged: false,
+        IpcMode: 'private',
+        CgroupnsMode: 'private',
+      })
+      expect(h.SecurityOpt).toContain('no-new-privileges:true')
+      expect(h.Tmpfs?.['/tmp']).toContain(`size=${8 * MiB}`)
+      expect(h.Tmpfs?.['/tmp']).toContain('noexec')
+      expect(h.Tmpfs?.['/work']).toContain('uid=1000')
+      expect(s.Labels).toMatchObject({
+        sandtier: '1',
+        'sandtier.session': identity.sessionId,
+        'sandtier.pid': String(process.pid),
+        'sandtier.boot': identity.bootId,
+      })
+    }
+  })
+
+  it('sends the seccomp profile to runc only (runsc ignores OCI seccomp)', () => {
+    expect(
+      spec('runc').HostConfig?.SecurityOpt?.some((o: string) => o.startsWith('seccomp=')),
+    ).toBe(true)
+    expect(
+      spec('runsc').HostConfig?.SecurityOpt?.some((o: string) => o.startsWith('seccomp=')),
+    ).toBe(false)
+  })
+
+  it('gives runsc pids headroom for Sentry threads and bounds guest processes with RLIMIT_NPROC', () => {
+    expect(spec('runc', { pidLimit: 100 }).HostConfig?.PidsLimit).toBe(100)
+    expect(spec('runsc', { pidLimit: 100 }).HostConfig?.PidsLimit).toBe(hostPidsLimit('runsc', 100))
+    expect(hostPidsLimit('runsc', 100)).toBeGreaterThan(RUNSC_BASE_THREADS + 100)
+    expect(spec('runsc', { pidLimit: 100 }).HostConfig?.Ulimits).toContainEqual({
+      Name: 'nproc',
+      Soft: 100,
+      Hard: 100,
+    })
+    expect(
+      spec('runc', { pidLimit: 100 }).HostConfig?.Ulimits?.some((u) => u.Name === 'nproc'),
+    ).toBe(false)
+  })
+
+  it('takes the environment from the config only, never from the host', () => {
+    process.env['SANDTIER_HOST_SECRET'] = 'leak'
+    try {
+      const env = spec('runc', { env: { A: '1' } }).Env ?? []
+      expect(env).toEqual(['HOME=/work', 'A=1'])
+    } finally {
+      delete process.env['SANDTIER_HOST_SECRET']
+    }
+  })
+
+  it('maps writableRootfs, capabilities and command', () => {
+    const s = spec('runc', {
+      writableRootfs: true,
+      capabilities: ['CAP_CHOWN', 'fowner'],
+      command: ['sh'],
+    })
+    expect(s.HostConfig).toMatchObject({ ReadonlyRootfs: false, CapAdd: ['CHOWN', 'FOWNER'] })
+    expect(s.Cmd).toEqual(['sh'])
+  })
+
+  it('keys interchangeable containers by everything but their labels', () => {
+    expect(hardeningKey(spec('runc'))).toBe(hardeningKey(spec('runc')))
+    expect(hardeningKey(spec('runc'))).not.toBe(hardeningKey(spec('runsc')))
+    expect(hardeningKey(spec('runc'))).not.toBe(
+      hardeningKey(spec('runc', { memoryLimit: 32 * MiB })),
+    )
+  })
+})

@@ -1,0 +1,94 @@
+import { describe, expect, it, vi } from 'vitest'
+import {
+  OutputCollector,
+  partialMarkerLength,
+} from '../../../src/tiers/container/output-collector.js'
+
+const nonce = 'abc123'
+const report = (json: string): string => `\n\0sandtier:${nonce}:${json}\n`
+
+function collector(maxOutputBytes = 1024, onLimit = vi.fn()): OutputCollector {
+  return new OutputCollector({ maxOutputBytes, nonce, maxReportBytes: 256, onLimit })
+}
+
+describe('OutputCollector', () => {
+  it('strips the report from stderr and keeps guest output intact', () => {
+    const c = collector()
+    c.write('stdout', Buffer.from('out\n'))
+    c.write('stderr', Buffer.from('warn'))
+    c.write('stderr', Buffer.from(report('{"value":42}')))
+    expect(c.finish()).toMatchObject({
+      stdout: 'out\n',
+      stderr: 'warn',
+      report: '{"value":42}',
+      truncated: false,
+    })
+  })
+
+  it('finds a report split at every possible byte', () => {
+    const raw = Buffer.from(`guest line\n${report('{"value":[1,2]}')}`)
+    for (let cut = 1; cut < raw.length; cut++) {
+      const c = collector()
+      c.write('stderr', raw.subarray(0, cut))
+      c.write('stderr', raw.subarray(cut))
+      expect(c.finish()).toMatchObject({ stderr: 'guest line\n', report: '{"value":[1,2]}' })
+    }
+  })
+
+  it('gives back held bytes that turned out not to be the marker', () => {
+    const c = collector()
+    c.write('stderr', Buffer.from('a\n'))
+    c.write('stderr', Buffer.from('\0b'))
+    expect(c.finish()).toMatchObject({ stderr: 'a\n\0b', report: undefined })
+  })
+
+  it('treats output after the report line as guest output again', () => {
+    const c = collector()
+    c.write('stderr', Buffer.from(`${report('{}')}late`))
+    expect(c.finish()).toMatchObject({ stderr: 'late', report: '{}' })
+  })
+
+  it('never looks for a report on stdout or without a nonce', () => {
+    const c = collector()
+    c.write('stdout', Buffer.from(report('{"value":1}')))
+    expect(c.finish().report).toBeUndefined()
+    const plain = new OutputCollector({
+      maxOutputBytes: 100,
+      nonce: undefined,
+      maxReportBytes: 10,
+      onLimit: () => undefined,
+    })
+    plain.write('stderr', Buffer.from(report('{"value":1}')))
+    expect(plain.finish()).toMatchObject({ report: undefined, stderr: report('{"value":1}') })
+  })
+
+  it('caps stdout and stderr together and calls onLimit once', () => {
+    const onLimit = vi.fn()
+    const c = collector(10, onLimit)
+    c.write('stdout', Buffer.from('123456'))
+    c.write('stderr', Buffer.from('7890ab'))
+    c.write('stdout', Buffer.from('more'))
+    const out = c.finish()
+    expect(out).toMatchObject({
+      stdout: '123456',
+      stderr: '7890',
+      truncated: true,
+      outputBytes: 16,
+    })
+    expect(onLimit).toHaveBeenCalledTimes(1)
+    expect(c.exceeded).toBe(true)
+  })
+
+  it('does not count the report against the output limit, but flags an oversized report', () => {
+    const c = collector(4)
+    c.write('stderr', Buffer.from(report(`{"value":"${'x'.repeat(300)}"}`)))
+    expect(c.finish()).toMatchObject({ truncated: false, report: undefined, reportTooLarge: true })
+  })
+
+  it('computes the longest partial marker suffix', () => {
+    const marker = Buffer.from('\n\0sandtier:')
+    expect(partialMarkerLength(Buffer.from('abc\n\0sand'), marker)).toBe(6)
+    expect(partialMarkerLength(Buffer.from('abc'), marker)).toBe(0)
+    expect(partialMarkerLength(Buffer.from('\n'), marker)).toBe(1)
+  })
+})

@@ -6,6 +6,7 @@ import { GuestMemory } from './guest-memory.js'
 import { envImports, hostImports, sandtierImports, type GuestState } from './guest-imports.js'
 import { classifyFailure, type Outcome } from './guest-outcome.js'
 import { HOST_MODULE, SANDTIER_MODULE, WASI_MODULE } from './import-signatures.js'
+import { recycleMemory, takeMemory } from './memory-spare.js'
 import { OutputSink } from './output-sink.js'
 import type { HostCallEvent, OutputEvent, RunMessage, RunReply } from './protocol.js'
 import type { SyncBridge } from './sync-bridge.js'
@@ -29,9 +30,7 @@ export async function runGuest(
   let wasi: WasiSession | undefined
   const maxBytes = (msg.memory?.maximum ?? 0) * PAGE_BYTES
   try {
-    memory =
-      msg.memory &&
-      new WebAssembly.Memory({ initial: msg.memory.initial, maximum: msg.memory.maximum })
+    memory = msg.memory && takeMemory(msg.memory)
     const guestMemory = new GuestMemory(memory)
     const state: GuestState = {
       memory: guestMemory,
@@ -68,6 +67,8 @@ export async function runGuest(
   } finally {
     wasi?.free()
   }
+  const memoryPeakBytes = memory?.buffer.byteLength ?? 0
+  if (memory !== undefined && msg.memory !== undefined) recycleMemory(msg.memory, memory)
   const activeMs = performance.now() - started
   const cpu = process.cpuUsage(cpuStart)
   const rest = sink.drain()
@@ -79,7 +80,7 @@ export async function runGuest(
     exitCode: outcome.exitCode,
     // The thread's CPU time: busy time minus time blocked on host calls, never more than the process used.
     cpuMs: Math.max(0, Math.min(activeMs - bridge.waitedMs, (cpu.user + cpu.system) / 1000)),
-    memoryPeakBytes: memory?.buffer.byteLength ?? 0,
+    memoryPeakBytes,
     hostCalls: bridge.calls,
   }
   if (outcome.status === 'ok' && value !== undefined) reply.value = value

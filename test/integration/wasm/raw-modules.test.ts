@@ -51,6 +51,18 @@ describe('raw modules: plain runs', () => {
     expect(result).toMatchObject({ status: 'ok', value: 42 })
     expect(result.usage.hostCalls).toBe(1)
   })
+
+  it('gives every run a zeroed memory, whatever the previous run left in it', async () => {
+    const sb = await sandbox(tier, { language: 'wasm' })
+    const poked = await sb.execute(
+      request({ wasmBinary: modules.pokePeek(), fn: 'poke', args: [1234] }),
+    )
+    expect(poked.status).toBe('ok')
+    for (let i = 0; i < 4; i++) {
+      const peeked = await sb.execute(request({ wasmBinary: modules.pokePeek(), fn: 'peek' }))
+      expect(peeked.value).toBe(0)
+    }
+  })
 })
 
 describe('raw modules: refused before they run', () => {

@@ -145,6 +145,22 @@ describe('AssemblyScript: failures and limits', () => {
   })
 })
 
+describe('AssemblyScript: compile deadline', () => {
+  it('ends a compile past compileTimeoutMs with status timeout', async () => {
+    const slow = newTier({ compileTimeoutMs: 1 })
+    try {
+      const sb = await sandbox(slow, { language: 'assemblyscript' })
+      const result = await sb.execute(request({ code: as.hello }))
+      expect(result).toMatchObject({
+        status: 'timeout',
+        error: { name: 'CompileError', code: 'ERR_TIMEOUT' },
+      })
+    } finally {
+      await slow.close()
+    }
+  })
+})
+
 describe('AssemblyScript: host functions', () => {
   it('calls hostFunctions with JSON and hides host error messages', async () => {
     const result = await run(
@@ -167,5 +183,12 @@ describe('AssemblyScript: host functions', () => {
     })
     expect(JSON.stringify(result)).not.toContain('secret')
     expect(result.usage.hostCalls).toBe(3)
+  })
+
+  it('stops a guest blocked on a host function that never returns at the deadline', async () => {
+    const code = `import { callHost } from 'sandtier'\nexport function main(i: string): string { return callHost('hang').json }\n`
+    const hostFunctions = { hang: () => new Promise(() => undefined) }
+    const result = await run(code, { timeoutMs: 400 }, { hostFunctions })
+    expect(result.status).toBe('timeout')
   })
 })

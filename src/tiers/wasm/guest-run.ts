@@ -1,6 +1,7 @@
 /**
- * One run inside a guest worker: a fresh bounded memory and instance per run, the entry called, the outcome
- * classified and measured. Nothing of a run survives into the next one but the compiled module.
+ * One run inside a guest worker: a zeroed bounded memory (new, or the worker's last one zero-filled) and a new
+ * instance per run, the entry called, the outcome classified and measured. Nothing of a run survives into the
+ * next one but the compiled module.
  */
 import { GuestMemory } from './guest-memory.js'
 import { envImports, hostImports, sandtierImports, type GuestState } from './guest-imports.js'
@@ -15,6 +16,7 @@ import { createWasiSession, type WasiSession } from './wasi-imports.js'
 const PAGE_BYTES = 65536
 const encoder = new TextEncoder()
 
+/** Runs one RunMessage; never throws for guest failures (they are classified into the reply). */
 export async function runGuest(
   msg: RunMessage,
   bridge: SyncBridge,

@@ -56,8 +56,9 @@ async function readSetup(): Promise<AscSetup> {
   for (const [key, value] of Object.entries(options)) {
     if (!ALLOWED_OPTIONS.has(key) || value === false || value === undefined) continue
     if (value === true) argv.push(`--${key}`)
-    else if (Array.isArray(value)) for (const v of value) argv.push(`--${key}`, String(v))
-    else argv.push(`--${key}`, String(value))
+    else
+      for (const v of Array.isArray(value) ? (value as unknown[]) : [value])
+        argv.push(`--${key}`, scalar(key, v))
   }
   // Always: the host owns the memory; a name section so traps name their function (same code, measured).
   argv.push('--importMemory', '--debug')
@@ -66,6 +67,11 @@ async function readSetup(): Promise<AscSetup> {
     .update(JSON.stringify({ version, argv, guestLibrary }))
     .digest('hex')
   return { argv, guestLibrary, fingerprint, version }
+}
+
+function scalar(key: string, value: unknown): string {
+  if (typeof value === 'string' || typeof value === 'number') return String(value)
+  throw new Error(`asconfig.json: option "${key}" must be a string or a number`)
 }
 
 /** The installed AssemblyScript version, without loading the compiler. */

@@ -5,9 +5,10 @@
  * given: reads of anything else (asconfig.json, `../../etc/passwd`) come back as "not found".
  */
 import { parentPort, type MessagePort } from 'node:worker_threads'
+import type * as AscModule from 'assemblyscript/asc'
 import type { CompileMessage, CompileReply, Diagnostic } from './protocol.js'
 
-type Asc = typeof import('assemblyscript/asc')
+type Asc = typeof AscModule
 type AscDiagnostic = Parameters<NonNullable<Parameters<Asc['main']>[1]>['reportDiagnostic'] & {}>[0]
 
 const port = parentPort as MessagePort

@@ -94,7 +94,7 @@ function exportedFunction(
   instance: WebAssembly.Instance,
   name: string,
 ): (...args: unknown[]) => unknown {
-  const fn = Object.getOwnPropertyDescriptor(instance.exports, name)?.value
+  const fn = Object.getOwnPropertyDescriptor(instance.exports, name)?.value as unknown
   if (typeof fn !== 'function') throw new TypeError(`export "${name}" is not a function`)
   return fn as (...args: unknown[]) => unknown
 }

@@ -54,7 +54,7 @@ export async function answerHostCall(
     if (target.startsWith('json:')) {
       const fn = hostFunction(ctx, target.slice(5))
       const parsed = parseArgs(args[0])
-      const result = await fn(...(Array.isArray(parsed) ? parsed : [parsed]))
+      const result = await fn(...(Array.isArray(parsed) ? (parsed as unknown[]) : [parsed]))
       return { callId, ok: true, value: JSON.stringify(result ?? null) }
     }
     if (target.startsWith('host:')) {

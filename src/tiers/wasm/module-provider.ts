@@ -3,7 +3,7 @@
  * `.wasm` through the size cap and the cache. Concurrent requests for the same source share one compile.
  */
 import { ValidationError } from '../../errors.js'
-import { AscCompiler, composeSource, type CompileOutcome } from './asc-compiler.js'
+import { composeSource, type AscCompiler, type CompileOutcome } from './asc-compiler.js'
 import { loadAscSetup } from './asc-setup.js'
 import { contentKey, type CompiledModule, type ModuleCache } from './module-cache.js'
 import type { Diagnostic } from './protocol.js'

@@ -51,7 +51,7 @@ export class SyncBridge {
         // so the wait below returns at once instead of missing the wake-up.
         const seen = Atomics.load(counter, 0)
         for (let r = receiveMessageOnPort(port); r !== undefined; r = receiveMessageOnPort(port)) {
-          const reply = (r as { message: HostCallReply }).message
+          const reply = r.message as HostCallReply
           // Replies to earlier calls that timed out are dropped.
           if (reply.callId !== callId) continue
           if (reply.ok) return reply.value

@@ -7,12 +7,13 @@
  * @wasmer/wasi reads the guest memory from the instance's `memory` export, so a WASI module imports env.memory
  * and re-exports it (the module policy requires it); the memory is still the host's bounded one.
  */
+import type * as WasiModule from '@wasmer/wasi'
 import { WASI_FUNCTIONS, WASI_MODULE } from './import-signatures.js'
 import type { GuestMemory } from './guest-memory.js'
 import { WasiExit } from './guest-outcome.js'
 import type { OutputSink } from './output-sink.js'
 
-type WasiLib = typeof import('@wasmer/wasi')
+type WasiLib = typeof WasiModule
 type Wasi = InstanceType<WasiLib['WASI']>
 type ImportFn = (...args: never[]) => unknown
 
@@ -58,7 +59,7 @@ export async function createWasiSession(options: WasiSessionOptions): Promise<Wa
     (wasi.getImports(options.module) as Record<string, Record<string, unknown>>)[WASI_MODULE] ?? {}
   const imports = Object.create(null) as Record<string, ImportFn>
   for (const name of WASI_FUNCTIONS.keys()) {
-    const fn = Object.getOwnPropertyDescriptor(provided, name)?.value
+    const fn = Object.getOwnPropertyDescriptor(provided, name)?.value as unknown
     if (typeof fn === 'function') imports[name] = fn as ImportFn
   }
   const delegateWrite = imports['fd_write']

@@ -5,15 +5,26 @@
  */
 import type Dockerode from 'dockerode'
 import type { ResolvedConfig } from '../../config.js'
-import { ConfigError, SandboxClosedError, SandboxError } from '../../errors.js'
+import {
+  ConfigError,
+  SandboxClosedError,
+  SandboxError,
+  TierUnavailableError,
+} from '../../errors.js'
 import type { TierId } from '../../types.js'
 import type { Tier, TierAvailability } from '../tier.js'
 import { checkContainerConfig } from './container-config-check.js'
 import { removeContainer, startContainer } from './container-lifecycle.js'
-import { CONTAINER_LANGUAGES, ContainerSandbox } from './container-sandbox.js'
+import {
+  CONTAINER_LANGUAGES,
+  ContainerSandbox,
+  type ContainerSandboxDeps,
+} from './container-sandbox.js'
+import { isEngineUnreachable } from './engine-call.js'
 import {
   checkAvailability,
   createDockerClient,
+  ENGINE_HINT,
   preflight,
   type ContainerRuntime,
   type EngineInfo,
@@ -75,6 +86,11 @@ export class ContainerTier implements Tier {
     return this.#closing !== undefined
   }
 
+  /** Started containers waiting in the warm pool. */
+  get warmCount(): number {
+    return this.#pool.readyCount
+  }
+
   /** Number of live sandboxes. */
   get sandboxCount(): number {
     return this.#sandboxes.size
@@ -133,7 +149,7 @@ export class ContainerTier implements Tier {
     throwIfAborted(signal)
     const makeSpec = (): Dockerode.ContainerCreateOptions =>
       containerSpec(config, { runtime: this.runtime, tier: this.id, identity: this.#identity })
-    const sandbox = await ContainerSandbox.create(
+    const sandbox = await this.#createOrExplain(
       {
         docker: this.#docker,
         tier: this.id,
@@ -152,6 +168,23 @@ export class ContainerTier implements Tier {
       throw new SandboxClosedError(`${this.id} tier`)
     }
     return sandbox
+  }
+
+  // An engine that went away after the preflight is still "no engine": TierUnavailableError, and the next
+  // createSandbox runs the preflight again.
+  async #createOrExplain(
+    deps: ContainerSandboxDeps,
+    config: ResolvedConfig,
+  ): Promise<ContainerSandbox> {
+    try {
+      return await ContainerSandbox.create(deps, config)
+    } catch (error) {
+      if (!isEngineUnreachable(error)) throw error
+      this.#images.clear()
+      throw new TierUnavailableError(this.id, (error as Error).message, ENGINE_HINT, {
+        cause: error,
+      })
+    }
   }
 
   /** Closes every sandbox and the pool, then removes anything left with this session's label. Idempotent. */

@@ -98,6 +98,8 @@ export function containerSpec(
     AttachStdout: false,
     AttachStderr: false,
     NetworkDisabled: true,
+    // Nothing in a sandbox needs a graceful stop; an engine shutting down should not wait 10 s per container.
+    StopTimeout: 1,
     HostConfig: {
       Runtime: runtime,
       Init: true,

@@ -61,10 +61,7 @@ describe('WarmPool', () => {
     const closing = p.close()
     release(fake('late'))
     await closing
-    expect(remove.mock.calls.map(([c]) => (c).id).sort()).toEqual([
-      'late',
-      'ready',
-    ])
+    expect(remove.mock.calls.map(([c]) => c.id).sort()).toEqual(['late', 'ready'])
     p.fill('k', spec)
     expect(p.take('k')).toBeUndefined()
   })

@@ -14,9 +14,12 @@ type AscDiagnostic = Parameters<NonNullable<Parameters<Asc['main']>[1]>['reportD
 const port = parentPort as MessagePort
 const SEVERITIES = ['info', 'info', 'warning', 'error'] as const
 
-// Loading asc (binaryen included) takes about a second: start at boot, and run one small compile so the
-// first real compile finds the compiler's code already optimised by the JIT.
+let requested = false
+
+// Loading asc (binaryen included) takes about a second: start at boot and, when no compile is waiting yet, run
+// one small compile so the first real one finds the compiler's code already optimised by the JIT.
 const compiler: Promise<Asc> = import('assemblyscript/asc').then(async (asc) => {
+  if (requested) return asc
   await compile(asc, {
     type: 'compile',
     entry: 'index.ts',
@@ -28,6 +31,7 @@ const compiler: Promise<Asc> = import('assemblyscript/asc').then(async (asc) => 
 compiler.catch(() => undefined)
 
 port.on('message', (message: { id: number } & CompileMessage) => {
+  requested = true
   void compiler
     .then((asc) => compile(asc, message))
     .then(

@@ -19,7 +19,7 @@ import { WasmSandbox } from './wasm-sandbox.js'
 import { WorkerLease } from './worker-lease.js'
 
 export interface WasmTierOptions {
-  /** Source of booted guest workers (running this tier's worker-main.js). @default a pool with one spare */
+  /** Source of booted guest workers; its script must be `wasmWorkerScript()`. @default a pool with one spare */
   workers?: WorkerPool
   /** Runs at once; more wait for a worker. @default one per core, at most 8 */
   maxWorkers?: number
@@ -36,6 +36,11 @@ export interface WasmTierOptions {
 }
 
 const LANGUAGES: readonly Language[] = ['assemblyscript', 'wasm']
+
+/** The worker entry a `workers` pool for this tier must run. */
+export function wasmWorkerScript(): URL {
+  return resolveWorkerScript(import.meta.url, './worker-main.js')
+}
 
 /**
  * Runs AssemblyScript and wasm guests. Protects the host by: a linear memory the host creates with
@@ -127,7 +132,7 @@ export class WasmTier implements Tier {
       versions['@wasmer/wasi'] = (
         require('@wasmer/wasi/package.json') as { version: string }
       ).version
-      resolveWorkerScript(import.meta.url, './worker-main.js')
+      wasmWorkerScript()
     } catch (error) {
       return {
         available: false,
@@ -178,7 +183,7 @@ export class WasmTier implements Tier {
 
   #poolNow(): WorkerPool {
     this.#pool ??= new WorkerPool({
-      script: resolveWorkerScript(import.meta.url, './worker-main.js'),
+      script: wasmWorkerScript(),
       spares: 1,
       resourceLimits: { maxOldGenerationSizeMb: this.#options.workerHeapMb ?? 64, stackSizeMb: 4 },
     })

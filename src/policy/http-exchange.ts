@@ -100,7 +100,7 @@ export function readBody(response: IncomingMessage, limits: BodyLimits): Promise
       signal.removeEventListener('abort', onAbort)
       if (error === undefined && value !== undefined) return resolve(value)
       response.destroy()
-      reject(error)
+      reject(error instanceof Error ? error : new Error(String(error)))
     }
     const onAbort = (): void => finish(signal.reason)
     if (signal.aborted) return onAbort()

@@ -53,8 +53,10 @@ export class GuestWorker {
     this.#worker = new Worker(script, {
       workerData,
       resourceLimits,
-      // The guest never needs the host's environment or stdio.
+      // The guest never needs the host's environment, stdio or flags (a parent's `-e` or `--input-type`
+      // would break the worker's boot).
       env: {},
+      execArgv: [],
       stdout: false,
       stderr: false,
     })

@@ -33,6 +33,8 @@ export interface RunContext {
   stdin: Uint8Array | undefined
   limits: RunLimits
   signal: AbortSignal | undefined
+  /** Watch the container's own death during the run (runsc; see RunControl). */
+  watchExit: boolean
 }
 
 /** Everything known about a finished run. */
@@ -73,10 +75,13 @@ async function awaitExit(handle: ExecHandle, control: RunControl): Promise<ExecS
   return state
 }
 
+/** How long a stopped run's stream may take to end after its processes are gone (the 2 s budget's rest). */
+const STREAM_GRACE_MS = 200
+
 async function finishStopped(handle: ExecHandle, control: RunControl): Promise<TerminationOutcome> {
   const outcome = (await control.termination) ?? 'failed'
   // With the processes gone the stream ends at once; do not wait on a wedged engine.
-  const ended = await Promise.race([handle.ended, sleep(500).then(() => undefined)])
+  const ended = await Promise.race([handle.ended, sleep(STREAM_GRACE_MS).then(() => undefined)])
   if (ended === undefined) handle.detach()
   return outcome
 }
@@ -87,7 +92,7 @@ async function finishStopped(handle: ExecHandle, control: RunControl): Promise<T
  */
 export async function runInContainer(ctx: RunContext): Promise<RunFacts> {
   const { container, cgroup, command, limits } = ctx
-  const control = new RunControl(container)
+  const control = new RunControl(container, cgroup, ctx.watchExit)
   const collector = new OutputCollector({
     maxOutputBytes: limits.maxOutputBytes,
     nonce: command.nonce,
@@ -97,19 +102,20 @@ export async function runInContainer(ctx: RunContext): Promise<RunFacts> {
   if (command.stage) await writeSandboxFile(container, command.stage.path, command.stage.data)
   await cgroup.resetPeak()
   const before = await cgroup.read()
-  const started = Date.now()
   const handle = await startExec(
     container,
     { cmd: command.cmd, env: command.env, stdin: ctx.stdin },
     (s, c) => collector.write(s, c),
   )
+  // The run's clock (wallMs and the deadline) starts when its process does.
+  const started = Date.now()
   const timer = setTimeout(() => control.request('timeout'), limits.timeoutMs)
   const onAbort = (): void => control.request('cancelled')
   ctx.signal?.addEventListener('abort', onAbort, { once: true })
   if (ctx.signal?.aborted) onAbort()
   // With a quota of q CPUs a run cannot use more than q × its wall time: below that, no need to watch.
   if (limits.cpuTimeMs < limits.timeoutMs * limits.cpuQuota)
-    control.watchCpu(cgroup, before, limits.cpuTimeMs)
+    control.watchCpu(before, limits.cpuTimeMs)
 
   let engineError: EngineError | undefined
   let exitCode: number | null = null
@@ -142,7 +148,7 @@ export async function runInContainer(ctx: RunContext): Promise<RunFacts> {
     suspicious && !engineError
       ? await inspectContainer(container).catch(() => undefined)
       : undefined
-  const after = engineError ? undefined : await cgroup.read()
+  const after = engineError ? control.lastSample : await control.sample()
   return buildFacts(collector.finish(), control, {
     exitCode,
     termination,

@@ -19,7 +19,7 @@ import { toExecResult, type ClassifyContext } from './classify-run.js'
 import { removeContainer, startContainer } from './container-lifecycle.js'
 import { runInContainer, type RunFacts } from './container-run.js'
 import { ContainerEngineError } from './engine-call.js'
-import type { EngineInfo } from './engine.js'
+import type { ContainerRuntime, EngineInfo } from './engine.js'
 import { earlyResult } from './early-result.js'
 import { guestCommand, type GuestCommand } from './guest-command.js'
 import { readSandboxFile, writeSandboxFile } from './sandbox-files.js'
@@ -40,6 +40,7 @@ const REPORT_OVERHEAD_BYTES = 16 * 1024
 export interface ContainerSandboxDeps {
   docker: Dockerode
   tier: TierId
+  runtime: ContainerRuntime
   engine: EngineInfo
   pool: WarmPool
   key: string
@@ -189,6 +190,7 @@ export class ContainerSandbox implements TierSandbox {
         stdin,
         limits,
         signal: request.signal,
+        watchExit: this.#deps.runtime === 'runsc',
       })
     }
     try {

@@ -153,6 +153,7 @@ export class ContainerTier implements Tier {
       {
         docker: this.#docker,
         tier: this.id,
+        runtime: this.runtime,
         engine,
         pool: this.#pool,
         key: hardeningKey(makeSpec()),

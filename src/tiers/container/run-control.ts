@@ -21,13 +21,23 @@ export class RunControl {
   /** Resolves when the run was stopped or the container exited. */
   readonly interrupted: Promise<void>
   #interrupt!: () => void
+  /** The last counters read during the run: the fallback when the container (and its cgroup) is gone. */
+  lastSample: CgroupCounters | undefined
   readonly #container: Dockerode.Container
+  readonly #cgroup: CgroupReader
   readonly #waitAbort = new AbortController()
   #cpuPoll: NodeJS.Timeout | undefined
 
-  constructor(container: Dockerode.Container) {
+  /**
+   * @param watchExit watch the container with the engine's `wait`: needed under runsc, where a sandbox
+   * killed by its cgroup leaves the exec stream open. Under runc the stream ends with the container's
+   * processes, so the extra engine request per run is skipped.
+   */
+  constructor(container: Dockerode.Container, cgroup: CgroupReader, watchExit: boolean) {
     this.#container = container
+    this.#cgroup = cgroup
     this.interrupted = new Promise((resolve) => (this.#interrupt = resolve))
+    if (!watchExit) return
     container.wait({ abortSignal: this.#waitAbort.signal }).then(
       () => {
         if (this.#waitAbort.signal.aborted) return
@@ -39,19 +49,29 @@ export class RunControl {
     )
   }
 
-  /** Stops the run for `reason` and starts killing its processes; later reasons are ignored. */
+  /**
+   * Stops the run for `reason` and starts killing its processes; later reasons are ignored. The counters
+   * are sampled first: killing may take the container and its cgroup with it.
+   */
   request(reason: StopReason): void {
     if (this.stop) return
     this.stop = reason
-    this.termination = terminateRun(this.#container)
+    this.termination = this.sample().then(() => terminateRun(this.#container))
     this.#interrupt()
   }
 
+  /** Reads the counters, remembering them as the last sample. */
+  async sample(): Promise<CgroupCounters | undefined> {
+    const now = await this.#cgroup.read()
+    if (now) this.lastSample = now
+    return now ?? this.lastSample
+  }
+
   /** Samples CPU time and stops the run with 'cpu' past `cpuTimeMs`. */
-  watchCpu(cgroup: CgroupReader, before: CgroupCounters | undefined, cpuTimeMs: number): void {
-    if (!before || cgroup.source === 'stats-api') return
+  watchCpu(before: CgroupCounters | undefined, cpuTimeMs: number): void {
+    if (!before || this.#cgroup.source === 'stats-api') return
     this.#cpuPoll = setInterval(() => {
-      void cgroup.read().then((now) => {
+      void this.sample().then((now) => {
         if (now && (now.cpuNs - before.cpuNs) / 1e6 >= cpuTimeMs) this.request('cpu')
       })
     }, CPU_POLL_MS)

@@ -19,8 +19,12 @@ export type TerminationOutcome =
   /** Neither worked (the engine is gone or wedged). */
   | 'failed'
 
-/** Budget for the in-sandbox killer, within the 2 s the tier promises after a limit. */
-export const KILLER_BUDGET_MS = 1200
+/**
+ * Budgets within the 2 s the tier promises after a limit: the in-sandbox killer, then the API kill of the
+ * whole container (the run's stream gets the remaining 200 ms, see container-run.ts).
+ */
+export const KILLER_BUDGET_MS = 1000
+export const CONTAINER_KILL_BUDGET_MS = 800
 
 function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
   let timer: NodeJS.Timeout | undefined
@@ -57,5 +61,5 @@ async function runKiller(container: Dockerode.Container): Promise<boolean> {
 /** Kills every process of the current run; see TerminationOutcome. */
 export async function terminateRun(container: Dockerode.Container): Promise<TerminationOutcome> {
   if (await runKiller(container)) return 'cleaned'
-  return (await killContainer(container)) ? 'container-killed' : 'failed'
+  return (await killContainer(container, CONTAINER_KILL_BUDGET_MS)) ? 'container-killed' : 'failed'
 }

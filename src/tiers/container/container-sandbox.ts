@@ -22,7 +22,7 @@ import { ContainerEngineError } from './engine-call.js'
 import type { ContainerRuntime, EngineInfo } from './engine.js'
 import { earlyResult } from './early-result.js'
 import { guestCommand, type GuestCommand } from './guest-command.js'
-import { readSandboxFile, writeSandboxFile } from './sandbox-files.js'
+import { readSandboxFile, writeSandboxFile, type FileOptions } from './sandbox-files.js'
 import type { WarmPool } from './warm-pool.js'
 
 /** Languages a container sandbox runs. */
@@ -205,27 +205,35 @@ export class ContainerSandbox implements TierSandbox {
 
   /**
    * Writes a file into the sandbox (parents created), as the sandbox user and within its disk limit.
-   * @throws ConfigError for a relative path; GuestError when the sandbox refuses; SandboxClosedError.
+   * @throws ConfigError for a relative path; GuestError when the sandbox refuses; SandboxClosedError;
+   *   SandboxError ERR_CANCELLED when `options.signal` aborts.
+   * @example await sandbox.writeFile('/work/data.csv', 'a,b\n1,2\n')
    */
-  async writeFile(path: string, data: string | Uint8Array): Promise<void> {
+  async writeFile(
+    path: string,
+    data: string | Uint8Array,
+    options: FileOptions = {},
+  ): Promise<void> {
     this.#assertOpen()
     await this.#serial(async () =>
-      writeSandboxFile((await this.#container()).container, path, data),
+      writeSandboxFile((await this.#container()).container, path, data, options),
     )
   }
 
   /**
    * Reads a file from the sandbox.
-   * @param maxBytes refuse files larger than this @default limits.diskSpace
-   * @throws ConfigError for a relative path; GuestError when missing or too large; SandboxClosedError.
+   * @throws ConfigError for a relative path; GuestError when missing or larger than `maxBytes`
+   *   (@default limits.diskSpace); SandboxClosedError; SandboxError ERR_CANCELLED on abort.
+   * @example const csv = Buffer.from(await sandbox.readFile('/work/out.csv')).toString()
    */
   async readFile(
     path: string,
-    maxBytes: number = this.#config.diskSpaceBytes,
+    options: FileOptions & { maxBytes?: number } = {},
   ): Promise<Uint8Array> {
     this.#assertOpen()
+    const maxBytes = options.maxBytes ?? this.#config.diskSpaceBytes
     return await this.#serial(async () =>
-      readSandboxFile((await this.#container()).container, path, maxBytes),
+      readSandboxFile((await this.#container()).container, path, maxBytes, options),
     )
   }
 

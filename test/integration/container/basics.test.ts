@@ -127,9 +127,14 @@ describe.each(KINDS)('%s tier basics', (kind) => {
     await expect(sandbox.writeFile('/etc/evil', 'x')).rejects.toThrow(
       /writeFile \/etc\/evil failed/,
     )
-    await expect(sandbox.readFile('/work/data/bytes.bin', 10)).rejects.toThrow(
+    await expect(sandbox.readFile('/work/data/bytes.bin', { maxBytes: 10 })).rejects.toThrow(
       /larger than 10 bytes/,
     )
+    await expect(sandbox.readFile('/dev/zero', { maxBytes: 1024 })).rejects.toThrow(/larger than/)
+    const aborted = { signal: AbortSignal.abort() }
+    await expect(sandbox.readFile('/work/data/bytes.bin', aborted)).rejects.toMatchObject({
+      code: 'ERR_CANCELLED',
+    })
   })
 
   it('runs requests larger than an environment string through a staged file', async () => {

@@ -1,8 +1,9 @@
 /**
- * What a QuickJS guest asks for that the tier cannot give: Node built-in modules (fs, child_process, net, …)
- * and the `process` object. Found statically before the code runs (imports, `require('x')`, `process.x`) or
- * at run time (a `require` call, a module import), it ends the run with ERR_CAPABILITY_REQUIRED so the
- * manager can move the job to a container, where Node has them.
+ * What a QuickJS guest asks for that the tier cannot give: Node built-in modules (fs, child_process, net, …),
+ * CommonJS `require` and the `process` object. Found statically before the code runs (imports, `require(…)`,
+ * `process.x`) or at run time (a dynamic import of a built-in, through the module loader), it ends the run
+ * with ERR_CAPABILITY_REQUIRED so the manager can move the job to a container, where Node has them. The guest
+ * has no `require` global at all: `typeof require` is 'undefined', as for every host object.
  */
 import { builtinModules } from 'node:module'
 import { parse, type Node } from 'acorn'
@@ -49,7 +50,9 @@ function findCapability(node: Node): string | undefined {
     case 'CallExpression': {
       const callee = n['callee'] as { type: string; name?: string }
       const [first] = n['arguments'] as { type: string; value?: unknown }[]
-      if (callee.type === 'Identifier' && callee.name === 'require' && first?.type === 'Literal') {
+      if (callee.type === 'Identifier' && callee.name === 'require') {
+        // require('lodash') cannot be served anywhere; require(name) might be a built-in.
+        if (first?.type !== 'Literal') return 'require'
         const capability =
           typeof first.value === 'string' ? capabilityOfModule(first.value) : undefined
         if (capability) return capability

@@ -113,14 +113,6 @@ export class GuestContext {
         run.timers.delete(key)
       })
       .consume((fn) => ctx.setProp(native, 'clearTimer', fn))
-    ctx
-      .newFunction('require', (name) => {
-        const specifier = ctx.getString(name)
-        const capability = capabilityOfModule(specifier)
-        if (capability) this.run?.requireCapability(capability)
-        return ctx.newError(`Cannot find module '${specifier}'`)
-      })
-      .consume((fn) => ctx.setProp(native, 'require', fn))
 
     const factory = ctx.unwrapResult(ctx.evalCode(PRELUDE_SOURCE, 'sandtier-prelude.js'))
     const api = ctx.unwrapResult(ctx.callFunction(factory, ctx.undefined, native))

@@ -32,7 +32,6 @@ export const PRELUDE_SOURCE = String.raw`
   const nativeHostCall = native.hostCall
   const nativeSetTimer = native.setTimer
   const nativeClearTimer = native.clearTimer
-  const nativeRequire = native.require
   const MAX_DEPTH = 256
 
   function NotJsonSafe(path, what) {
@@ -196,8 +195,6 @@ export const PRELUDE_SOURCE = String.raw`
     if (timers.delete(id)) nativeClearTimer(id)
   }
   G.queueMicrotask = function (fn) { PromiseCtor.resolve().then(fn) }
-  // CommonJS require: a Node built-in stops the run (the manager may move it to a container); others fail.
-  G.require = function (name) { throw nativeRequire(StringCtor(name)) }
   function fireTimer(id) {
     const t = timers.get(id)
     if (!t) return

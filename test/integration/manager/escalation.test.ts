@@ -57,7 +57,7 @@ describe('manager: transparent escalation', () => {
   it('no re-run after side effects: the result explains why', async () => {
     // the module name is computed, so only the run itself finds out, after its network request
     const r = await once(
-      "try { await fetch('http://api.example.test/') } catch {} const name = 'f' + 's'; require(name)",
+      "try { await fetch('http://api.example.test/') } catch {} const name = 'node:' + 'fs'; await import(name)",
     )
     expect(r.status).toBe('error')
     expect(r.error?.code).toBe('ERR_CAPABILITY_REQUIRED')

@@ -163,6 +163,7 @@ describe('quickjs tier: capabilities it lacks', () => {
     ["const { execSync } = require('child_process'); execSync('id')", 'child_process'],
     ['process.env.HOME', 'process'],
     ["try { require('fs') } catch { 'caught' }", 'fs'],
+    ["const name = 'node:' + 'os'; await import(name)", 'os'],
   ])('%s → ERR_CAPABILITY_REQUIRED (%s)', async (code, capability) => {
     const r = await runOnce(code)
     expect(r.status).toBe('error')

@@ -21,6 +21,7 @@ describe('quickjs capabilities', () => {
     ['process.exit(1)', 'script', 'process'],
     ['typeof process', 'script', undefined],
     ["require('lodash')", 'script', undefined],
+    ["const m = 'f' + 's'; require(m)", 'script', 'require'],
     ['const required = 1; required', 'script', undefined],
     ['this is not javascript (', 'script', undefined],
   ])('%s → %s', (code, sourceType, capability) => {

@@ -1,0 +1,164 @@
+/** The detailed tables of REPORT.md, one per section, each row beside its floor. */
+import { fmtCase, fmtValue, ratioTo, stat } from './figures.js'
+import { fmt, fmtRatio } from './stats.js'
+
+const esc = (s) => String(s).replace(/\|/g, '\\|')
+const row = (cells) => `| ${cells.map(esc).join(' | ')} |`
+const head = (cols, align) => `${row(cols)}\n| ${align.join(' | ')} |`
+const shortLabel = (index, id) =>
+  (index.get(id)?.label ?? id)
+    .replace(/^(quickjs-emscripten|bare worker|dockerode): /, '')
+    .slice(0, 48)
+
+function valueCells(c) {
+  if (c.skipped) return [c.skipped, '', '']
+  if (c.error) return [`error: ${c.error.slice(0, 120)}`, '', '']
+  return [fmtValue(stat(c), c.unit), fmtValue(stat(c, 'p99'), c.unit), String(c.summary.n)]
+}
+
+/** Latency-style sections: figure | role | p50 | p99 | n | × floor p50 | × floor p99 | also. */
+export function latencyTable(index, section) {
+  const lines = [
+    head(
+      ['figure', 'role', 'p50', 'p99', 'n', '× floor p50', '× floor p99', 'vs other floors (p50)'],
+      ['---', '---', '---:', '---:', '---:', '---:', '---:', '---'],
+    ),
+  ]
+  for (const c of Object.values(section.cases ?? {})) {
+    if (c.errorKey && !c.summary) continue
+    const ok = c.summary && !c.skipped
+    const floor =
+      ok && c.floor ? [ratioTo(index, c, c.floor), ratioTo(index, c, c.floor, 'p99')] : ['', '']
+    const also = ok
+      ? (c.also ?? []).map((id) => `${ratioTo(index, c, id)} ${shortLabel(index, id)}`).join('; ')
+      : ''
+    lines.push(row([c.label, c.role, ...valueCells(c), ...floor, also]))
+  }
+  return lines.join('\n')
+}
+
+/** CPU: workload | mechanism | p50 | p99 | × plain node | × floor. */
+export function cpuTable(index, section) {
+  const lines = [
+    head(
+      ['workload', 'mechanism', 'role', 'p50', 'p99', 'n', '× plain node (p50)', '× floor (p50)'],
+      ['---', '---', '---', '---:', '---:', '---:', '---:', '---:'],
+    ),
+  ]
+  for (const c of Object.values(section.cases ?? {})) {
+    if (c.errorKey && c.skipped) continue
+    const ok = c.summary && !c.skipped
+    const base = ok && c.id !== c.base ? ratioTo(index, c, c.base) : c.id === c.base ? '1.00×' : ''
+    const floor = ok && c.floor ? ratioTo(index, c, c.floor) : ''
+    lines.push(row([c.workload, c.label, c.role, ...valueCells(c), base, floor]))
+  }
+  return lines.join('\n')
+}
+
+/** Throughput: one row per mechanism, one column per concurrency, "% of floor" beside ours. */
+export function throughputTable(index, section) {
+  const cs = section.concurrency ?? []
+  const byMech = new Map()
+  for (const c of Object.values(section.cases ?? {})) {
+    const mech = c.id.replace(/\.c\d+$/, '')
+    if (!byMech.has(mech))
+      byMech.set(mech, {
+        label: c.label
+          .replace(/, \d+ (sandboxes|at a time)$/, '')
+          .replace(/ into \d+ running/, ' into C running'),
+        role: c.role,
+        cells: {},
+      })
+    byMech.get(mech).cells[c.concurrency] = c
+  }
+  const lines = [
+    head(
+      ['mechanism', 'role', ...cs.map((c) => `C=${c}`)],
+      ['---', '---', ...cs.map(() => '---:')],
+    ),
+  ]
+  for (const { label, role, cells } of byMech.values()) {
+    const values = cs.map((n) => {
+      const c = cells[n]
+      if (!c) return '–'
+      if (c.skipped || c.error) return fmtCase(c)
+      const floor = c.floor ? index.get(c.floor) : undefined
+      const pct = floor?.summary ? ` (${Math.round((100 * stat(c)) / stat(floor))} % of floor)` : ''
+      return `${fmtValue(stat(c), 'exec/s')}${pct}`
+    })
+    lines.push(row([label, role, ...values]))
+  }
+  return lines.join('\n')
+}
+
+/** Memory: instance | role | median [min..max] | PSS | × floor. */
+export function memoryTable(index, section) {
+  const lines = [
+    head(
+      ['instance', 'role', 'per instance (median)', 'min..max', 'method', '× floor'],
+      ['---', '---', '---:', '---:', '---', '---:'],
+    ),
+  ]
+  for (const c of Object.values(section.cases ?? {})) {
+    if (c.skipped || c.error) {
+      if (!c.errorKey)
+        lines.push(
+          row([c.label, c.role, c.skipped ?? `error: ${c.error.slice(0, 120)}`, '', '', '']),
+        )
+      continue
+    }
+    const range = `${fmtValue(c.summary.min, 'KiB')}..${fmtValue(c.summary.max, 'KiB')}`
+    const extra = c.pssKiB !== undefined ? `; PSS ${fmt(c.pssKiB)} KiB` : ''
+    lines.push(
+      row([
+        c.label,
+        c.role,
+        fmtValue(stat(c), 'KiB'),
+        range,
+        `${c.method ?? ''}${extra}`,
+        c.floor ? ratioTo(index, c, c.floor) : '',
+      ]),
+    )
+  }
+  return lines.join('\n')
+}
+
+export function escalationText(index, section) {
+  if (!section.fibNs) return 'Not run (quickjs not selected or unavailable).'
+  const lines = []
+  for (const n of section.fibNs) {
+    const runs = section.runs?.[`esc.${n}.auto`] ?? []
+    const moved = runs.filter((r) => r.escalations?.length)
+    const reasons = [
+      ...new Set(
+        moved.flatMap((r) => r.escalations.map((e) => `${e.from} → ${e.to} (${e.reason})`)),
+      ),
+    ]
+    const tiers = [...new Set(runs.map((r) => r.tier))].join(', ') || '–'
+    const why = reasons.length ? `: ${reasons.join(', ')}` : ''
+    lines.push(
+      `- fib(${n}) in auto mode ran on ${tiers}; escalated in ${moved.length} of ${runs.length} runs (warm-up included)${why}.`,
+    )
+  }
+  lines.push(
+    '',
+    head(
+      ['run', 'p50', 'p99', 'n', '× plain node (p50)', '× QuickJS alone (p50)'],
+      ['---', '---:', '---:', '---:', '---:', '---:'],
+    ),
+  )
+  for (const c of Object.values(section.cases ?? {})) {
+    const ok = c.summary && !c.skipped && c.role === 'ours'
+    const node = index.get(`esc.${c.fibN}.node`)
+    const alone = index.get(`esc.${c.fibN}.quickjs`)
+    lines.push(
+      row([
+        c.label,
+        ...valueCells(c),
+        ok ? fmtRatio(stat(c), stat(node)) : '',
+        ok ? fmtRatio(stat(c), stat(alone)) : '',
+      ]),
+    )
+  }
+  return lines.join('\n')
+}

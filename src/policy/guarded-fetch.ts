@@ -79,7 +79,7 @@ export async function guardedFetch(
   const scope = openRequestScope(policy.config.requestTimeoutMs, options)
   try {
     for (let redirects = 0; ;) {
-      const pinned = await admit(policy, meter, target, redirects > 0, scope.signal)
+      const pinned = await admitRequest(policy, meter, target, redirects > 0, scope.signal)
       const response = await send(policy, meter, target, pinned, request, scope.signal)
       const status = response.statusCode ?? 0
       const location = response.headers.location
@@ -132,7 +132,13 @@ function parseLocation(location: string, base: URL): URL | undefined {
   }
 }
 
-async function admit(
+/**
+ * Admits one request (or redirect hop) to `target`: the URL decision, the run's request budget, then DNS
+ * through the policy. Shared with the container egress proxy, so both count and refuse alike.
+ * @returns the checked addresses to connect to.
+ * @throws PolicyDeniedError, counted in `meter.deniedRequests` (a refused hop as `redirect_blocked`).
+ */
+export async function admitRequest(
   policy: NetworkPolicy,
   meter: NetworkMeter,
   target: URL,

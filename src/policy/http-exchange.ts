@@ -31,19 +31,7 @@ export function sendExchange(exchange: Exchange): Promise<IncomingMessage> {
   if (first === undefined) return Promise.reject(new Error('no pinned address'))
   const hostname = stripBrackets(url.hostname)
   const isName = isIP(hostname) === 0
-  // Answers only with the checked addresses; `all` is what net's happy-eyeballs path asks for.
-  const lookup = ((
-    _name: string,
-    options: { all?: boolean },
-    callback: (...args: unknown[]) => void,
-  ) => {
-    if (options.all === true)
-      callback(
-        null,
-        pinned.map((p) => ({ address: p.address, family: p.family })),
-      )
-    else callback(null, first.address, first.family)
-  }) as LookupFunction
+  const lookup = pinnedLookup(pinned)
   const isHttps = url.protocol === 'https:'
   const options: https.RequestOptions = {
     host: isName ? hostname : first.address,
@@ -71,6 +59,24 @@ export function sendExchange(exchange: Exchange): Promise<IncomingMessage> {
     request.on('error', reject)
     request.end(body)
   })
+}
+
+/**
+ * A `lookup` for net/http/tls that answers only with the checked addresses, whatever name it is asked for,
+ * so a socket can never reach an address the policy did not check. `pinned` must be non-empty.
+ */
+export function pinnedLookup(pinned: readonly PinnedAddress[]): LookupFunction {
+  const first = pinned[0]
+  if (first === undefined) throw new Error('no pinned address')
+  // `all` is what net's happy-eyeballs path asks for.
+  return ((_name: string, options: { all?: boolean }, callback: (...args: unknown[]) => void) => {
+    if (options.all === true)
+      callback(
+        null,
+        pinned.map((p) => ({ address: p.address, family: p.family })),
+      )
+    else callback(null, first.address, first.family)
+  }) as LookupFunction
 }
 
 /** Limits for reading a response body. */

@@ -1,0 +1,156 @@
+/**
+ * The host end of a container sandbox's network: an HTTP proxy on a Unix socket that applies the sandbox's
+ * NetworkPolicy to every request, exactly like the in-process tiers' guardedFetch (one parse, DNS on the
+ * host checked address by address, connections pinned to the checked address, counters per run).
+ */
+import { chmod, rm } from 'node:fs/promises'
+import http, { type IncomingMessage, type ServerResponse } from 'node:http'
+import type { Socket } from 'node:net'
+import type { Duplex } from 'node:stream'
+import { PolicyDeniedError, SandboxClosedError } from '../errors.js'
+import { openEgressRun, type OpenEgressRun } from './egress-run.js'
+import type { NetworkMeter } from './network-meter.js'
+import type { NetworkPolicy } from './network-policy.js'
+import { openTunnel } from './proxy-connect.js'
+import { forwardHttp } from './proxy-http.js'
+import { replyOnSocket, replyWithError } from './proxy-reply.js'
+import type { RequestScopeOptions } from './request-scope.js'
+
+/** Options of EgressProxy.listen. */
+export interface EgressProxyOptions {
+  /** Where the proxy listens. The caller owns the directory; the socket is made connectable by any uid. */
+  socketPath: string
+}
+
+/**
+ * An egress proxy for one sandbox. Plain HTTP arrives in absolute form (`GET http://host/path`), HTTPS as
+ * `CONNECT host:port`; both are admitted by the policy, and a tunnel must then present a TLS ClientHello
+ * whose SNI names the CONNECT host. Refusals answer 403 with `x-sandtier-denied: <reason>` and a JSON body
+ * `{ error: 'PolicyDeniedError', reason }`; other failures 4xx/5xx with `x-sandtier-error: <reason>`.
+ *
+ * Protects: every byte that leaves a container through it (the container has no other route). Traffic is
+ * only accepted during a run (`beginRun` … `endRun`); outside a run every request is refused with
+ * `network_disabled`, so processes a run left behind cannot talk to the network. Does not protect: what an
+ * allowed host does with the data; requests inside a TLS tunnel are invisible to it (see proxy-connect.ts).
+ *
+ * @example
+ * const proxy = await EgressProxy.listen(policy, { socketPath: '/tmp/sandtier-egress/x/proxy.sock' })
+ * proxy.beginRun({ deadline: Date.now() + 30_000 })
+ * // … the container runs …
+ * const meter = proxy.endRun() // { requests, deniedRequests, netBytesIn, netBytesOut }
+ * await proxy.close()
+ */
+export class EgressProxy {
+  readonly policy: NetworkPolicy
+  readonly socketPath: string
+  readonly #server: http.Server
+  readonly #sockets = new Set<Duplex>()
+  #current: OpenEgressRun | undefined
+  #closing: Promise<void> | undefined
+
+  private constructor(policy: NetworkPolicy, socketPath: string) {
+    this.policy = policy
+    this.socketPath = socketPath
+    this.#server = http.createServer({ requireHostHeader: false }, (req, res) =>
+      this.#onRequest(req, res),
+    )
+    this.#server.on('connect', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
+      this.#onConnect(req, socket, head),
+    )
+    this.#server.on('connection', (socket: Socket) => this.#track(socket))
+    this.#server.on('clientError', (_error: Error, socket: Duplex) => this.#onClientError(socket))
+  }
+
+  /**
+   * Starts a proxy listening on `options.socketPath` (mode 0666: the sandbox user connects through a
+   * read-only bind mount of the socket itself).
+   * @throws the listen error (e.g. EADDRINUSE, EACCES).
+   */
+  static async listen(policy: NetworkPolicy, options: EgressProxyOptions): Promise<EgressProxy> {
+    const proxy = new EgressProxy(policy, options.socketPath)
+    await new Promise<void>((resolve, reject) => {
+      proxy.#server.once('error', reject)
+      proxy.#server.listen(options.socketPath, () => {
+        proxy.#server.off('error', reject)
+        resolve()
+      })
+    })
+    await chmod(options.socketPath, 0o666)
+    return proxy
+  }
+
+  /** True once close() was called. */
+  get closed(): boolean {
+    return this.#closing !== undefined
+  }
+
+  /**
+   * Opens a run: fresh counters, a full bandwidth bucket, requests bounded by `deadline`, `signal` and
+   * `requestTimeoutMs`.
+   * A run still open is ended first (its connections close; its counters are dropped).
+   * @throws SandboxClosedError after close().
+   */
+  beginRun(options: RequestScopeOptions = {}): void {
+    if (this.#closing) throw new SandboxClosedError('egress proxy')
+    this.endRun()
+    const open = openEgressRun(this.policy, options.deadline)
+    options.signal?.addEventListener('abort', () => open.end(), { once: true })
+    this.#current = open
+  }
+
+  /** Ends the open run (its connections are torn down) and returns its counters. */
+  endRun(): NetworkMeter {
+    const open = this.#current
+    this.#current = undefined
+    if (open === undefined) return { requests: 0, deniedRequests: 0, netBytesIn: 0, netBytesOut: 0 }
+    open.end()
+    return { ...open.run.meter }
+  }
+
+  #onRequest(req: IncomingMessage, res: ServerResponse): void {
+    const run = this.#current?.run
+    if (run === undefined) return replyWithError(res, outsideRun())
+    void forwardHttp(run, req, res)
+  }
+
+  #onConnect(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    this.#track(socket)
+    socket.on('error', () => socket.destroy())
+    const run = this.#current?.run
+    if (run === undefined) return replyOnSocket(socket, outsideRun())
+    void openTunnel(run, req, socket, head)
+  }
+
+  // A request the HTTP parser refused (bad request line, oversized headers): a refusal, never a crash.
+  #onClientError(socket: Duplex): void {
+    const run = this.#current?.run
+    if (run !== undefined) run.meter.deniedRequests += 1
+    if (socket.writable) replyOnSocket(socket, new PolicyDeniedError('', 'invalid_url'))
+    else socket.destroy()
+  }
+
+  #track(socket: Duplex): void {
+    this.#sockets.add(socket)
+    socket.once('close', () => this.#sockets.delete(socket))
+  }
+
+  /** Ends any open run, closes every connection and removes the socket file. Idempotent. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      this.endRun()
+      const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()))
+      for (const socket of this.#sockets) socket.destroy()
+      await closed
+      await rm(this.socketPath, { force: true })
+    })()
+    return this.#closing
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close()
+  }
+}
+
+function outsideRun(): PolicyDeniedError {
+  return new PolicyDeniedError('', 'network_disabled')
+}

@@ -123,15 +123,16 @@ export class ContainerSandbox implements TierSandbox {
     return run
   }
 
-  /** Starts a new container in the background; the old one is removed. */
+  /** Starts a new container in the background and removes the old one. */
   #replace(): void {
-    const old = this.#current
-    const next = old
-      .then(
-        ({ container }) => removeContainer(container),
-        () => undefined,
-      )
-      .then(() => ContainerSandbox.#acquire(this.#deps))
+    // Never rejects: a failed removal is left to the tier's session sweep, and must not lose the new container.
+    const removal = this.#current
+      .then(({ container }) => removeContainer(container))
+      .catch(() => undefined)
+    // Starting the new container while the old one is removed halves the time the next run waits.
+    const next = Promise.all([removal, ContainerSandbox.#acquire(this.#deps)]).then(
+      ([, fresh]) => fresh,
+    )
     // A failed replacement is retried by the next operation; it must not become an unhandled rejection.
     next.catch(() => undefined)
     this.#current = next

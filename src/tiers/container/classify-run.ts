@@ -99,7 +99,8 @@ function classify(
   if (facts.stop) {
     const error = stopError(facts.stop, ctx)
     // A fork bomb under runc ends at the deadline; say what else happened.
-    if (facts.pidsLimitHits > 0) error.message += ` (the pids limit of ${ctx.pidLimit} refused forks)`
+    if (facts.pidsLimitHits > 0)
+      error.message += ` (the pids limit of ${ctx.pidLimit} refused forks)`
     return { status: facts.stop, error }
   }
   if (facts.engineError) {

@@ -21,6 +21,7 @@ import { runInContainer, type RunFacts } from './container-run.js'
 import { ContainerEngineError } from './engine-call.js'
 import type { ContainerRuntime, EngineInfo } from './engine.js'
 import { earlyResult } from './early-result.js'
+import { meterRun, withNetworkUsage, type SandboxEgress } from './egress.js'
 import { guestCommand, type GuestCommand } from './guest-command.js'
 import { readSandboxFile, writeSandboxFile, type FileOptions } from './sandbox-files.js'
 import type { WarmPool } from './warm-pool.js'
@@ -45,6 +46,8 @@ export interface ContainerSandboxDeps {
   pool: WarmPool
   key: string
   makeSpec: () => Dockerode.ContainerCreateOptions
+  /** The sandbox's network egress (networkEnabled): metered per run, closed with the sandbox. */
+  egress?: SandboxEgress | undefined
   onClose: (sandbox: ContainerSandbox) => void
 }
 
@@ -167,9 +170,11 @@ export class ContainerSandbox implements TierSandbox {
     return await this.#serial(async () => {
       this.#assertOpen()
       if (request.signal?.aborted) return earlyResult(ctx, 'cancelled')
-      const facts = await this.#run(command, request)
+      const { value: facts, network } = await meterRun(this.#deps.egress, request, () =>
+        this.#run(command, request),
+      )
       if (lostContainer(facts) && !this.#closing) this.#replace()
-      return toExecResult(facts, ctx)
+      return withNetworkUsage(toExecResult(facts, ctx), network)
     })
   }
 
@@ -244,6 +249,7 @@ export class ContainerSandbox implements TierSandbox {
       this.#deps.onClose(this)
       const current = await this.#current.catch(() => undefined)
       if (current) await removeContainer(current.container)
+      await this.#deps.egress?.close()
     })()
     return this.#closing
   }

@@ -29,6 +29,7 @@ import {
   type ContainerRuntime,
   type EngineInfo,
 } from './engine.js'
+import { checkEgressConfig, NO_POOL, SandboxEgress } from './egress.js'
 import { containerSpec, hardeningKey } from './hardening.js'
 import { newSessionIdentity, type SessionIdentity } from './labels.js'
 import { reapOrphans, sessionContainers } from './orphans.js'
@@ -98,6 +99,7 @@ export class ContainerTier implements Tier {
 
   validate(config: ResolvedConfig): void {
     checkContainerConfig(config, this.runtime, this.languages)
+    checkEgressConfig(config)
   }
 
   availability(): Promise<TierAvailability> {
@@ -147,21 +149,33 @@ export class ContainerTier implements Tier {
         config.cpuQuota,
       )
     throwIfAborted(signal)
-    const makeSpec = (): Dockerode.ContainerCreateOptions =>
-      containerSpec(config, { runtime: this.runtime, tier: this.id, identity: this.#identity })
+    // With networkEnabled: the sandbox's own egress proxy, and containers that route through it.
+    const egress = await SandboxEgress.open(config)
+    const makeSpec = (): Dockerode.ContainerCreateOptions => {
+      const spec = containerSpec(config, {
+        runtime: this.runtime,
+        tier: this.id,
+        identity: this.#identity,
+      })
+      return egress ? egress.applyTo(spec) : spec
+    }
     const sandbox = await this.#createOrExplain(
       {
         docker: this.#docker,
         tier: this.id,
         runtime: this.runtime,
         engine,
-        pool: this.#pool,
+        pool: egress ? NO_POOL : this.#pool,
         key: hardeningKey(makeSpec()),
         makeSpec,
+        egress,
         onClose: (s) => this.#sandboxes.delete(s),
       },
       config,
-    )
+    ).catch(async (error: unknown) => {
+      await egress?.close()
+      throw error
+    })
     this.#sandboxes.add(sandbox)
     if (this.#closing || signal?.aborted) {
       await sandbox.close()

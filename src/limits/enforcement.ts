@@ -47,26 +47,28 @@ export const ENFORCEMENT: Record<TierId, Record<EnforcedLimit, Enforcement>> = {
     pids: 'not-applicable',
     network: 'hard',
   },
-  // cgroups (memory, pids, cpu quota and cpuacct), tmpfs size for disk, the exec killer for wall time.
+  // cgroups (memory, pids, cpu quota and cpuacct), tmpfs size for disk, the exec killer for wall time;
+  // network: no interface but loopback, egress only through the sandbox's policy proxy on the host, which
+  // paces every proxied byte (policy/egress-proxy.ts).
   docker: {
     memory: 'hard',
     cpuTime: 'hard',
     executionTime: 'hard',
     diskSpace: 'hard',
-    networkBandwidth: 'not-applicable',
+    networkBandwidth: 'throttle',
     maxOutputBytes: 'hard',
     pids: 'hard',
-    network: 'not-applicable',
+    network: 'hard',
   },
   gvisor: {
     memory: 'hard',
     cpuTime: 'hard',
     executionTime: 'hard',
     diskSpace: 'hard',
-    networkBandwidth: 'not-applicable',
+    networkBandwidth: 'throttle',
     maxOutputBytes: 'hard',
     pids: 'hard',
-    network: 'not-applicable',
+    network: 'hard',
   },
 }
 
@@ -79,7 +81,7 @@ export function checkEnforceable(tier: TierId, config: ResolvedConfig): void {
   if (config.network.enabled && enforcement.network === 'not-applicable')
     throw new ConfigError(
       'networkEnabled',
-      `false on tier "${tier}" (containers have no network interface; egress through the policy proxy is not available on this tier yet)`,
+      `false on tier "${tier}" (the tier cannot enforce a network policy)`,
       true,
     )
 }

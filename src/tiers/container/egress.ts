@@ -118,9 +118,10 @@ export class SandboxEgress {
         // and runsc cannot connect through a read-only directory bind.
         Binds: [...(host.Binds ?? []), `${this.proxy.socketPath}:${EGRESS_SOCKET_PATH}:ro`],
         // No resolver but a loopback address nobody serves: names resolve on the host, through the policy.
+        // One short attempt: gVisor's netstack answers no ICMP, so a lookup would otherwise wait 5 s × 2.
         Dns: ['127.0.0.1'],
         DnsSearch: [],
-        DnsOptions: [],
+        DnsOptions: ['timeout:1', 'attempts:1'],
       },
     }
   }

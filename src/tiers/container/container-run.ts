@@ -102,6 +102,7 @@ export async function runInContainer(ctx: RunContext): Promise<RunFacts> {
   if (command.stage) await writeSandboxFile(container, command.stage.path, command.stage.data)
   await cgroup.resetPeak()
   const before = await cgroup.read()
+  control.setBaseline(before)
   const handle = await startExec(
     container,
     { cmd: command.cmd, env: command.env, stdin: ctx.stdin },
@@ -144,11 +145,23 @@ export async function runInContainer(ctx: RunContext): Promise<RunFacts> {
   const wallMs = Date.now() - started
   const suspicious =
     exitCode === null || exitCode >= 128 || termination !== undefined || control.containerExited
-  const state =
-    suspicious && !engineError
-      ? await inspectContainer(container).catch(() => undefined)
-      : undefined
-  const after = engineError ? control.lastSample : await control.sample()
+  let state: ContainerState | undefined
+  const inspect = (): Promise<ContainerState | undefined> =>
+    inspectContainer(container).catch((error: unknown) => {
+      // An engine shutting down stops the container (the exec exits 137) and then stops answering.
+      if (isEngineUnreachable(error)) engineError = toEngineError('inspect container', error)
+      return undefined
+    })
+  if (suspicious && !engineError) state = await inspect()
+  let after = engineError ? control.lastSample : await control.sample()
+  // Killed by a signal nobody explains (not us, not the OOM killer) while the container looks alive: the
+  // engine may be stopping it without having recorded that yet. Look again once before blaming the guest.
+  const oom = (after?.oomKills ?? 0) > (before?.oomKills ?? 0)
+  if (state?.running && exitCode !== null && exitCode >= 128 && !control.stop && !oom) {
+    await sleep(250)
+    if (!engineError) state = await inspect()
+    if (!engineError) after = await control.sample()
+  }
   return buildFacts(collector.finish(), control, {
     exitCode,
     termination,

@@ -27,6 +27,7 @@ export class RunControl {
   readonly #cgroup: CgroupReader
   readonly #waitAbort = new AbortController()
   #cpuPoll: NodeJS.Timeout | undefined
+  #before: CgroupCounters | undefined
 
   /**
    * @param watchExit watch the container with the engine's `wait`: needed under runsc, where a sandbox
@@ -56,7 +57,10 @@ export class RunControl {
   request(reason: StopReason): void {
     if (this.stop) return
     this.stop = reason
-    this.termination = this.sample().then(() => terminateRun(this.#container))
+    this.termination = this.sample().then((now) => {
+      const refused = (now?.pidsLimitHits ?? 0) > (this.#before?.pidsLimitHits ?? 0)
+      return terminateRun(this.#container, refused)
+    })
     this.#interrupt()
   }
 
@@ -65,6 +69,12 @@ export class RunControl {
     const now = await this.#cgroup.read()
     if (now) this.lastSample = now
     return now ?? this.lastSample
+  }
+
+  /** The counters at the start of the run: what a stop compares against. */
+  setBaseline(before: CgroupCounters | undefined): void {
+    this.#before = before
+    this.lastSample = before
   }
 
   /** Samples CPU time and stops the run with 'cpu' past `cpuTimeMs`. */

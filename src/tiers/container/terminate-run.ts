@@ -23,8 +23,8 @@ export type TerminationOutcome =
  * Budgets within the 2 s the tier promises after a limit: the in-sandbox killer, then the API kill of the
  * whole container (the run's stream gets the remaining 200 ms, see container-run.ts).
  */
-export const KILLER_BUDGET_MS = 1000
-export const CONTAINER_KILL_BUDGET_MS = 800
+export const KILLER_BUDGET_MS = 900
+export const CONTAINER_KILL_BUDGET_MS = 700
 
 function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
   let timer: NodeJS.Timeout | undefined
@@ -58,8 +58,14 @@ async function runKiller(container: Dockerode.Container): Promise<boolean> {
   }
 }
 
-/** Kills every process of the current run; see TerminationOutcome. */
-export async function terminateRun(container: Dockerode.Container): Promise<TerminationOutcome> {
-  if (await runKiller(container)) return 'cleaned'
+/**
+ * Kills every process of the current run; see TerminationOutcome. With `pidsExhausted` (the pids cgroup
+ * refused forks during the run) the killer could not even start, so the container is killed at once.
+ */
+export async function terminateRun(
+  container: Dockerode.Container,
+  pidsExhausted = false,
+): Promise<TerminationOutcome> {
+  if (!pidsExhausted && (await runKiller(container))) return 'cleaned'
   return (await killContainer(container, CONTAINER_KILL_BUDGET_MS)) ? 'container-killed' : 'failed'
 }

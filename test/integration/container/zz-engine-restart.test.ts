@@ -51,7 +51,10 @@ describe('the Docker engine going away mid-run', () => {
         expect(Date.now() - downAt).toBeLessThan(60_000)
         for (const outcome of outcomes) {
           if ('error' in outcome) expect(outcome.error).toBeInstanceOf(EngineError)
-          else expect(outcome.result).toMatchObject({ status: 'crashed' })
+          else
+            expect(outcome.result, JSON.stringify(outcome.result)).toMatchObject({
+              status: 'crashed',
+            })
         }
         for (const tier of tiers)
           await expect(tier.createSandbox(config())).rejects.toBeInstanceOf(TierUnavailableError)

@@ -4,7 +4,7 @@
  * sandtier processes when it starts.
  */
 import type Dockerode from 'dockerode'
-import type { ResolvedConfig } from '../../config.js'
+import { DEFAULT_IMAGE, type ResolvedConfig } from '../../config.js'
 import {
   ConfigError,
   SandboxClosedError,
@@ -103,7 +103,7 @@ export class ContainerTier implements Tier {
   }
 
   availability(): Promise<TierAvailability> {
-    return checkAvailability(this.#docker, this.runtime, 'sandtier-sandbox:latest')
+    return checkAvailability(this.#docker, this.runtime, DEFAULT_IMAGE)
   }
 
   /**

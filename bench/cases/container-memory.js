@@ -5,6 +5,7 @@
  * Floors: the same image running `sleep infinity` created by raw dockerode, no hardening.
  */
 import { RUNTIMES, containerMemory } from '../lib/engine.js'
+import { engineGuard } from '../lib/engine-guard.js'
 import { caseResult, errorText, skippedCase } from '../lib/interleave.js'
 import { expectOk, TIER_CONFIG, TRIVIAL } from '../lib/tiers.js'
 
@@ -98,17 +99,26 @@ export async function measureContainerMemory(ctx) {
   const list = configs(ctx)
   const records = new Map()
   const errors = new Map()
+  const interrupted = new Map()
+  // Each configuration starts from nothing, so after an engine restart by another session it is tried again.
+  const guard = engineGuard(ctx, async () => {})
   for (let round = 0; round < p.rounds; round++) {
     for (const m of round % 2 ? [...list].reverse() : list) {
-      if (!errors.has(m.id)) {
+      for (let attempt = 0; attempt < 2 && !errors.has(m.id); attempt++) {
         try {
-          await ctx.waitEngine()
+          await guard.beforeRound()
           records.set(m.id, [
             ...(records.get(m.id) ?? []),
             ...(await oneConfig(ctx, m, p.n, p.settleMs)),
           ])
+          break
         } catch (error) {
-          errors.set(m.id, errorText(error))
+          if ((await guard.classify(error)) === 'failure') errors.set(m.id, errorText(error))
+          else
+            interrupted.set(m.id, {
+              runs: (interrupted.get(m.id)?.runs ?? 0) + 1,
+              last: errorText(error),
+            })
         }
       }
       ctx.progress.tick(1, `${m.id} round ${round + 1}/${p.rounds}`)
@@ -129,6 +139,7 @@ export async function measureContainerMemory(ctx) {
       errors.get(m.parent),
     )
     if (!m.errorKey && recs.length) cases[m.id].procsPerContainer = recs[0].procs
+    if (interrupted.has(m.parent)) cases[m.id].interrupted = interrupted.get(m.parent)
   }
   return cases
 }

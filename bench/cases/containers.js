@@ -5,6 +5,7 @@
  */
 import { SandboxManager } from '../../dist/index.js'
 import { IMAGE, RUNTIMES, dockerodeExec, sh } from '../lib/engine.js'
+import { engineGuard } from '../lib/engine-guard.js'
 import { collect, interleave, interleaveTicks } from '../lib/interleave.js'
 import { coldStart, coldStartSamples, liveSandboxes, timedExecute, TRIVIAL } from '../lib/tiers.js'
 
@@ -91,16 +92,23 @@ export async function measure(ctx) {
   const noPool = {}
   try {
     const tiers = ['docker', 'gvisor'].filter((t) => ids.has(`ct.${t}.warm`))
+    const runtimes = ['runc', 'runsc'].filter((rt) => ids.has(`ct.floor.${rt}.exec`))
     for (const tier of tiers)
       noPool[tier] = new SandboxManager({ tiers: { [tier]: { poolSize: 0 } } })
-    live = await liveSandboxes(ctx, tiers)
+    // The long-lived sandboxes and containers; rebuilt when another session restarts the engine.
+    const setup = async () => {
+      await live.close()
+      live = await liveSandboxes(ctx, tiers)
+      for (const rt of runtimes) {
+        if (running[rt]) await ctx.register.remove(running[rt]).catch(() => undefined)
+        running[rt] = await ctx.register.create(rt)
+        await running[rt].start()
+      }
+    }
+    await setup()
+    const guard = engineGuard(ctx, setup)
     for (const tier of live.failed.keys())
       for (const k of ['warm', 'warm-js']) ids.delete(`ct.${tier}.${k}`)
-    for (const rt of ['runc', 'runsc']) {
-      if (!ids.has(`ct.floor.${rt}.exec`)) continue
-      running[rt] = await ctx.register.create(rt)
-      await running[rt].start()
-    }
     const fns = {
       'ct.floor.ping': async () => {
         const t0 = performance.now()
@@ -148,7 +156,7 @@ export async function measure(ctx) {
     const cases = [...ids].map((id) => ({ id, fn: fns[id] }))
     const outcome = await interleave({
       cases,
-      beforeRound: ctx.waitEngine,
+      guard,
       rounds: p.rounds,
       warmup: p.warmup,
       progress: ctx.progress,
@@ -159,6 +167,7 @@ export async function measure(ctx) {
       rounds: p.rounds,
       warmup: p.warmup,
       image: IMAGE,
+      engineRestarts: guard.restarts,
       cases: collect(
         metas.filter((m) => ctx.selected(m.tier)),
         outcome,

@@ -5,6 +5,7 @@
  */
 import * as F from '../lib/floors.js'
 import { IMAGE, RUNTIMES, dockerodeExec } from '../lib/engine.js'
+import { engineGuard } from '../lib/engine-guard.js'
 import { collect, interleave, interleaveTicks } from '../lib/interleave.js'
 import { measureIsolatedVm, mergeOutcomes } from '../lib/peers.js'
 import { expectOk, liveSandboxes } from '../lib/tiers.js'
@@ -117,20 +118,24 @@ export async function measure(ctx) {
         env: { memory: new WebAssembly.Memory({ initial: 1, maximum: 1 }) },
       })
     : undefined
-  try {
+  const uses = (prefix) => [...ids].some((id) => id.startsWith(prefix))
+  // Long-lived sandboxes and floor containers; rebuilt when another session restarts the engine.
+  const setup = async () => {
+    await live.close()
     live = await liveSandboxes(
       ctx,
-      ['quickjs', 'wasm', 'docker', 'gvisor'].filter((t) =>
-        [...ids].some((id) => id.startsWith(`cpu.${t}.`)),
-      ),
+      ['quickjs', 'wasm', 'docker', 'gvisor'].filter((t) => uses(`cpu.${t}.`)),
     )
-    for (const id of ids) if (live.failed.has(id.split('.')[1])) ids.delete(id)
-    for (const rt of ['runc', 'runsc']) {
-      if ([...ids].some((id) => id.startsWith(`cpu.${rt}-exec.`))) {
-        floorContainers[rt] = await ctx.register.create(rt)
-        await floorContainers[rt].start()
-      }
+    for (const rt of ['runc', 'runsc'].filter((r) => uses(`cpu.${r}-exec.`))) {
+      if (floorContainers[rt]) await ctx.register.remove(floorContainers[rt]).catch(() => undefined)
+      floorContainers[rt] = await ctx.register.create(rt)
+      await floorContainers[rt].start()
     }
+  }
+  try {
+    await setup()
+    const guard = engineGuard(ctx, setup)
+    for (const id of ids) if (live.failed.has(id.split('.')[1])) ids.delete(id)
     const exec = (tier, req, what) => async () => {
       const r = await ctx.tiers[tier].manager.execute(live.ids[tier][0], req)
       expectOk(r, undefined, what)
@@ -185,7 +190,7 @@ export async function measure(ctx) {
     const cases = [...ids].map((id) => ({ id, fn: fns[id] }))
     const own = await interleave({
       cases,
-      beforeRound: ctx.waitEngine,
+      guard,
       rounds: p.reps,
       warmup: p.warmup,
       progress: ctx.progress,
@@ -209,6 +214,7 @@ export async function measure(ctx) {
       reps: p.reps,
       warmup: p.warmup,
       image: IMAGE,
+      engineRestarts: guard.restarts,
       workloads: ws.map((w) => ({ id: w.id, label: w.label, expected: w.expected })),
       cases: collect(shown, outcome, (m) => ctx.skip(m)),
     }

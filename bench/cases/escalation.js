@@ -4,6 +4,7 @@
  * and plain node, interleaved, at each job size. Records where auto mode ran it and what it reported.
  */
 import { run } from '../../dist/index.js'
+import { engineGuard } from '../lib/engine-guard.js'
 import { collect, interleave, interleaveTicks } from '../lib/interleave.js'
 import { expectOk } from '../lib/tiers.js'
 import { FIB_SOURCE, plainNode } from '../lib/workloads.js'
@@ -85,7 +86,15 @@ export async function measure(ctx) {
     fns[`esc.${n}.node`] = async () => node().ms
   }
   const cases = metas.map((m) => ({ id: m.id, fn: fns[m.id] }))
-  const outcome = await interleave({ cases, rounds: p.reps, warmup: 1, progress: ctx.progress })
+  // auto mode may run on gvisor: a failure during an engine restart by another session is an interruption
+  const guard = engineGuard(ctx, async () => {})
+  const outcome = await interleave({
+    cases,
+    rounds: p.reps,
+    warmup: 1,
+    progress: ctx.progress,
+    guard,
+  })
   const where = Object.fromEntries(
     p.fibNs.map((n) => {
       const runs = seen[`esc.${n}.auto`] ?? []

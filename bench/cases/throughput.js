@@ -6,6 +6,7 @@
 import { run } from '../../dist/index.js'
 import * as F from '../lib/floors.js'
 import { RUNTIMES, dockerodeExec } from '../lib/engine.js'
+import { engineGuard } from '../lib/engine-guard.js'
 import { caseResult, errorText, skippedCase } from '../lib/interleave.js'
 import { shuffled } from '../lib/stats.js'
 import { expectOk, liveSandboxes, TRIVIAL } from '../lib/tiers.js'
@@ -91,26 +92,31 @@ export async function measure(ctx) {
   let live = { ids: {}, failed: new Map(), close: async () => {} }
   const containers = {}
   const workers = []
-  try {
+  // C sandboxes per tier and C floor containers per runtime; rebuilt when the engine restarts.
+  const setup = async () => {
+    await live.close()
     live = await liveSandboxes(
       ctx,
       ['quickjs', 'wasm', 'docker', 'gvisor'].filter((t) => needs(`tp.${t}.`)),
       maxC,
     )
-    const sandboxes = live.ids
-    if (needs('tp.floor.worker')) {
-      const qjsModule = F.qjsWasmModule()
-      const asModule = needs('tp.floor.worker-wasm') ? await F.compileAsFloor() : undefined
-      for (let i = 0; i < 2; i++) workers.push(await F.startFloorWorker(qjsModule, asModule))
-    }
-    for (const rt of ['runc', 'runsc']) {
-      if (!needs(`tp.floor.${rt}`)) continue
+    for (const rt of ['runc', 'runsc'].filter((r) => needs(`tp.floor.${r}`))) {
+      await Promise.allSettled((containers[rt] ?? []).map((c) => ctx.register.remove(c)))
       containers[rt] = []
       for (let i = 0; i < maxC; i++) {
         const c = await ctx.register.create(rt)
         await c.start()
         containers[rt].push(c)
       }
+    }
+  }
+  const guard = engineGuard(ctx, setup)
+  try {
+    await setup()
+    if (needs('tp.floor.worker')) {
+      const qjsModule = F.qjsWasmModule()
+      const asModule = needs('tp.floor.worker-wasm') ? await F.compileAsFloor() : undefined
+      for (let i = 0; i < 2; i++) workers.push(await F.startFloorWorker(qjsModule, asModule))
     }
     const opFor = (m) => {
       const [, kind, what] = m.id.replace(/\.c\d+$/, '').split('.')
@@ -125,24 +131,31 @@ export async function measure(ctx) {
       const manager = ctx.tiers[kind].manager
       return async (client) =>
         expectOk(
-          await manager.execute(sandboxes[kind][client], TRIVIAL[kind].request),
+          await manager.execute(live.ids[kind][client], TRIVIAL[kind].request),
           TRIVIAL[kind].value,
           kind,
         )
     }
     const rates = new Map()
     const errors = new Map()
+    const interrupted = new Map()
     for (const m of active)
       if (live.failed.has(m.id.split('.')[1])) errors.set(m.id, live.failed.get(m.id.split('.')[1]))
     for (let round = 0; round < p.rounds; round++) {
       for (const m of shuffled(active)) {
         if (!errors.has(m.id)) {
+          const usesEngine = m.runtime || m.tier === 'docker' || m.tier === 'gvisor'
           try {
-            if (m.runtime || m.tier === 'docker' || m.tier === 'gvisor') await ctx.waitEngine()
+            if (usesEngine) await guard.beforeRound()
             const rate = await loops(m.concurrency, p.durationMs, opFor(m))
             rates.set(m.id, [...(rates.get(m.id) ?? []), rate])
           } catch (error) {
-            errors.set(m.id, errorText(error))
+            if (usesEngine && (await guard.classify(error)) === 'interruption')
+              interrupted.set(m.id, {
+                runs: (interrupted.get(m.id)?.runs ?? 0) + 1,
+                last: errorText(error),
+              })
+            else errors.set(m.id, errorText(error))
           }
         }
         ctx.progress.tick(1, `round ${round + 1}/${p.rounds}`)
@@ -154,8 +167,16 @@ export async function measure(ctx) {
       cases[m.id] = reason
         ? skippedCase(m, reason)
         : caseResult(m, rates.get(m.id), errors.get(m.id))
+      if (interrupted.has(m.id)) cases[m.id].interrupted = interrupted.get(m.id)
     }
-    return { loopMs: p.durationMs, rounds: p.rounds, concurrency: p.concurrency, cases }
+    const engineRestarts = guard.restarts
+    return {
+      loopMs: p.durationMs,
+      rounds: p.rounds,
+      concurrency: p.concurrency,
+      engineRestarts,
+      cases,
+    }
   } finally {
     await Promise.allSettled(workers.map((w) => w.terminate()))
     await live.close()

@@ -17,19 +17,21 @@ export const interleaveTicks = (cases, rounds, warmup = 0) => cases.length * (ro
 /**
  * @param cases [{ id, fn, every? }]: fn() resolves to a number (recorded under id) or to { subId: number }
  *   (several timings of one run, e.g. create / create+start); `every: k` runs the case in one round of k.
- * @param beforeRound optional async hook (e.g. wait for the engine to answer)
- * @returns { samples: Map<id, number[]>, errors: Map<id, string> } (error: the last message and the count)
+ * @param guard optional { beforeRound(), classify(error) } (engine-guard.js): failures caused by an engine
+ *   restart are kept apart as interruptions and the section's long-lived state is rebuilt
+ * @returns { samples: Map<id, number[]>, errors: Map<id, string>, interrupted: Map<id, { runs, last }> }
  */
-export async function interleave({ cases, rounds, warmup = 0, progress, beforeRound }) {
+export async function interleave({ cases, rounds, warmup = 0, progress, guard }) {
   const samples = new Map()
   const errors = new Map()
+  const interrupted = new Map()
   const failures = new Map()
   const record = (id, v) => {
     if (!samples.has(id)) samples.set(id, [])
     samples.get(id).push(v)
   }
   for (let round = 0; round < warmup + rounds; round++) {
-    await beforeRound?.()
+    await guard?.beforeRound()
     for (const c of shuffled(cases)) {
       const failed = failures.get(c.id) ?? 0
       if (failed < MAX_FAILURES && (!c.every || round % c.every === 0)) {
@@ -40,14 +42,19 @@ export async function interleave({ cases, rounds, warmup = 0, progress, beforeRo
             else for (const [k, v] of Object.entries(value)) record(k, v)
           }
         } catch (error) {
-          failures.set(c.id, failed + 1)
-          errors.set(c.id, `${failed + 1} failed run(s), last: ${errorText(error)}`)
+          if (guard && (await guard.classify(error)) === 'interruption') {
+            const runs = (interrupted.get(c.id)?.runs ?? 0) + 1
+            interrupted.set(c.id, { runs, last: errorText(error) })
+          } else {
+            failures.set(c.id, failed + 1)
+            errors.set(c.id, `${failed + 1} failed run(s), last: ${errorText(error)}`)
+          }
         }
       }
       progress?.tick(1, `round ${round + 1}/${warmup + rounds}`)
     }
   }
-  return { samples, errors }
+  return { samples, errors, interrupted }
 }
 
 /**
@@ -74,12 +81,12 @@ export function collect(metas, outcome, skip = () => undefined) {
   for (const meta of metas) {
     const reason = skip(meta)
     if (reason) out[meta.id] = skippedCase(meta, reason)
-    else
-      out[meta.id] = caseResult(
-        meta,
-        outcome.samples.get(meta.id),
-        outcome.errors.get(meta.errorKey ?? meta.id),
-      )
+    else {
+      const key = meta.errorKey ?? meta.id
+      out[meta.id] = caseResult(meta, outcome.samples.get(meta.id), outcome.errors.get(key))
+      const lost = outcome.interrupted?.get(key)
+      if (lost) out[meta.id].interrupted = lost
+    }
   }
   return out
 }

@@ -59,9 +59,11 @@ export async function measureIsolatedVm(ivm, mode, params) {
 export function mergeOutcomes(...outcomes) {
   const samples = new Map()
   const errors = new Map()
+  const interrupted = new Map()
   for (const o of outcomes) {
     for (const [k, v] of o.samples) samples.set(k, v)
     for (const [k, v] of o.errors) errors.set(k, v)
+    for (const [k, v] of o.interrupted ?? []) interrupted.set(k, v)
   }
-  return { samples, errors }
+  return { samples, errors, interrupted }
 }

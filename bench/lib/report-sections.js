@@ -13,7 +13,8 @@ const shortLabel = (index, id) =>
 function valueCells(c) {
   if (c.skipped) return [c.skipped, '', '']
   if (c.error) return [`error: ${c.error.slice(0, 120)}`, '', '']
-  return [fmtValue(stat(c), c.unit), fmtValue(stat(c, 'p99'), c.unit), String(c.summary.n)]
+  const lost = c.interrupted ? ` (+${c.interrupted.runs} lost to an engine restart)` : ''
+  return [fmtValue(stat(c), c.unit), fmtValue(stat(c, 'p99'), c.unit), `${c.summary.n}${lost}`]
 }
 
 /** Latency-style sections: figure | role | p50 | p99 | n | × floor p50 | × floor p99 | also. */

@@ -36,8 +36,20 @@ function header(results) {
     `- Versions: node ${v.node}, quickjs-emscripten ${v['quickjs-emscripten']}, assemblyscript ${v.assemblyscript}, dockerode ${v.dockerode}; ${engine}; ${ivm}.`,
     `- Code: sandtier ${v.sandtier} at ${mc.git.commit}${mc.git.uncommittedSrcFiles ? ` with ${mc.git.uncommittedSrcFiles} uncommitted file(s) under src/` : ''}.`,
     `- Tiers: ${tiers.join('; ')}.`,
+    restartNote(results),
     '- Method (PERF-FLOORS): nearest-rank percentiles; every round runs each case once in a fresh random order and warm-up rounds are discarded, so drift hits ours and the floors alike; "× floor" divides our figure by its floor from the same run (p50 by p50, p99 by p99). Floors are the raw libraries our tiers are built on; peers are other mechanisms.',
   ].join('\n')
+}
+
+/** Engine restarts by other sessions during the run, and the runs they cost (kept apart from errors). */
+function restartNote(results) {
+  const sections = Object.values(results.sections)
+  const restarts = sections.reduce((n, s) => n + (s.engineRestarts ?? 0), 0)
+  let lost = 0
+  for (const s of sections)
+    for (const c of Object.values(s.cases ?? {})) if (!c.errorKey) lost += c.interrupted?.runs ?? 0
+  if (!restarts && !lost) return '- The Docker engine stayed up for the whole run.'
+  return `- The Docker engine was restarted ${restarts} time(s) during the run by another session; the bench waited, rebuilt its long-lived sandboxes and containers, and ${lost} run(s) lost to the restarts are counted apart (n shows "+k lost"), not as samples or errors.`
 }
 
 function headline(results, index) {

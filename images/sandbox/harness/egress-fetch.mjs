@@ -100,6 +100,10 @@ export function createProxyFetch(proxy) {
     // Nothing but http and https has a way out (data:, file:, blob: … never reach the network here).
     if (url.protocol !== 'http:' && url.protocol !== 'https:')
       throw policyError('scheme_not_allowed')
+    // The proxy sees an http URL whole and refuses credentials in it itself; a CONNECT carries only
+    // host:port, so for https the same rule is applied here.
+    if (url.protocol === 'https:' && (url.username !== '' || url.password !== ''))
+      throw policyError('credentials_in_url')
     // Request validates method, headers, body and signal as the built-in fetch does; the URL is kept aside
     // because Request refuses credentials that the policy must see (and refuse) itself.
     const template = new Request(

@@ -1,19 +1,25 @@
 /**
  * Loopback servers for network-policy integration tests: plain HTTP and HTTPS (the fixture certificate for
- * api.allowed.test) on 127.0.0.1, ephemeral ports. Each answers "<METHOD> <path> <body>" (HTTPS prefixed
- * with "TLS" and without the trailing space), `/big` is 200 000 bytes, `/redirect?to=<url>` answers 302; every Host header and path is kept.
+ * api.allowed.test) on 127.0.0.1, ephemeral ports. Each answers "<METHOD> <path> <body>" (HTTPS: prefixed
+ * with "TLS", no trailing space), `/big` is 200 000 bytes, `/redirect?to=<url>` answers 302. Every Host
+ * header, path and TLS server name is kept.
  */
 import { readFileSync } from 'node:fs'
 import http, { type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import https from 'node:https'
 import type { AddressInfo, Socket } from 'node:net'
+import tls from 'node:tls'
 
 const fixtures = new URL('../../unit/policy/fixtures/', import.meta.url)
 
 export interface TestServers {
   ports: { http: number; https: number }
+  /** Host headers, both servers. */
   hostsSeen: string[]
+  /** Request paths of the plain HTTP server. */
   pathsSeen: string[]
+  /** The SNI of every TLS ClientHello the HTTPS server received, verified or not. */
+  serverNames: string[]
   close(): Promise<void>
 }
 
@@ -26,10 +32,11 @@ export async function listen(server: Server): Promise<number> {
 export async function startTestServers(): Promise<TestServers> {
   const hostsSeen: string[] = []
   const pathsSeen: string[] = []
+  const serverNames: string[] = []
   const sockets = new Set<Socket>()
   const handler = (secure: boolean) => (req: IncomingMessage, res: ServerResponse) => {
     hostsSeen.push(req.headers.host ?? '')
-    pathsSeen.push(req.url ?? '')
+    if (!secure) pathsSeen.push(req.url ?? '')
     const url = new URL(req.url ?? '/', 'http://x')
     if (url.pathname === '/redirect') {
       res.writeHead(302, { location: url.searchParams.get('to') ?? '/' })
@@ -44,13 +51,22 @@ export async function startTestServers(): Promise<TestServers> {
     })
   }
   const plain = http.createServer(handler(false))
+  const credentials = {
+    key: readFileSync(new URL('self-signed.key', fixtures)),
+    cert: readFileSync(new URL('self-signed.crt', fixtures)),
+  }
+  const context = tls.createSecureContext(credentials)
   const secure = https.createServer(
     {
-      key: readFileSync(new URL('self-signed.key', fixtures)),
-      cert: readFileSync(new URL('self-signed.crt', fixtures)),
+      ...credentials,
+      SNICallback: (name, callback) => {
+        serverNames.push(name)
+        callback(null, context)
+      },
     },
     handler(true),
   )
+  secure.on('tlsClientError', () => undefined)
   for (const server of [plain, secure])
     server.on('connection', (socket: Socket) => {
       sockets.add(socket)
@@ -61,6 +77,7 @@ export async function startTestServers(): Promise<TestServers> {
     ports,
     hostsSeen,
     pathsSeen,
+    serverNames,
     close: async () => {
       for (const socket of sockets) socket.destroy()
       await Promise.all([plain, secure].map((s) => new Promise((resolve) => s.close(resolve))))

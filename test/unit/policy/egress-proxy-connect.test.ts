@@ -35,7 +35,9 @@ afterEach(async () => {
   await new Promise((resolve) => server.close(resolve))
 })
 
-async function open(network: { maxResponseBytes?: number } = {}): Promise<ProxyFixture> {
+async function open(
+  network: { maxResponseBytes?: number; requestTimeoutMs?: number } = {},
+): Promise<ProxyFixture> {
   fixture = await startProxy(loopbackPolicy(port, () => ['127.0.0.1'], { network }))
   fixture.proxy.beginRun({ deadline: Date.now() + 10_000 })
   return fixture
@@ -121,6 +123,14 @@ describe('egress proxy: CONNECT', () => {
     const tunnel = await proxyConnect(proxy, `api.allowed.test:${port}`)
     await expect(tlsRequest(tunnel.socket, 'api.allowed.test')).rejects.toThrow()
     expect(proxy.endRun().netBytesIn).toBeLessThanOrEqual(600)
+  })
+
+  it('closes a tunnel at requestTimeoutMs, however it is used', async () => {
+    const { proxy } = await open({ requestTimeoutMs: 300 })
+    const tunnel = await proxyConnect(proxy, `api.allowed.test:${port}`)
+    const started = performance.now()
+    await new Promise((resolve) => tunnel.socket.on('close', resolve))
+    expect(performance.now() - started).toBeGreaterThan(200)
   })
 
   it('closes open tunnels when the run ends', async () => {

@@ -173,6 +173,22 @@ describe('egress proxy: plain HTTP', () => {
     expect(proxy.endRun().netBytesIn).toBeLessThanOrEqual(4000)
   })
 
+  it('paces a body to limits.networkBandwidth (one second of burst, then the rate)', async () => {
+    fixture = await startProxy(
+      loopbackPolicy(server.port, () => ['127.0.0.1'], { limits: { networkBandwidth: 4000 } }),
+    )
+    fixture.proxy.beginRun({ deadline: Date.now() + 10_000 })
+    const started = performance.now()
+    const res = await proxyRequest(
+      fixture.proxy,
+      `http://api.allowed.test:${server.port}/big-chunked`,
+    )
+    expect(res.body).toHaveLength(6000)
+    // The first 3000 bytes fit the 4000-byte burst; the next 3000 overdraw it by ~2000: the end of the
+    // response waits until the bucket has refilled that much (~0.5 s at 4000 B/s).
+    expect(performance.now() - started).toBeGreaterThan(400)
+  })
+
   it('strips marker headers an upstream sends: only the proxy refuses', async () => {
     const { proxy } = await open()
     const res = await proxyRequest(proxy, `http://api.allowed.test:${server.port}/forged`)

@@ -58,7 +58,9 @@ export class EgressProxy {
       this.#onConnect(req, socket, head),
     )
     this.#server.on('connection', (socket: Socket) => this.#track(socket))
-    this.#server.on('clientError', (_error: Error, socket: Duplex) => this.#onClientError(socket))
+    this.#server.on('clientError', (error: Error, socket: Duplex) =>
+      this.#onClientError(error, socket),
+    )
   }
 
   /**
@@ -94,7 +96,12 @@ export class EgressProxy {
     if (this.#closing) throw new SandboxClosedError('egress proxy')
     this.endRun()
     const open = openEgressRun(this.policy, options.deadline)
-    options.signal?.addEventListener('abort', () => open.end(), { once: true })
+    const { signal } = options
+    if (signal !== undefined) {
+      const onAbort = (): void => open.end()
+      signal.addEventListener('abort', onAbort, { once: true })
+      open.run.signal.addEventListener('abort', () => signal.removeEventListener('abort', onAbort))
+    }
     this.#current = open
   }
 
@@ -121,12 +128,14 @@ export class EgressProxy {
     void openTunnel(run, req, socket, head)
   }
 
-  // A request the HTTP parser refused (bad request line, oversized headers): a refusal, never a crash.
-  #onClientError(socket: Duplex): void {
+  // A request the HTTP parser refused (bad request line, oversized headers) is a refusal, never a crash;
+  // a connection that merely failed or timed out is just closed.
+  #onClientError(error: Error, socket: Duplex): void {
+    const code = (error as NodeJS.ErrnoException).code ?? ''
+    if (!code.startsWith('HPE_') || !socket.writable) return void socket.destroy()
     const run = this.#current?.run
     if (run !== undefined) run.meter.deniedRequests += 1
-    if (socket.writable) replyOnSocket(socket, new PolicyDeniedError('', 'invalid_url'))
-    else socket.destroy()
+    replyOnSocket(socket, new PolicyDeniedError('', 'invalid_url'))
   }
 
   #track(socket: Duplex): void {

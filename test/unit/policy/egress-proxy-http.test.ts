@@ -1,3 +1,4 @@
+import net from 'node:net'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { SandboxConfig } from '../../../src/config.js'
 import { loopbackPolicy, startServer, type LocalServer } from './local-server.js'
@@ -124,6 +125,21 @@ describe('egress proxy: plain HTTP', () => {
     expect(res.status).toBe(403)
     expect(res.headers['x-sandtier-denied']).toBe(reason)
     expect(res.body).not.toMatch(/10\.9\.8\.7|secret|exploded/)
+    expect(server.connections).toBe(0)
+    expect(proxy.endRun().deniedRequests).toBe(1)
+  })
+
+  it('refuses a request line its HTTP parser cannot read, as invalid_url', async () => {
+    const { proxy } = await open()
+    const reply = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(proxy.socketPath)
+      let text = ''
+      socket.on('data', (chunk: Buffer) => (text += chunk.toString()))
+      socket.on('close', () => resolve(text))
+      socket.on('error', reject)
+      socket.end(`GET http://evil.test#@api.allowed.test:${server.port}/ HTTP/1.1\r\n\r\n`)
+    })
+    expect(reply.split('\r\n')[0]).toBe('HTTP/1.1 403 Network request denied: invalid_url')
     expect(server.connections).toBe(0)
     expect(proxy.endRun().deniedRequests).toBe(1)
   })

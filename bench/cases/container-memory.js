@@ -14,6 +14,7 @@ const PARTS = [
   ['', 'totalKiB', 'cgroup usage + shim PSS'],
   ['.cgroup', 'cgroupKiB', '… cgroup memory.usage_in_bytes'],
   ['.shim', 'shimPssKiB', '… containerd-shim PSS'],
+  ['.shim-rss', 'shimRssKiB', '… containerd-shim RSS (shared pages counted in full)'],
 ]
 
 export function containerMemoryMetas() {

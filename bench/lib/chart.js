@@ -28,7 +28,7 @@ const STARTUP_ROWS = [
   ['floor', 'ct.floor.runsc.create-start-exec', '  floor: dockerode (runsc)'],
   ['peer', 'peer.vm.context', 'peer: node:vm context'],
   ['peer', 'peer.ivm.isolate', 'peer: isolated-vm isolate'],
-  ['peer', 'ct.floor.runc.cli-run', 'peer: docker run --rm (CLI)'],
+  ['floor', 'ct.floor.runc.cli-run', 'floor: docker run --rm (CLI)'],
 ]
 const MEMORY_ROWS = [
   ['quickjs', 'mem.quickjs', 'quickjs sandbox'],

@@ -137,6 +137,14 @@ function pssKiB(pid) {
   }
 }
 
+function rssKiB(pid) {
+  try {
+    return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1])
+  } catch {
+    return NaN
+  }
+}
+
 /** pid of the containerd-shim serving container `id` (its cmdline names the id), or undefined. */
 export function shimPid(id) {
   for (const p of readdirSync('/proc')) {
@@ -176,6 +184,8 @@ export function containerMemory(id) {
     procsPssKiB: procs.reduce((s, p) => s + (pssKiB(p) || 0), 0),
     procs: procs.length,
     shimPssKiB: shim,
+    // RSS counts the shim's shared pages (binary, libc) in full for every shim; PSS splits them
+    shimRssKiB: pid ? rssKiB(pid) : NaN,
     totalKiB: usage + shim,
   }
 }

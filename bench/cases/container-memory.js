@@ -140,7 +140,10 @@ export async function measureContainerMemory(ctx) {
       errors.get(m.parent),
     )
     if (!m.errorKey && recs.length) cases[m.id].procsPerContainer = recs[0].procs
-    if (interrupted.has(m.parent)) cases[m.id].interrupted = interrupted.get(m.parent)
+    if (interrupted.has(m.parent)) {
+      cases[m.id].interrupted = interrupted.get(m.parent)
+      if (cases[m.id].error === 'no samples') delete cases[m.id].error
+    }
   }
   return cases
 }

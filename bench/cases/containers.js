@@ -105,8 +105,8 @@ export async function measure(ctx) {
         await running[rt].start()
       }
     }
-    await setup()
     const guard = engineGuard(ctx, setup)
+    await guard.start()
     for (const tier of live.failed.keys())
       for (const k of ['warm', 'warm-js']) ids.delete(`ct.${tier}.${k}`)
     const fns = {

@@ -133,8 +133,8 @@ export async function measure(ctx) {
     }
   }
   try {
-    await setup()
     const guard = engineGuard(ctx, setup)
+    await guard.start()
     for (const id of ids) if (live.failed.has(id.split('.')[1])) ids.delete(id)
     const exec = (tier, req, what) => async () => {
       const r = await ctx.tiers[tier].manager.execute(live.ids[tier][0], req)

@@ -112,7 +112,7 @@ export async function measure(ctx) {
   }
   const guard = engineGuard(ctx, setup)
   try {
-    await setup()
+    await guard.start()
     if (needs('tp.floor.worker')) {
       const qjsModule = F.qjsWasmModule()
       const asModule = needs('tp.floor.worker-wasm') ? await F.compileAsFloor() : undefined
@@ -167,7 +167,10 @@ export async function measure(ctx) {
       cases[m.id] = reason
         ? skippedCase(m, reason)
         : caseResult(m, rates.get(m.id), errors.get(m.id))
-      if (interrupted.has(m.id)) cases[m.id].interrupted = interrupted.get(m.id)
+      if (interrupted.has(m.id)) {
+        cases[m.id].interrupted = interrupted.get(m.id)
+        if (cases[m.id].error === 'no samples') delete cases[m.id].error
+      }
     }
     const engineRestarts = guard.restarts
     return {

@@ -23,12 +23,30 @@ export function engineEpoch() {
 
 /**
  * @param setup async () => void, (re)creates the long-lived sandboxes and containers of a section
- * @returns { epoch, beforeRound, classify(error) → 'interruption' | 'failure', restarts }
+ * @returns { start, beforeRound, classify(error) → 'interruption' | 'failure', restarts }
  */
 export function engineGuard(ctx, setup) {
   const guard = {
     epoch: engineEpoch(),
     restarts: 0,
+    /** The first set-up, retried (up to 3 times) when the engine restarts while it runs. */
+    async start() {
+      for (let attempt = 1; ; attempt++) {
+        if (ctx.engine.up) await ctx.waitEngine()
+        const before = engineEpoch()
+        try {
+          await setup()
+        } catch (error) {
+          if (attempt >= 3 || (await guard.classify(error)) === 'failure') throw error
+        }
+        if (engineEpoch() === before) {
+          guard.epoch = before
+          return
+        }
+        if (attempt >= 3) return
+        guard.restarts++
+      }
+    },
     async beforeRound() {
       if (!ctx.engine.up) return
       await ctx.waitEngine()

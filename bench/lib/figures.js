@@ -25,6 +25,7 @@ export function fmtCase(c, { p99 = true } = {}) {
   if (!c) return '–'
   if (c.skipped) return c.skipped
   if (c.error) return `error: ${c.error.slice(0, 80)}`
+  if (!c.summary) return c.interrupted ? 'lost to an engine restart' : '–'
   const a = fmtValue(stat(c, 'p50'), c.unit)
   return p99 && c.summary.n > 1 ? `${a} / ${fmtValue(stat(c, 'p99'), c.unit)}` : a
 }

@@ -85,7 +85,11 @@ export function collect(metas, outcome, skip = () => undefined) {
       const key = meta.errorKey ?? meta.id
       out[meta.id] = caseResult(meta, outcome.samples.get(meta.id), outcome.errors.get(key))
       const lost = outcome.interrupted?.get(key)
-      if (lost) out[meta.id].interrupted = lost
+      if (lost) {
+        out[meta.id].interrupted = lost
+        // every run of it fell into an engine restart: nothing measured, but nothing failed either
+        if (out[meta.id].error === 'no samples') delete out[meta.id].error
+      }
     }
   }
   return out

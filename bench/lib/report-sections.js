@@ -12,6 +12,8 @@ const shortLabel = (index, id) =>
 
 function valueCells(c) {
   if (c.skipped) return [c.skipped, '', '']
+  if (!c.summary && c.interrupted)
+    return [`all ${c.interrupted.runs} run(s) lost to an engine restart`, '', '']
   if (c.error) return [`error: ${c.error.slice(0, 120)}`, '', '']
   const lost = c.interrupted ? ` (+${c.interrupted.runs} lost to an engine restart)` : ''
   return [fmtValue(stat(c), c.unit), fmtValue(stat(c, 'p99'), c.unit), `${c.summary.n}${lost}`]
@@ -101,6 +103,9 @@ export function memoryTable(index, section) {
     ),
   ]
   for (const c of Object.values(section.cases ?? {})) {
+    if (!c.summary && c.interrupted && !c.errorKey)
+      lines.push(row([c.label, c.role, 'lost to an engine restart', '', '', '']))
+    if (!c.summary && !c.skipped && !c.error) continue
     if (c.skipped || c.error) {
       if (!c.errorKey)
         lines.push(

@@ -58,9 +58,10 @@ interface Current {
 
 // The container is gone or stopped: exec create answers 404 or 409.
 function isContainerGone(error: unknown): boolean {
-  return (
-    error instanceof ContainerEngineError && (error.statusCode === 404 || error.statusCode === 409)
-  )
+  if (!(error instanceof ContainerEngineError)) return false
+  if (error.statusCode === 404 || error.statusCode === 409) return true
+  // A container that exited just before "start exec" comes back as HTTP 500 "container not running".
+  return error.statusCode === 500 && /is not running|container not running/.test(error.message)
 }
 
 function lostContainer(facts: RunFacts): boolean {

@@ -3,7 +3,9 @@
  *   sandtier run [file] [-e code] [--lang L] [--tier T] [--memory 64m] [--timeout 2s] [--input json] [--json]
  *   sandtier doctor [--json]
  */
+import { spawn } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
+import { fileURLToPath } from 'node:url'
 import { extname } from 'node:path'
 import { parseArgs } from 'node:util'
 import type { SandboxConfig } from '../config.js'
@@ -18,6 +20,7 @@ const USAGE = `Usage:
                [--tier auto|quickjs|wasm|docker|gvisor] [--trusted] [--memory 64m] [--timeout 2s]
                [--input '{"a":1}'] [--stdin text] [--network-allow host,...] [--json]
   sandtier doctor [--json]
+  sandtier bench [--quick] [--tiers quickjs,wasm,docker,gvisor] [--sections ...]
 
 Exit code: 0 ok, 1 error, 3 output limit, 70 crashed, 124 timeout, 130 cancelled, 137 memory, 152 cpu, 2 usage.`
 
@@ -36,6 +39,7 @@ export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv
   if (command === 'run') return runCommand(rest)
   if (command === 'doctor') return doctorCommand(rest)
+  if (command === 'bench') return benchCommand(rest)
   process.stderr.write(`${USAGE}\n`)
   return command === undefined || command === '--help' || command === '-h' ? 0 : USAGE_EXIT_CODE
 }
@@ -128,6 +132,14 @@ async function doctorCommand(args: string[]): Promise<number> {
   } finally {
     await manager.close()
   }
+}
+
+// The benchmark suite is plain JavaScript beside the package (bench/run.js); run it in its own process so its
+// measurements are not disturbed by this one.
+async function benchCommand(args: string[]): Promise<number> {
+  const script = fileURLToPath(new URL('../../bench/run.js', import.meta.url))
+  const child = spawn(process.execPath, [script, ...args], { stdio: 'inherit' })
+  return new Promise((resolve) => child.on('exit', (code) => resolve(code ?? 1)))
 }
 
 export function reportCliError(err: unknown): number {

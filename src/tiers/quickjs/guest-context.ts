@@ -213,6 +213,11 @@ export class GuestContext {
     ;(result.error ?? result.value).dispose()
   }
 
+  /** True when the wasm memory has grown to (within two pages of) its maximum: the limit was reached. */
+  memoryExhausted(): boolean {
+    return this.memory.buffer.byteLength >= (this.#own.maxPages - 2) * 65536
+  }
+
   /** Frees the context and runtime and hands back the module for reuse. */
   release(): OwnModule | undefined {
     return this.dispose() ? this.#own : undefined

@@ -195,9 +195,12 @@ function toReply(
     return { ...base, status: run.stop, reset: true, error: stopError(run) }
   }
   if (outcome.kind === 'thrown') {
-    const error = parseError(outcome.json)
-    if (isOutOfMemory(error))
-      return { ...base, status: 'memory', reset: true, error: { ...error, code: 'ERR_MEMORY' } }
+    const parsed = parseError(outcome.json)
+    if (isOutOfMemory(parsed) || (describeFailed(parsed) && guest.memoryExhausted())) {
+      const error = { name: 'InternalError', message: 'out of memory', code: 'ERR_MEMORY' as const }
+      return { ...base, status: 'memory', reset: true, error }
+    }
+    const error = parsed
     if (error.name === 'ResultNotSerializable')
       return { ...base, status: 'error', error: { ...error, code: 'ERR_RESULT_NOT_SERIALIZABLE' } }
     return { ...base, status: 'error', error: { ...error, code: 'ERR_GUEST' } }
@@ -271,6 +274,11 @@ function parseError(json: string | undefined): ResultError {
   } catch {
     return { name: 'Error', message: 'unreadable error' }
   }
+}
+
+// With the heap full, describing the error inside the guest can itself run out of memory half way.
+function describeFailed(error: ResultError): boolean {
+  return error.message === 'unreadable thrown value'
 }
 
 function isOutOfMemory(error: ResultError): boolean {

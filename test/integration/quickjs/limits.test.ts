@@ -129,7 +129,7 @@ describe('quickjs tier: memory limit', () => {
       limits: { executionTime: 10_000 },
     })
     const r = await manager.execute(id, code)
-    expect(r.status).toBe('memory')
+    expect(r.status, JSON.stringify(r.error)).toBe('memory')
     expect(r.error?.code).toBe('ERR_MEMORY')
     expect(r.usage.memoryPeakBytes).toBeLessThanOrEqual(32 * MiB)
     // the guest heap lives in a worker's wasm memory, capped at 32 MiB; allow the worker's own growth

@@ -276,9 +276,10 @@ function parseError(json: string | undefined): ResultError {
   }
 }
 
-// With the heap full, describing the error inside the guest can itself run out of memory half way.
+// With the heap full, QuickJS may fail to allocate its own "out of memory" error and throw null instead, and
+// describing an error inside the guest can itself run out of memory half way.
 function describeFailed(error: ResultError): boolean {
-  return error.message === 'unreadable thrown value'
+  return error.message === 'unreadable thrown value' || error.message === 'Uncaught null'
 }
 
 function isOutOfMemory(error: ResultError): boolean {

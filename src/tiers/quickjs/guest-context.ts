@@ -213,9 +213,12 @@ export class GuestContext {
     ;(result.error ?? result.value).dispose()
   }
 
-  /** True when the wasm memory has grown to (within two pages of) its maximum: the limit was reached. */
+  /**
+   * True when the wasm memory has grown past half its maximum. An allocation fails once the memory cannot grow
+   * by the chunk it needs (a doubling array's next backing store), often well before the maximum itself.
+   */
   memoryExhausted(): boolean {
-    return this.memory.buffer.byteLength >= (this.#own.maxPages - 2) * 65536
+    return this.memory.buffer.byteLength * 2 >= this.#own.maxPages * 65536
   }
 
   /** Frees the context and runtime and hands back the module for reuse. */

@@ -22,54 +22,39 @@ export type EnforcedLimit =
   | 'pids'
   | 'network'
 
+// In process (quickjs: the sandbox's own WebAssembly.Memory maximum, guest-thread busy time via the interrupt
+// handler, worker termination; wasm: imported memory maximum, worker termination): no disk, no processes, the
+// network only through the host's guarded fetch.
+const IN_PROCESS: Record<EnforcedLimit, Enforcement> = {
+  memory: 'hard',
+  cpuTime: 'hard',
+  executionTime: 'hard',
+  diskSpace: 'not-applicable',
+  networkBandwidth: 'throttle',
+  maxOutputBytes: 'hard',
+  pids: 'not-applicable',
+  network: 'hard',
+}
+
+// Containers (runc and runsc alike): cgroups for memory, pids, CPU; tmpfs size for disk; the exec killer for
+// wall time; the network only through the sandbox's policy proxy (paced to the bandwidth).
+const CONTAINER: Record<EnforcedLimit, Enforcement> = {
+  memory: 'hard',
+  cpuTime: 'hard',
+  executionTime: 'hard',
+  diskSpace: 'hard',
+  networkBandwidth: 'throttle',
+  maxOutputBytes: 'hard',
+  pids: 'hard',
+  network: 'hard',
+}
+
 /** The mechanism behind each limit, per tier (see docs/limits.md). */
 export const ENFORCEMENT: Record<TierId, Record<EnforcedLimit, Enforcement>> = {
-  // memory: the sandbox's own WebAssembly.Memory maximum; cpu: busy time of the guest thread via the interrupt
-  // handler; wall: interrupt handler plus worker termination; output: counted while streaming.
-  quickjs: {
-    memory: 'hard',
-    cpuTime: 'hard',
-    executionTime: 'hard',
-    diskSpace: 'not-applicable',
-    networkBandwidth: 'throttle',
-    maxOutputBytes: 'hard',
-    pids: 'not-applicable',
-    network: 'hard',
-  },
-  // memory: imported memory with maximum = maxMemoryPages; cpu and wall: worker termination.
-  wasm: {
-    memory: 'hard',
-    cpuTime: 'hard',
-    executionTime: 'hard',
-    diskSpace: 'not-applicable',
-    networkBandwidth: 'throttle',
-    maxOutputBytes: 'hard',
-    pids: 'not-applicable',
-    network: 'hard',
-  },
-  // cgroups (memory, pids, cpu quota and cpuacct), tmpfs size for disk, the exec killer for wall time;
-  // network: no interface but loopback, egress only through the sandbox's policy proxy on the host, which
-  // paces every proxied byte (policy/egress-proxy.ts).
-  docker: {
-    memory: 'hard',
-    cpuTime: 'hard',
-    executionTime: 'hard',
-    diskSpace: 'hard',
-    networkBandwidth: 'throttle',
-    maxOutputBytes: 'hard',
-    pids: 'hard',
-    network: 'hard',
-  },
-  gvisor: {
-    memory: 'hard',
-    cpuTime: 'hard',
-    executionTime: 'hard',
-    diskSpace: 'hard',
-    networkBandwidth: 'throttle',
-    maxOutputBytes: 'hard',
-    pids: 'hard',
-    network: 'hard',
-  },
+  quickjs: IN_PROCESS,
+  wasm: IN_PROCESS,
+  docker: CONTAINER,
+  gvisor: CONTAINER,
 }
 
 /**

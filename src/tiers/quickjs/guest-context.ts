@@ -6,6 +6,7 @@
 import type { QuickJSContext, QuickJSHandle, QuickJSRuntime } from 'quickjs-emscripten'
 import type { QuickJSWASMModule } from 'quickjs-emscripten'
 import { PRELUDE_SOURCE } from './prelude.js'
+import { isPreludePart, PRELUDE_PARTS } from './prelude-parts.js'
 import type { RunState } from './run-state.js'
 import type { EvalMode } from './source-transform.js'
 import { capabilityOfModule } from './capabilities.js'
@@ -69,6 +70,11 @@ export class GuestContext {
     this.#api = this.#installPrelude()
   }
 
+  /** The module and memory this context lives in. */
+  get module(): OwnModule {
+    return this.#own
+  }
+
   /** Ties this ready context to a sandbox: its memory limit, host functions and callbacks. Once only. */
   bind(binding: GuestBinding): this {
     if (this.#binding) throw new Error('guest context already bound')
@@ -113,6 +119,15 @@ export class GuestContext {
         run.timers.delete(key)
       })
       .consume((fn) => ctx.setProp(native, 'clearTimer', fn))
+    ctx
+      .newFunction('load', (name) => {
+        // Compiles a prelude part in this context on the guest's first use of it (see prelude.ts).
+        const part = ctx.getString(name)
+        if (!isPreludePart(part)) return { error: ctx.newError(`no prelude part ${part}`) }
+        const compiled = ctx.evalCode(PRELUDE_PARTS[part], `sandtier-${part}.js`)
+        return compiled.error ? { error: compiled.error } : compiled.value
+      })
+      .consume((fn) => ctx.setProp(native, 'load', fn))
 
     const factory = ctx.unwrapResult(ctx.evalCode(PRELUDE_SOURCE, 'sandtier-prelude.js'))
     const api = ctx.unwrapResult(ctx.callFunction(factory, ctx.undefined, native))
@@ -184,6 +199,37 @@ export class GuestContext {
       .newString(mode)
       .consume((m) => ctx.callFunction(this.#api.complete, ctx.undefined, value, m))
     return result.error ? { error: result.error } : result.value
+  }
+
+  /**
+   * The settled reply of a script whose value is a primitive, read without running guest code or compiling
+   * the 'complete' part; undefined for anything else. A string that came out with U+FFFD may have held a
+   * lone surrogate (lost in UTF-8): it takes the guest's JSON.stringify path, which keeps it escaped.
+   */
+  primitiveResult(value: QuickJSHandle): string | undefined {
+    const ctx = this.context
+    let json: string
+    switch (ctx.typeof(value)) {
+      case 'undefined':
+        return '{"ok":true}'
+      case 'number': {
+        const n = ctx.getNumber(value)
+        json = Number.isFinite(n) ? JSON.stringify(n) : 'null'
+        break
+      }
+      case 'boolean':
+        json = ctx.eq(value, ctx.true) ? 'true' : 'false'
+        break
+      case 'string': {
+        const text = ctx.getString(value)
+        if (text.includes('\uFFFD')) return undefined
+        json = JSON.stringify(text)
+        break
+      }
+      default:
+        return undefined
+    }
+    return `{"ok":true,"value":${json}}`
   }
 
   /** Describes a thrown guest value as a JSON string, inside the guest. */

@@ -101,6 +101,11 @@ async function evaluate(
     ),
   )
   if (evaluated.error) return thrown(guest, run, evaluated.error)
+  const direct = source.mode === 'script' ? guest.primitiveResult(evaluated.value) : undefined
+  if (direct !== undefined) {
+    evaluated.value.dispose()
+    return settleDirect(guest, run, direct)
+  }
   const completion = evaluated.value.consume((value) =>
     slice(run, () => guest.complete(value, source.mode)),
   )
@@ -110,6 +115,14 @@ async function evaluate(
   } finally {
     completion.dispose()
   }
+}
+
+/** A primitive script value needs no awaiting: run the promise jobs the script queued, then settle. */
+function settleDirect(guest: GuestContext, run: RunState, json: string): Outcome {
+  const jobs = slice(run, () => guest.runtime.executePendingJobs())
+  if (jobs.error) jobs.error.dispose()
+  if (run.stop !== undefined) return { kind: 'thrown', json: undefined }
+  return { kind: 'settled', json }
 }
 
 /** Executes promise jobs, timers and host replies until the completion promise settles or the run stops. */

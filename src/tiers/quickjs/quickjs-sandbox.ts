@@ -37,11 +37,13 @@ export interface QuickJsSandboxDeps {
 
 let nextToken = 1
 
+// The controller and the metered fetch are made at the run's first host call: most runs make none, and
+// building them (a NetworkPolicy, an AbortSignal whose abort makes a DOMException) cost more than the run.
 interface ActiveRun {
-  controller: AbortController
+  controller: AbortController | undefined
   /** Why the host ended the run, if it did (decides the status when the worker is gone). */
   endedBy: ExecStatus | undefined
-  fetch: GuestFetch
+  net: ReturnType<QuickJsSandboxDeps['createFetch']> | undefined
   hostCalls: number
 }
 
@@ -108,11 +110,10 @@ export class QuickJsSandbox implements TierSandbox, HostedSandbox {
     }
     const host = this.#host as QuickJsHost
     const { config, sid } = this.#deps
-    const meteredFetch = this.#deps.createFetch(config)
     const active: ActiveRun = {
-      controller: new AbortController(),
+      controller: undefined,
       endedBy: undefined,
-      fetch: meteredFetch.fetch,
+      net: undefined,
       hostCalls: 0,
     }
     this.#active = active
@@ -148,7 +149,7 @@ export class QuickJsSandbox implements TierSandbox, HostedSandbox {
           maxOutputBytes: config.maxOutputBytes,
         }),
       ])
-      const result = this.#fromReply(reply, started, active, meteredFetch.usage())
+      const result = this.#fromReply(reply, started, active, active.net?.usage())
       if (
         result.status === 'cpu' &&
         request.cpuBudgetMs !== undefined &&
@@ -166,7 +167,7 @@ export class QuickJsSandbox implements TierSandbox, HostedSandbox {
         status,
         started,
         statusError(status),
-        meteredFetch.usage(),
+        active.net?.usage(),
         active.hostCalls,
       )
     } finally {
@@ -174,7 +175,7 @@ export class QuickJsSandbox implements TierSandbox, HostedSandbox {
       clearTimeout(deadlineTimer)
       clearTimeout(cancelTimer)
       request.signal?.removeEventListener('abort', onAbort)
-      active.controller.abort()
+      active.controller?.abort()
       this.#active = undefined
       this.#cancelActive = undefined
     }
@@ -187,13 +188,16 @@ export class QuickJsSandbox implements TierSandbox, HostedSandbox {
     const host = this.#host
     if (!active || !host) return
     active.hostCalls++
+    const { config, createFetch } = this.#deps
+    const controller = (active.controller ??= new AbortController())
     const context = {
-      hostFunctions: this.#deps.config.hostFunctions,
-      fetch: active.fetch,
-      signal: active.controller.signal,
+      hostFunctions: config.hostFunctions,
+      fetch: (request: unknown, signal: AbortSignal) =>
+        (active.net ??= createFetch(config)).fetch(request, signal),
+      signal: controller.signal,
     }
     void answerHostCall(event.name, event.argsJson, context).then((replyJson) => {
-      if (!active.controller.signal.aborted)
+      if (!controller.signal.aborted)
         host.worker.post({
           type: 'hostReply',
           sid: this.#deps.sid,
@@ -212,7 +216,7 @@ export class QuickJsSandbox implements TierSandbox, HostedSandbox {
     reply: ExecReply,
     started: number,
     active: ActiveRun,
-    net: Partial<ExecResult['usage']>,
+    net: Partial<ExecResult['usage']> | undefined,
   ): ExecResult {
     const result = this.#result(reply.status, started, reply.error, net, active.hostCalls)
     result.stdout = reply.stdout

@@ -99,12 +99,7 @@ export class QuickJsTier implements Tier {
     const sandbox = new QuickJsSandbox({
       sid: this.#nextSid++,
       config,
-      place: async () => {
-        // Reserve the worker at once, so concurrent placements see it busy.
-        const host = await this.#place()
-        host.busy++
-        return host
-      },
+      place: () => this.#place(),
       createFetch: this.#createFetch,
       cancelBoard: this.#cancelBoard,
     })
@@ -131,19 +126,27 @@ export class QuickJsTier implements Tier {
     return this.#hosts
   }
 
-  // The least loaded worker (idle before busy), growing to `workers` first, so runs spread over the cores.
+  /**
+   * The least loaded worker (idle before busy), growing to `workers` first, so runs spread over the cores.
+   * The worker is returned reserved (its `busy` count taken) in the same turn it was chosen, so a placement
+   * running concurrently never sees it idle.
+   */
   async #place(): Promise<QuickJsHost> {
     if (this.#closed) throw new SandboxClosedError('quickjs tier')
     const hosts = this.#liveHosts()
     if (hosts.length + (this.#growing ? 1 : 0) < this.#workers) {
+      const joining = this.#growing !== undefined
       this.#growing ??= this.#pool.take().then((worker) => {
         const host = new QuickJsHost(worker)
+        host.busy++ // for the placement that started the growth
         this.#hosts.push(host)
         return host
       })
       const growing = this.#growing
       try {
-        return await growing
+        const host = await growing
+        if (joining) host.busy++
+        return host
       } finally {
         if (this.#growing === growing) this.#growing = undefined
       }
@@ -155,7 +158,14 @@ export class QuickJsTier implements Tier {
       const host = hosts[(start + i) % hosts.length]
       if (host && (!least || host.load < least.load)) least = host
     }
-    return least ?? (await this.#growing) ?? this.#place()
+    if (least) {
+      least.busy++
+      return least
+    }
+    const grown = await this.#growing
+    if (!grown) return this.#place()
+    grown.busy++
+    return grown
   }
 
   async close(): Promise<void> {

@@ -75,6 +75,13 @@ export class GuestContext {
     return this.#own
   }
 
+  /** Forgets the sandbox this context served, after its memory was reset to the ready image. */
+  resetState(): void {
+    this.#binding = undefined
+    this.run = undefined
+    this.#nextCall = 1
+  }
+
   /** Ties this ready context to a sandbox: its memory limit, host functions and callbacks. Once only. */
   bind(binding: GuestBinding): this {
     if (this.#binding) throw new Error('guest context already bound')

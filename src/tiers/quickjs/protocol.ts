@@ -44,8 +44,22 @@ export interface HostReplyMessage {
   replyJson: string
 }
 
+/**
+ * Shares the worker's idle-work flag with the host: the worker sets it while it frees old contexts or
+ * builds new ones, so the host places a new sandbox on a worker that can take its run at once.
+ */
+export interface IdleWorkBoardMessage {
+  type: 'idleWorkBoard'
+  board: SharedArrayBuffer
+}
+
 export type HostToWorker =
-  CreateMessage | ExecMessage | DestroyMessage | CancelMessage | HostReplyMessage
+  | CreateMessage
+  | ExecMessage
+  | DestroyMessage
+  | CancelMessage
+  | HostReplyMessage
+  | IdleWorkBoardMessage
 
 /** A guest asked for a host function (or fetch). */
 export interface HostCallEvent {

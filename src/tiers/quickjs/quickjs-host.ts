@@ -15,9 +15,12 @@ export class QuickJsHost {
   readonly #sandboxes = new Map<number, HostedSandbox>()
   /** Runs in progress: a guest runs synchronously, so a busy worker delays every other run in it. */
   busy = 0
+  /** Slot 0 is 1 while the worker has idle work (building contexts) that a new run would wait behind. */
+  readonly #idleWork = new Int32Array(new SharedArrayBuffer(4))
 
   constructor(worker: GuestWorker) {
     this.worker = worker
+    worker.post({ type: 'idleWorkBoard', board: this.#idleWork.buffer })
     worker.onEvent((event: WorkerEvent) => {
       if (event.type !== 'hostCall') return
       const call = event as unknown as HostCallEvent
@@ -33,9 +36,9 @@ export class QuickJsHost {
     return this.worker.closed
   }
 
-  /** Placement cost: busy workers first avoided, then crowded ones. */
+  /** Placement cost: busy workers first avoided, then ones doing idle work, then crowded ones. */
   get load(): number {
-    return this.busy * 1_000_000 + this.#sandboxes.size
+    return this.busy * 1_000_000 + Atomics.load(this.#idleWork, 0) * 1_000 + this.#sandboxes.size
   }
 
   attach(sid: number, sandbox: HostedSandbox): void {

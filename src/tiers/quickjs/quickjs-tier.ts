@@ -17,6 +17,7 @@ import { QUICKJS_MIN_PAGES } from './module-stash.js'
 import { CANCEL_BOARD_SLOTS } from './protocol.js'
 import { QuickJsHost } from './quickjs-host.js'
 import { QuickJsSandbox, type QuickJsSandboxDeps } from './quickjs-sandbox.js'
+import { readStaticLayout } from './wasm-layout.js'
 
 /** The largest memory limit this tier accepts: a wasm32 heap, kept well under 4 GiB. */
 export const QUICKJS_MAX_MEMORY_BYTES = 2048 * MiB
@@ -52,11 +53,13 @@ export class QuickJsTier implements Tier {
   constructor(options: QuickJsTierOptions = {}) {
     this.#workers = options.workers ?? defaultHostWorkers()
     this.#createFetch = options.createFetch ?? createRunFetch
-    const wasmPath = require.resolve('@jitl/quickjs-wasmfile-release-sync/wasm')
+    const wasmBytes = readFileSync(require.resolve('@jitl/quickjs-wasmfile-release-sync/wasm'))
+    const layout = readStaticLayout(wasmBytes)
     this.#pool = new WorkerPool({
       script: resolveWorkerScript(import.meta.url, './worker-main.js'),
       workerData: {
-        wasmModule: new WebAssembly.Module(readFileSync(wasmPath)),
+        wasmModule: new WebAssembly.Module(wasmBytes),
+        staticLayout: 'unsupported' in layout ? undefined : layout,
         warmPages: DEFAULT_WARM_PAGES,
         warmModules: options.warmModules ?? 2,
         cancelBoard: this.#cancelBoard.buffer,

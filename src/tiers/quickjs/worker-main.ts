@@ -8,9 +8,11 @@ import type { GuestContext } from './guest-context.js'
 import { fireGuestTimer, runGuest } from './guest-run.js'
 import { ModuleStash } from './module-stash.js'
 import type { CreateMessage, ExecReply, HostToWorker } from './protocol.js'
+import type { StaticLayout } from './wasm-layout.js'
 
 interface QuickJsWorkerData {
   wasmModule: WebAssembly.Module
+  staticLayout: StaticLayout | undefined
   warmPages: number
   warmModules: number
   cancelBoard: SharedArrayBuffer
@@ -19,7 +21,12 @@ interface QuickJsWorkerData {
 const port = parentPort
 if (!port) throw new Error('worker-main must run in a worker thread')
 const data = workerData as QuickJsWorkerData
-const stash = new ModuleStash(data.wasmModule, data.warmPages, data.warmModules)
+const stash = new ModuleStash({
+  wasmModule: data.wasmModule,
+  warmPages: data.warmPages,
+  target: data.warmModules,
+  staticLayout: data.staticLayout,
+})
 const cancelBoard = new Int32Array(data.cancelBoard)
 
 interface Slot {
@@ -59,8 +66,10 @@ async function handle(message: HostToWorker): Promise<unknown> {
       const slot = await slotOf(message.sid)
       const reply: ExecReply = await runGuest(slot.guest, message, cancelBoard)
       if (reply.reset) {
-        // After a limit breach the context is not proven clean: replace it with a fresh one.
-        slot.guest.dispose()
+        // After a limit breach the context is not proven clean: replace it with a fresh one. A crashed
+        // module may be broken (an emscripten abort); any other is reset or rebuilt by the stash.
+        if (reply.status === 'crashed') slot.guest.dispose()
+        else stash.recycle(slot.guest)
         slot.guest = await newGuest(slot.create)
       }
       return reply
@@ -74,6 +83,10 @@ async function handle(message: HostToWorker): Promise<unknown> {
     }
     case 'cancel': {
       ;(await slots.get(message.sid))?.guest.run?.requestStop('cancelled')
+      return null
+    }
+    case 'idleWorkBoard': {
+      stash.reportIdleWork(new Int32Array(message.board))
       return null
     }
     case 'hostReply': {

@@ -52,7 +52,6 @@ export class QuickJsSandbox implements TierSandbox, HostedSandbox {
   readonly languages = ['javascript', 'typescript'] as const
   readonly #deps: QuickJsSandboxDeps
   #host: QuickJsHost | undefined
-  #created: Promise<unknown> | undefined
   #active: ActiveRun | undefined
   #queue: Promise<unknown> = Promise.resolve()
   #lostState = false
@@ -64,21 +63,21 @@ export class QuickJsSandbox implements TierSandbox, HostedSandbox {
 
   /**
    * Places the sandbox in a worker at its first run (so it lands on a worker that is not busy), and again
-   * after its worker was lost. The worker builds it while the run's message is already on its way.
+   * after its worker was lost. The create message needs no reply: the run's message follows it, and a
+   * failed creation fails that run. One reply per run means one wake-up of the host thread, not two.
    */
   async #place(): Promise<void> {
     const host = await this.#deps.place()
     this.#host = host
     host.attach(this.#deps.sid, this)
     const { config, sid } = this.#deps
-    this.#created = host.worker.call({
+    host.worker.post({
       type: 'create',
       sid,
       maxPages: Math.floor(config.memoryLimitBytes / WASM_PAGE),
       memoryLimitBytes: config.memoryLimitBytes,
       hostFunctionNames: Object.keys(config.hostFunctions),
     })
-    this.#created.catch(() => undefined)
   }
 
   /** Runs are serialized per sandbox: a second execute() waits for the first. */
@@ -135,20 +134,17 @@ export class QuickJsSandbox implements TierSandbox, HostedSandbox {
     this.#cancelActive = onAbort
     if (!reserved) host.busy++
     try {
-      const [, reply] = await Promise.all([
-        this.#created,
-        host.worker.call<ExecReply>({
-          type: 'exec',
-          sid,
-          token,
-          code: request.code,
-          language: request.language === 'typescript' ? 'typescript' : 'javascript',
-          inputJson: request.input === undefined ? undefined : JSON.stringify(request.input),
-          timeoutMs: request.timeoutMs,
-          cpuTimeMs: Math.min(config.cpuTimeMs, request.cpuBudgetMs ?? Infinity),
-          maxOutputBytes: config.maxOutputBytes,
-        }),
-      ])
+      const reply = await host.worker.call<ExecReply>({
+        type: 'exec',
+        sid,
+        token,
+        code: request.code,
+        language: request.language === 'typescript' ? 'typescript' : 'javascript',
+        inputJson: request.input === undefined ? undefined : JSON.stringify(request.input),
+        timeoutMs: request.timeoutMs,
+        cpuTimeMs: Math.min(config.cpuTimeMs, request.cpuBudgetMs ?? Infinity),
+        maxOutputBytes: config.maxOutputBytes,
+      })
       const result = this.#fromReply(reply, started, active, active.net?.usage())
       if (
         result.status === 'cpu' &&

@@ -57,9 +57,10 @@ async function slotOf(sid: number): Promise<Slot> {
 async function handle(message: HostToWorker): Promise<unknown> {
   switch (message.type) {
     case 'create': {
+      // No reply: the run that follows awaits the slot, so a failed creation fails that run.
       const slot = newGuest(message).then((guest) => ({ create: message, guest }))
+      slot.catch(() => undefined)
       slots.set(message.sid, slot)
-      await slot
       return null
     }
     case 'exec': {

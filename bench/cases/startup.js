@@ -43,6 +43,11 @@ export const METAS = [
     also: ['floor.worker.rt'],
     target: { p50: 1, p99: 3 },
   }),
+  M('run.b2b', 'ours', 'quickjs', "run('1+1') back to back (blocks of 100 in a row)", {
+    floor: 'floor.worker.ping.b2b',
+    target: { p50: 1, p99: 3 },
+    note: 'blocks alternate with the floor',
+  }),
   M(
     'wasm.cold',
     'ours',
@@ -83,6 +88,12 @@ export const METAS = [
   ),
   M('floor.qjs.eval', 'floor', 'quickjs', 'quickjs-emscripten: evalCode on a live context'),
   M('floor.worker.ping', 'floor', 'quickjs', 'bare worker_threads postMessage round trip'),
+  M(
+    'floor.worker.ping.b2b',
+    'floor',
+    'quickjs',
+    'bare worker round trip back to back (blocks of 100 in a row)',
+  ),
   M(
     'floor.worker.rt',
     'floor',
@@ -132,11 +143,16 @@ export const METAS = [
   ),
 ]
 
+/** Measured in back-to-back blocks after the interleaved rounds, not in them. */
+const BACK_TO_BACK = ['run.b2b', 'floor.worker.ping.b2b']
+const BLOCK = 100
+
 function activeIds(ctx) {
   return METAS.filter(
     (m) =>
       !m.errorKey &&
       !m.id.startsWith('peer.ivm') &&
+      !BACK_TO_BACK.includes(m.id) &&
       ctx.selected(m.tier) &&
       (m.role !== 'ours' || ctx.tiers[m.tier]?.available),
   ).map((m) => m.id)
@@ -144,7 +160,36 @@ function activeIds(ctx) {
 
 export function plan(ctx) {
   const p = ctx.preset.startup
-  return interleaveTicks(activeIds(ctx), p.rounds, p.warmup)
+  const blocks = ctx.selected('quickjs') ? 2 * backToBackBlocks(p) : 0
+  return interleaveTicks(activeIds(ctx), p.rounds, p.warmup) + blocks
+}
+
+const backToBackBlocks = (p) => Math.max(1, Math.round(p.backToBack / BLOCK))
+
+/**
+ * The same snippet many times in a row, as an agent loop evaluates it: the threads stay awake, so this
+ * shows our own cost without the wake-up latency of an idle worker that the interleaved rounds include.
+ * Blocks of `BLOCK` alternate between run() and the bare worker round trip, so drift hits both alike.
+ */
+async function backToBack(ctx, worker) {
+  const p = ctx.preset.startup
+  const samples = new Map(BACK_TO_BACK.map((id) => [id, []]))
+  const ops = {
+    'run.b2b': async () => {
+      const t0 = performance.now()
+      expectOk(await run('1+1'), 2, 'run() back to back')
+      return performance.now() - t0
+    },
+    'floor.worker.ping.b2b': () => worker.call('ping'),
+  }
+  for (let block = 0; block < backToBackBlocks(p); block++) {
+    for (const id of block % 2 ? [...BACK_TO_BACK].reverse() : BACK_TO_BACK) {
+      for (let i = 0; i < 10; i++) await ops[id]() // the block's own warm-up
+      for (let i = 0; i < BLOCK; i++) samples.get(id).push(await ops[id]())
+      ctx.progress.tick(1, `back to back ${block + 1}/${backToBackBlocks(p)}`)
+    }
+  }
+  return samples
 }
 
 export async function measure(ctx) {
@@ -218,12 +263,18 @@ export async function measure(ctx) {
   const every = (id) => (id.endsWith('compile') ? p.compileEvery : undefined)
   const cases = [...want].map((id) => ({ id, fn: fns[id], every: every(id) }))
   try {
+    // Before the interleaved rounds, whose raw-module floors leave the heap full of garbage for the GC.
+    const b2b =
+      ctx.selected('quickjs') && ctx.tiers.quickjs?.available
+        ? await backToBack(ctx, worker)
+        : new Map()
     const own = await interleave({
       cases,
       rounds: p.rounds,
       warmup: p.warmup,
       progress: ctx.progress,
     })
+    for (const [id, values] of b2b) own.samples.set(id, values)
     const ivmParams = { rounds: p.rounds, warmup: p.warmup, version: ctx.peers.ivm.version }
     const ivm = ctx.selected('quickjs')
       ? await measureIsolatedVm(ctx.peers.ivm, 'startup', ivmParams)

@@ -33,7 +33,7 @@ export const SECONDS_PER_TICK = {
 /** Sample counts and workload sizes. Full mirrors PERF-FLOORS (300 in-process rounds, 30 docker rounds). */
 export const PRESETS = {
   full: {
-    startup: { rounds: 300, warmup: 20, compileEvery: 15 },
+    startup: { rounds: 300, warmup: 20, compileEvery: 15, backToBack: 1000 },
     firstUse: { rounds: 10 },
     containers: { rounds: 30, warmup: 3 },
     cpu: {
@@ -51,7 +51,7 @@ export const PRESETS = {
     escalation: { fibNs: [32, 35], reps: 3 },
   },
   quick: {
-    startup: { rounds: 10, warmup: 2, compileEvery: 10 },
+    startup: { rounds: 10, warmup: 2, compileEvery: 10, backToBack: 100 },
     firstUse: { rounds: 1 },
     containers: { rounds: 1, warmup: 0 },
     cpu: { reps: 1, warmup: 0, fibN: 18, jsonItems: 100, jsonReps: 1, strChars: 1000, strReps: 1 },

@@ -128,7 +128,7 @@ export class GuestContext {
       .consume((fn) => ctx.setProp(native, 'clearTimer', fn))
     ctx
       .newFunction('load', (name) => {
-        // Compiles a prelude part in this context on the guest's first use of it (see prelude.ts).
+        // Compiles a prelude part in this context, while the context is built (see prelude.ts).
         const part = ctx.getString(name)
         if (!isPreludePart(part)) return { error: ctx.newError(`no prelude part ${part}`) }
         const compiled = ctx.evalCode(PRELUDE_PARTS[part], `sandtier-${part}.js`)
@@ -137,7 +137,9 @@ export class GuestContext {
       .consume((fn) => ctx.setProp(native, 'load', fn))
 
     const factory = ctx.unwrapResult(ctx.evalCode(PRELUDE_SOURCE, 'sandtier-prelude.js'))
-    const api = ctx.unwrapResult(ctx.callFunction(factory, ctx.undefined, native))
+    const partNames = ctx.unwrapResult(ctx.evalCode(JSON.stringify(Object.keys(PRELUDE_PARTS))))
+    const api = ctx.unwrapResult(ctx.callFunction(factory, ctx.undefined, native, partNames))
+    partNames.dispose()
     factory.dispose()
     native.dispose()
     const get = (name: keyof PreludeApi): QuickJSHandle => ctx.getProp(api, name)

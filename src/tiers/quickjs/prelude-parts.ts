@@ -1,8 +1,8 @@
 /**
- * Parts of the guest prelude compiled on first use (see prelude.ts for why). Each source is a function
- * expression `(P, part) => api`: P holds the intrinsics and natives the core captured before user code ran,
- * and `part(name)` loads another part. A part never reads a global, so user code that replaced a built-in
- * cannot change what a part does after it is loaded.
+ * Parts of the guest prelude, each compiled in the context by the core (see prelude.ts). Each source is a
+ * function expression `(P, part) => api`: P holds the intrinsics and natives the core captured before user
+ * code ran, and `part(name)` gives another part. A part never reads a global, so user code that replaced a
+ * built-in cannot change what a part does.
  */
 export type PreludePartName = 'complete' | 'copy' | 'describe' | 'console' | 'timers' | 'host'
 

@@ -5,18 +5,18 @@
  * errors) happens inside the guest and under its deadline, so the host never runs guest getters, Proxy
  * traps or toJSON. The host only ever reads strings produced by these functions.
  *
- * Why a core plus parts: QuickJS compiles every function body eagerly (~0.09 ms per KB in WASM), and a new
- * context is built for every sandbox. The core only captures intrinsics and installs stubs; completing a
- * run's value, describing errors, console formatting, timers and host calls live in PRELUDE_PARTS
- * (prelude-parts.ts), compiled in this context the first time they are needed. A script whose value is a
- * primitive needs none of them: the worker reads it directly (guest-run.ts).
+ * The core captures intrinsics and installs stubs; completing a run's value, describing errors, console
+ * formatting, timers and host calls live in PRELUDE_PARTS (prelude-parts.ts). All parts are compiled when
+ * the context is built, so they are part of the ready-context image every sandbox starts from
+ * (context-image.ts): no sandbox pays for compiling them, and nothing is ever compiled while a guest may
+ * have exhausted its memory (QuickJS's parser does not survive every allocation failure).
  *
  * `native` is a host object with: write(fd, text) → boolean, hostCall(name, argsJson) → Promise<string>,
  * setTimer(id, ms), clearTimer(id), load(part) → the part's factory. It is captured here and never reaches
  * a global. Intrinsics are captured now, before user code can replace them, and handed to the parts.
  */
 export const PRELUDE_SOURCE = String.raw`
-(function (native) {
+(function (native, PART_NAMES) {
   'use strict'
   const G = globalThis
   const P = {
@@ -28,11 +28,12 @@ export const PRELUDE_SOURCE = String.raw`
     slice: Array.prototype.slice, native: native, G: G,
   }
   const loaded = P.create(null)
-  // A part's API, compiled and instantiated in this context on first use.
+  // A part's API, compiled and instantiated in this context once.
   function part(name) {
     return loaded[name] || (loaded[name] = native.load(name)(P, part))
   }
-  function lazy(name, method) {
+  // A function that calls a part's method (the part is loaded by then: all are, at the end of the core).
+  function forward(name, method) {
     return function () { const api = part(name); return P.apply(api[method], api, arguments) }
   }
   function global(name, value) {
@@ -40,20 +41,22 @@ export const PRELUDE_SOURCE = String.raw`
   }
 
   const c = P.create(null)
-  c.log = c.info = c.debug = lazy('console', 'out')
-  c.warn = c.error = c.trace = lazy('console', 'err')
+  c.log = c.info = c.debug = forward('console', 'out')
+  c.warn = c.error = c.trace = forward('console', 'err')
   global('console', c)
   // Timers are driven by the worker and live for the current run only.
-  G.setTimeout = lazy('timers', 'setTimeout')
-  G.setInterval = lazy('timers', 'setInterval')
+  G.setTimeout = forward('timers', 'setTimeout')
+  G.setInterval = forward('timers', 'setInterval')
   G.clearTimeout = G.clearInterval = function (id) { if (loaded.timers) loaded.timers.clear(id) }
   G.queueMicrotask = function (fn) { P.PromiseCtor.resolve().then(fn) }
   // fetch goes through the host's network policy.
-  G.fetch = lazy('host', 'fetch')
+  G.fetch = forward('host', 'fetch')
+
+  PART_NAMES.forEach(part)
 
   return {
-    complete: lazy('complete', 'complete'),
-    describe: lazy('describe', 'describe'),
+    complete: forward('complete', 'complete'),
+    describe: forward('describe', 'describe'),
     setInput: function (json) { global('input', json === undefined ? undefined : P.parse(json)) },
     fireTimer: function (id) { if (loaded.timers) loaded.timers.fire(id) },
     clearTimers: function () { if (loaded.timers) loaded.timers.clearAll() },

@@ -67,6 +67,9 @@ export class GuestContext {
       }
     })
     this.context = this.runtime.newContext()
+    // quickjs-emscripten allocates its global-object handle on first use: do it now, so it is part of the
+    // ready-context image rather than made during one sandbox's run and stale after the reset.
+    void this.context.global
     this.#api = this.#installPrelude()
   }
 

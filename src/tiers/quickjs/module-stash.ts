@@ -23,7 +23,7 @@ import type { StaticLayout } from './wasm-layout.js'
 /** QuickJS's emscripten build declares a 16 MiB minimum memory. */
 export const QUICKJS_MIN_PAGES = 256
 
-/** Contexts kept beyond the ready target (reset ones, freed modules): each costs its touched pages (~0.3 MiB). */
+/** Contexts kept beyond the ready target (reset ones, freed modules): each costs ~0.3 MiB of pages. */
 const KEPT_EXTRA = 4
 
 export interface ModuleStashOptions {
@@ -39,7 +39,7 @@ export interface ModuleStashOptions {
 export class ModuleStash {
   readonly #options: ModuleStashOptions
   readonly #ready: GuestContext[] = []
-  /** Guests of ended sandboxes that could not be reset, freed (keeping the module) when the worker is idle. */
+  /** Guests of ended sandboxes that could not be reset: freed, keeping the module, when the worker idles. */
   readonly #retired: GuestContext[] = []
   /** Modules whose runtime was freed cleanly, waiting for a new runtime and context. */
   readonly #recycled: OwnModule[] = []
@@ -77,9 +77,9 @@ export class ModuleStash {
     const ready = warmSize ? this.#ready.pop() : undefined
     this.#schedule()
     if (ready) return ready
-    const own =
-      (warmSize ? this.#recycledModule() : undefined) ?? (await this.instantiate(maxPages))
-    return this.#newContext(own)
+    const recycled = warmSize ? this.#recycledModule() : undefined
+    if (recycled) return this.#newContext(recycled, false)
+    return this.#newContext(await this.instantiate(maxPages), true)
   }
 
   /** Learns the image layout on a scratch module, then builds the ready contexts (at worker start). */
@@ -122,14 +122,16 @@ export class ModuleStash {
     Atomics.store(board, 0, this.#scheduled ? 1 : 0)
   }
 
-  #newContext(own: OwnModule): GuestContext {
+  /** A context on `own`; the image is captured from the first one on a fresh module (`fresh`). */
+  #newContext(own: OwnModule, fresh: boolean): GuestContext {
     const guest = new GuestContext(own)
     const layout = this.#imageLayout
     if (!layout) return guest
     const context = contextPointer(guest.context)
     const pristine = own.memory.buffer.byteLength === QUICKJS_MIN_PAGES * 65536
     if (own.maxPages === this.#options.warmPages && pristine) {
-      this.#image ??= ContextImage.capture(layout, own.memory, context)
+      if (fresh) this.#image ??= ContextImage.capture(layout, own.memory, context)
+      // A byte comparison: a rebuilt module matches only if its allocator state came out identical.
       if (this.#image?.matches(own.memory, context)) this.#resettable.add(guest)
     }
     reseed(layout, own.memory, context)
@@ -144,8 +146,12 @@ export class ModuleStash {
   }
 
   async #buildOne(): Promise<void> {
-    const own = this.#recycledModule() ?? (await this.instantiate(this.#options.warmPages))
-    this.#ready.push(this.#newContext(own))
+    const recycled = this.#recycledModule()
+    this.#ready.push(
+      recycled
+        ? this.#newContext(recycled, false)
+        : this.#newContext(await this.instantiate(this.#options.warmPages), true),
+    )
   }
 
   /** One step of idle work per turn of the event loop, so messages are served between steps. */

@@ -46,7 +46,6 @@ export class QuickJsTier implements Tier {
   readonly #createFetch: QuickJsSandboxDeps['createFetch']
   #growing: Promise<QuickJsHost> | undefined
   #nextSid = 1
-  #rotation = 0
   readonly #cancelBoard = new Int32Array(new SharedArrayBuffer(CANCEL_BOARD_SLOTS * 4))
   #closed = false
 
@@ -154,13 +153,10 @@ export class QuickJsTier implements Tier {
         if (this.#growing === growing) this.#growing = undefined
       }
     }
-    // Rotate among equally loaded workers: one refills its warm contexts while another serves.
-    const start = this.#rotation++ % Math.max(1, hosts.length)
+    // Among equally loaded workers the first wins, so a stream of short runs stays on one awake thread:
+    // waking an idle thread costs more on this kind of VM (up to milliseconds) than anything it saves.
     let least: QuickJsHost | undefined
-    for (let i = 0; i < hosts.length; i++) {
-      const host = hosts[(start + i) % hosts.length]
-      if (host && (!least || host.load < least.load)) least = host
-    }
+    for (const host of hosts) if (!least || host.load < least.load) least = host
     if (least) {
       least.busy++
       return least

@@ -4,9 +4,9 @@
  * not bound the heap under emscripten (it grew to 2 GiB under a 32 MiB limit), so the memory's maximum is
  * the real bound.
  *
- * When a sandbox ends cleanly its module is reset to the ready image (context-image.ts, ~20 µs) and goes
+ * When a sandbox ends cleanly its module is reset to the ready image (context-image.ts, ~10 µs) and goes
  * straight back to the stock. Without an image (an unsupported build), the runtime is freed and a new
- * context built on the module. Instantiating a module (2–5 ms) and building a context (~0.4 ms) happen in
+ * context built on the module. Instantiating a module (2–5 ms) and building a context (~1.5 ms) happen in
  * the worker's idle time, one step per event-loop turn: a message that arrives meanwhile waits one step.
  */
 import { newQuickJSWASMModuleFromVariant, newVariant, RELEASE_SYNC } from 'quickjs-emscripten'

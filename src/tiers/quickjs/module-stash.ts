@@ -5,7 +5,9 @@
  * the real bound.
  *
  * When a sandbox ends cleanly its module is reset to the ready image (context-image.ts, ~10 µs) and goes
- * straight back to the stock. Without an image (an unsupported build), the runtime is freed and a new
+ * straight back to the stock for its memory limit (only the default limit's stock is filled ahead of
+ * demand; other limits fill as their sandboxes end). Without an image (an unsupported build), the runtime is
+ * freed and a new
  * context built on the module. Instantiating a module (2–5 ms) and building a context (~1.5 ms) happen in
  * the worker's idle time, one step per event-loop turn: a message that arrives meanwhile waits one step.
  */
@@ -25,6 +27,8 @@ export const QUICKJS_MIN_PAGES = 256
 
 /** Contexts kept beyond the ready target (reset ones, freed modules): each costs ~0.3 MiB of pages. */
 const KEPT_EXTRA = 4
+/** Reset contexts kept for sandboxes with other memory limits, all sizes together. */
+const KEPT_OTHER_SIZES = 8
 
 export interface ModuleStashOptions {
   wasmModule: WebAssembly.Module
@@ -39,6 +43,9 @@ export interface ModuleStashOptions {
 export class ModuleStash {
   readonly #options: ModuleStashOptions
   readonly #ready: GuestContext[] = []
+  /** Reset contexts whose memory maximum is not the warm size, by maximum (pages). */
+  readonly #otherSizes = new Map<number, GuestContext[]>()
+  #otherSizesKept = 0
   /** Guests of ended sandboxes that could not be reset: freed, keeping the module, when the worker idles. */
   readonly #retired: GuestContext[] = []
   /** Modules whose runtime was freed cleanly, waiting for a new runtime and context. */
@@ -74,7 +81,7 @@ export class ModuleStash {
   /** A context whose memory is bounded at `maxPages`: a ready one when the size matches, else built now. */
   async take(maxPages: number): Promise<GuestContext> {
     const warmSize = maxPages === this.#options.warmPages
-    const ready = warmSize ? this.#ready.pop() : undefined
+    const ready = warmSize ? this.#ready.pop() : this.#takeOtherSize(maxPages)
     this.#schedule()
     if (ready) return ready
     const recycled = warmSize ? this.#recycledModule() : undefined
@@ -95,25 +102,51 @@ export class ModuleStash {
   }
 
   /**
-   * Takes back the guest of a sandbox whose runs did not crash. Only modules at the warm size whose memory
-   * never grew are kept (memory never shrinks): reset to the image when they match it, else their runtime
-   * is freed and a new context built. Either way no object of the old sandbox survives; QuickJS zero-fills
-   * every buffer it hands to guest code, so freed bytes are never readable either.
+   * Takes back the guest of a sandbox whose runs did not crash. Only modules whose memory never grew are
+   * kept (memory never shrinks): reset to the image when they match it (any memory maximum: the maximum is
+   * not part of the bytes), else, at the warm size only, their runtime is freed and a new context built.
+   * Either way no object of the old sandbox survives; QuickJS zero-fills every buffer it hands to guest
+   * code, so freed bytes are never readable either.
    */
   recycle(guest: GuestContext): void {
     const own = guest.module
     const pristine = own.memory.buffer.byteLength === QUICKJS_MIN_PAGES * 65536
     // Anything else is dropped whole: its memory goes with it, so freeing the runtime first is wasted work.
-    if (own.maxPages !== this.#options.warmPages || !pristine) return
+    if (!pristine) return
+    const warmSize = own.maxPages === this.#options.warmPages
     if (this.#image && this.#resettable.has(guest)) {
-      if (this.#ready.length >= this.#options.target + KEPT_EXTRA) return
+      if (
+        warmSize
+          ? this.#ready.length >= this.#options.target + KEPT_EXTRA
+          : this.#otherSizesKept >= KEPT_OTHER_SIZES
+      )
+        return
       this.#image.restore(own.memory)
       guest.resetState()
-      this.#ready.push(guest)
+      if (warmSize) this.#ready.push(guest)
+      else this.#keepOtherSize(guest)
       return
     }
+    if (!warmSize) return
     this.#retired.push(guest)
     this.#schedule()
+  }
+
+  #keepOtherSize(guest: GuestContext): void {
+    const pages = guest.module.maxPages
+    const stock = this.#otherSizes.get(pages)
+    if (stock) stock.push(guest)
+    else this.#otherSizes.set(pages, [guest])
+    this.#otherSizesKept++
+  }
+
+  #takeOtherSize(pages: number): GuestContext | undefined {
+    const stock = this.#otherSizes.get(pages)
+    const guest = stock?.pop()
+    if (!guest) return undefined
+    this.#otherSizesKept--
+    if (stock?.length === 0) this.#otherSizes.delete(pages)
+    return guest
   }
 
   /** Publishes whether idle work is pending, for the host's placement of new sandboxes. */
@@ -128,8 +161,7 @@ export class ModuleStash {
     const layout = this.#imageLayout
     if (!layout) return guest
     const context = contextPointer(guest.context)
-    const pristine = own.memory.buffer.byteLength === QUICKJS_MIN_PAGES * 65536
-    if (own.maxPages === this.#options.warmPages && pristine) {
+    if (own.memory.buffer.byteLength === QUICKJS_MIN_PAGES * 65536) {
       if (fresh) this.#image ??= ContextImage.capture(layout, own.memory, context)
       // A byte comparison: a rebuilt module matches only if its allocator state came out identical.
       if (this.#image?.matches(own.memory, context)) this.#resettable.add(guest)

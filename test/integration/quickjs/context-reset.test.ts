@@ -66,9 +66,11 @@ describe('quickjs tier: contexts reset to the ready image', () => {
     const next = (): number => (seed = (seed * 1103515245 + 12345) % 2147483648)
     for (let i = 0; i < 2000; i++) {
       const program = PROGRAMS[next() % PROGRAMS.length] as Program
+      // Every third sandbox has a smaller memory limit: those contexts are reset and reused per limit.
+      const memoryLimit = i % 3 === 0 ? 32 * 1024 * 1024 : undefined
       const r = await runOnce(
         { code: program.code, timeoutMs: program.timeoutMs },
-        { limits: { maxOutputBytes: 64 } },
+        { limits: { maxOutputBytes: 64 }, ...(memoryLimit ? { memoryLimit } : {}) },
       )
       expect({ i, code: program.code, status: r.status }).toEqual({
         i,
@@ -80,19 +82,25 @@ describe('quickjs tier: contexts reset to the ready image', () => {
     }
   }, 120_000)
 
-  it('a sandbox that replaced built-ins leaves every later sandbox clean', async () => {
-    for (let i = 0; i < 20; i++) {
-      expect((await runOnce(POLLUTE)).status).toBe('ok')
-      expect((await runOnce(CLEAN)).value).toEqual([
-        'undefined',
-        'undefined',
-        'function',
-        '{"a":1}',
-        'function',
-        true,
-      ])
-    }
-  })
+  it.each([
+    ['the default memory limit', {}],
+    ['a 32 MiB memory limit', { memoryLimit: 32 * 1024 * 1024 }],
+  ])(
+    'a sandbox that replaced built-ins leaves every later sandbox clean (%s)',
+    async (_, config) => {
+      for (let i = 0; i < 20; i++) {
+        expect((await runOnce(POLLUTE, config)).status).toBe('ok')
+        expect((await runOnce(CLEAN, config)).value).toEqual([
+          'undefined',
+          'undefined',
+          'function',
+          '{"a":1}',
+          'function',
+          true,
+        ])
+      }
+    },
+  )
 
   it('REPL state survives between runs of one sandbox while others come and go', async () => {
     const id = await manager.createSandbox({ type: 'quickjs' })

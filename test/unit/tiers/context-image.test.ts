@@ -74,6 +74,19 @@ describe('context image', () => {
     ])
   })
 
+  it('resets contexts of other memory limits too, and hands them back for that limit only', async () => {
+    const stash = await filledStash()
+    const small = await stash.take(512)
+    evaluate(small, "globalThis.leak = 'secret'")
+    stash.recycle(small)
+    const other = await stash.take(WARM_PAGES)
+    expect(other).not.toBe(small)
+    const again = await stash.take(512)
+    expect(again).toBe(small)
+    expect(again.module.maxPages).toBe(512)
+    expect(evaluate(again, 'typeof leak')).toBe('undefined')
+  })
+
   it('gives every ready context its own unpredictable Math.random seed, again after a reset', async () => {
     const stash = await filledStash()
     const seen = new Set<unknown>()

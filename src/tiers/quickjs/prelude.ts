@@ -1,11 +1,11 @@
 /**
- * Guest-side JavaScript installed in every QuickJS context before user code runs: the small eager core.
+ * Guest-side JavaScript installed in every QuickJS context before user code runs: the core.
  *
  * Everything that reads guest values (formatting console arguments, copying the result, describing thrown
  * errors) happens inside the guest and under its deadline, so the host never runs guest getters, Proxy
  * traps or toJSON. The host only ever reads strings produced by these functions.
  *
- * The core captures intrinsics and installs stubs; completing a run's value, describing errors, console
+ * The core captures intrinsics, loads the parts and installs the globals; completing a run's value, describing errors, console
  * formatting, timers and host calls live in PRELUDE_PARTS (prelude-parts.ts). All parts are compiled when
  * the context is built, so they are part of the ready-context image every sandbox starts from
  * (context-image.ts): no sandbox pays for compiling them, and nothing is ever compiled while a guest may
@@ -28,40 +28,36 @@ export const PRELUDE_SOURCE = String.raw`
     slice: Array.prototype.slice, native: native, G: G,
   }
   const loaded = P.create(null)
-  // A part's API, compiled and instantiated in this context once.
+  // A part's API, compiled and instantiated in this context once; all are, before anything is installed.
   function part(name) {
     return loaded[name] || (loaded[name] = native.load(name)(P, part))
   }
-  // A function that calls a part's method (the part is loaded by then: all are, at the end of the core).
-  function forward(name, method) {
-    return function () { const api = part(name); return P.apply(api[method], api, arguments) }
-  }
+  PART_NAMES.forEach(part)
+  const con = loaded.console, timers = loaded.timers, host = loaded.host
   function global(name, value) {
     P.defineProp(G, name, { value: value, writable: true, configurable: true })
   }
 
   const c = P.create(null)
-  c.log = c.info = c.debug = forward('console', 'out')
-  c.warn = c.error = c.trace = forward('console', 'err')
+  c.log = c.info = c.debug = con.out
+  c.warn = c.error = c.trace = con.err
   global('console', c)
   // Timers are driven by the worker and live for the current run only.
-  G.setTimeout = forward('timers', 'setTimeout')
-  G.setInterval = forward('timers', 'setInterval')
-  G.clearTimeout = G.clearInterval = function (id) { if (loaded.timers) loaded.timers.clear(id) }
+  G.setTimeout = timers.setTimeout
+  G.setInterval = timers.setInterval
+  G.clearTimeout = G.clearInterval = timers.clear
   G.queueMicrotask = function (fn) { P.PromiseCtor.resolve().then(fn) }
   // fetch goes through the host's network policy.
-  G.fetch = forward('host', 'fetch')
-
-  PART_NAMES.forEach(part)
+  G.fetch = host.fetch
 
   return {
-    complete: forward('complete', 'complete'),
-    describe: forward('describe', 'describe'),
+    complete: loaded.complete.complete,
+    describe: loaded.describe.describe,
     setInput: function (json) { global('input', json === undefined ? undefined : P.parse(json)) },
-    fireTimer: function (id) { if (loaded.timers) loaded.timers.fire(id) },
-    clearTimers: function () { if (loaded.timers) loaded.timers.clearAll() },
+    fireTimer: timers.fire,
+    clearTimers: timers.clearAll,
     installHostFunction: function (name) {
-      global(name, function () { return part('host').call(name, P.apply(P.slice, arguments, [])) })
+      global(name, function () { return host.call(name, P.apply(P.slice, arguments, [])) })
     },
   }
 })

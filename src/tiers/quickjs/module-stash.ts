@@ -82,7 +82,8 @@ export class ModuleStash {
   async take(maxPages: number): Promise<GuestContext> {
     const warmSize = maxPages === this.#options.warmPages
     const ready = warmSize ? this.#ready.pop() : this.#takeOtherSize(maxPages)
-    this.#schedule()
+    // Ended sandboxes usually refill the stock by reset; build only when it runs short.
+    if (this.#ready.length < this.#options.target) this.#schedule()
     if (ready) return ready
     const recycled = warmSize ? this.#recycledModule() : undefined
     if (recycled) return this.#newContext(recycled, false)

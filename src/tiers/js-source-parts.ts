@@ -9,7 +9,7 @@ import { transform } from 'sucrase'
 export const LAST_EXPRESSION_EXPORT = '__st_last'
 
 /** Only sources that mention these words can need module mode; the rest skip parsing entirely. */
-export const MODULE_HINT = /\b(?:import|export|await)\b/
+const MODULE_HINT = /\b(?:import|export|await)\b/
 
 /**
  * Strips TypeScript types with sucrase.
@@ -23,7 +23,7 @@ export function stripTypes(code: string): string {
   }).code
 }
 
-export function parsesAsScript(code: string): boolean {
+function parsesAsScript(code: string): boolean {
   try {
     parse(code, { ecmaVersion: 'latest', sourceType: 'script', allowHashBang: true })
     return true
@@ -33,7 +33,7 @@ export function parsesAsScript(code: string): boolean {
 }
 
 /** The module's AST, or undefined when it parses as neither (the runtime then reports the syntax error). */
-export function parseModule(code: string): Program | undefined {
+function parseModule(code: string): Program | undefined {
   try {
     return parse(code, {
       ecmaVersion: 'latest',
@@ -44,6 +44,28 @@ export function parseModule(code: string): Program | undefined {
   } catch {
     return undefined
   }
+}
+
+/** A request's source with TypeScript types stripped, and its module AST when it must run as a module. */
+export interface ClassifiedSource {
+  js: string
+  /** Set when the source is not a script but parses as a module (import/export or top-level await). */
+  module?: Program
+}
+
+/**
+ * Strips TypeScript types and decides script or module. Source that parses as neither is left a script, so
+ * the runtime reports the syntax error in its own words.
+ * @throws sucrase's error for TypeScript that does not parse.
+ */
+export function classifySource(
+  code: string,
+  language: 'javascript' | 'typescript',
+): ClassifiedSource {
+  const js = language === 'typescript' ? stripTypes(code) : code
+  if (!MODULE_HINT.test(js) || parsesAsScript(js)) return { js }
+  const module = parseModule(js)
+  return module ? { js, module } : { js }
 }
 
 /** Rewrites a module's last expression statement into `export const __st_last = (…)`, unless it has a default export. */

@@ -5,13 +5,7 @@
  * export `__st_last` (unless it has a default export, which wins). Each run is a fresh node process, so
  * module mode loses nothing a script would keep.
  */
-import {
-  exposeLastExpression,
-  MODULE_HINT,
-  parseModule,
-  parsesAsScript,
-  stripTypes,
-} from '../js-source-parts.js'
+import { classifySource, exposeLastExpression } from '../js-source-parts.js'
 
 export { LAST_EXPRESSION_EXPORT, stripTypes } from '../js-source-parts.js'
 
@@ -25,10 +19,7 @@ export function prepareJavaScript(
   code: string,
   language: 'javascript' | 'typescript',
 ): PreparedJavaScript {
-  const js = language === 'typescript' ? stripTypes(code) : code
-  if (!MODULE_HINT.test(js) || parsesAsScript(js)) return { code: js, isModule: false }
-  const program = parseModule(js)
-  // Neither a script nor a module: node reports the syntax error when it evaluates the script.
-  if (!program) return { code: js, isModule: false }
-  return { code: exposeLastExpression(js, program), isModule: true }
+  const { js, module } = classifySource(code, language)
+  if (!module) return { code: js, isModule: false }
+  return { code: exposeLastExpression(js, module), isModule: true }
 }

@@ -5,13 +5,7 @@
  * - 'module': import/export; the default export (called with input when a function) or the last expression.
  */
 import type { ModuleDeclaration, Statement } from 'acorn'
-import {
-  exposeLastExpression,
-  MODULE_HINT,
-  parseModule,
-  parsesAsScript,
-  stripTypes,
-} from '../js-source-parts.js'
+import { classifySource, exposeLastExpression } from '../js-source-parts.js'
 
 export { LAST_EXPRESSION_EXPORT, stripTypes } from '../js-source-parts.js'
 
@@ -23,13 +17,10 @@ export interface PreparedSource {
 }
 
 export function prepareSource(code: string, language: 'javascript' | 'typescript'): PreparedSource {
-  const js = language === 'typescript' ? stripTypes(code) : code
-  if (!MODULE_HINT.test(js) || parsesAsScript(js)) return { code: js, mode: 'script' }
-  const program = parseModule(js)
-  // Neither a script nor a module: evaluate as a script so QuickJS reports the syntax error.
-  if (!program) return { code: js, mode: 'script' }
-  if (!program.body.some(isModuleDeclaration)) return { code: js, mode: 'async-script' }
-  return { code: exposeLastExpression(js, program), mode: 'module' }
+  const { js, module } = classifySource(code, language)
+  if (!module) return { code: js, mode: 'script' }
+  if (!module.body.some(isModuleDeclaration)) return { code: js, mode: 'async-script' }
+  return { code: exposeLastExpression(js, module), mode: 'module' }
 }
 
 function isModuleDeclaration(statement: Statement | ModuleDeclaration): boolean {

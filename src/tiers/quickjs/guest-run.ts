@@ -9,6 +9,7 @@ import type { ExecMessage, ExecReply } from './protocol.js'
 import { RunState } from './run-state.js'
 import { detectCapability } from './capabilities.js'
 import { prepareSource, type EvalMode } from './source-transform.js'
+import { cancelledError, cpuError, outputError, timeoutError } from './run-errors.js'
 
 /** JS_Eval flags: quickjs-emscripten's options have no name for QuickJS's async global eval. */
 const JS_EVAL_TYPE_MODULE = 1
@@ -248,30 +249,17 @@ function capabilityError(capability: string): ResultError {
   }
 }
 
+// 'capability' never gets here: toReply answers it first, keeping the context.
 function stopError(run: RunState): ResultError {
   switch (run.stop) {
     case 'timeout':
-      return {
-        name: 'TimeoutError',
-        message: 'The run exceeded its wall-clock limit',
-        code: 'ERR_TIMEOUT',
-      }
+      return timeoutError()
     case 'cpu':
-      return {
-        name: 'CpuLimitExceeded',
-        message: `The run exceeded its CPU time limit of ${run.cpuLimitMs} ms`,
-        code: 'ERR_CPU',
-      }
-    case 'capability':
-      return capabilityError(run.capability ?? 'unknown')
+      return cpuError(run.cpuLimitMs)
     case 'output':
-      return {
-        name: 'OutputLimitExceeded',
-        message: `Output exceeded maxOutputBytes (${run.maxOutputBytes} bytes)`,
-        code: 'ERR_OUTPUT',
-      }
+      return outputError(run.maxOutputBytes)
     default:
-      return { name: 'CancelledError', message: 'The run was cancelled', code: 'ERR_CANCELLED' }
+      return cancelledError()
   }
 }
 

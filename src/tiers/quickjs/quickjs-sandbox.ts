@@ -15,6 +15,7 @@ import type { NormalizedRequest, TierSandbox } from '../tier.js'
 import { answerHostCall, type GuestFetch } from './host-calls.js'
 import { cancelSlot, type ExecReply, type HostCallEvent } from './protocol.js'
 import type { HostedSandbox, QuickJsHost } from './quickjs-host.js'
+import { cancelledError, timeoutError, workerLostError } from './run-errors.js'
 
 /** Time the worker gets past the deadline to stop cooperatively before it is terminated. */
 export const HARD_STOP_GRACE_MS = 100
@@ -261,25 +262,7 @@ export class QuickJsSandbox implements TierSandbox, HostedSandbox {
   }
 }
 
-function cancelledError(): ResultError {
-  return { name: 'CancelledError', message: 'The run was cancelled', code: 'ERR_CANCELLED' }
-}
-
 function statusError(status: ExecStatus): ResultError {
-  switch (status) {
-    case 'timeout':
-      return {
-        name: 'TimeoutError',
-        message: 'The run exceeded its wall-clock limit',
-        code: 'ERR_TIMEOUT',
-      }
-    case 'cancelled':
-      return cancelledError()
-    default:
-      return {
-        name: 'GuestCrashed',
-        message: 'The guest worker died during the run',
-        code: 'ERR_CRASHED',
-      }
-  }
+  if (status === 'timeout') return timeoutError()
+  return status === 'cancelled' ? cancelledError() : workerLostError()
 }

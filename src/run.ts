@@ -36,14 +36,8 @@ export async function run(
     options.language === undefined
   )
     config['language'] = request.language
-  const manager = sharedManager()
-  const id = await manager.createSandbox(config)
-  try {
-    const req: ExecRequest = typeof request === 'string' ? { code: request } : { ...request }
-    return await manager.execute(id, { ...perRun, ...req })
-  } finally {
-    await manager.destroy(id)
-  }
+  const req: ExecRequest = typeof request === 'string' ? { code: request } : { ...request }
+  return sharedManager().runOnce(config, { ...perRun, ...req })
 }
 
 /** Shuts down the workers and containers that run() keeps warm (for clean process exit in tests). */

@@ -124,7 +124,25 @@ export class SandboxManager extends EventEmitter<ManagerEvents> {
    * Runs on one sandbox are serialized.
    * @throws SandboxNotFoundError, SandboxExpiredError, ConfigError (invalid request), CapacityError.
    */
-  async execute(id: string, request: string | ExecRequest): Promise<ExecResult> {
+  execute(id: string, request: string | ExecRequest): Promise<ExecResult> {
+    return this.#execute(id, request, false)
+  }
+
+  /**
+   * createSandbox + execute + destroy, what run() does. The tier is told that no run follows, so it can
+   * free the sandbox with the run's reply (for quickjs: one message to the worker instead of two).
+   * @throws as createSandbox and execute.
+   */
+  async runOnce(config: SandboxConfig, request: string | ExecRequest): Promise<ExecResult> {
+    const id = await this.createSandbox(config)
+    try {
+      return await this.#execute(id, request, true)
+    } finally {
+      await this.#destroy(id, 'destroy')
+    }
+  }
+
+  async #execute(id: string, request: string | ExecRequest, lastRun: boolean): Promise<ExecResult> {
     const live = this.#lookup(id)
     const normalized = normalizeRequest(request, live.config)
     if (!live.sandbox.languages.includes(normalized.language))
@@ -134,6 +152,7 @@ export class SandboxManager extends EventEmitter<ManagerEvents> {
         normalized.language,
       )
     normalized.cpuBudgetMs = inProcessBudget(live.tierId, live.config)
+    if (lastRun) normalized.lastRun = true
     return this.#admission.run(async () => {
       this.emit('execute:start', { id, tier: live.tierId })
       let result = await live.sandbox.execute(normalized)

@@ -87,7 +87,7 @@ export class GuestWorker {
   }
 
   /** Sends a request and resolves with the worker's reply value. */
-  call<T>(message: Record<string, unknown>, transfer?: readonly TransferListItem[]): Promise<T> {
+  call<T>(message: object, transfer?: readonly TransferListItem[]): Promise<T> {
     if (this.#gone) return Promise.reject(this.#gone)
     const id = this.#nextId++
     return new Promise<T>((resolve, reject) => {
@@ -100,7 +100,7 @@ export class GuestWorker {
   }
 
   /** Sends a message that needs no reply. */
-  post(message: Record<string, unknown>): void {
+  post(message: object): void {
     if (!this.#gone) this.#worker.postMessage(message)
   }
 

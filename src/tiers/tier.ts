@@ -22,6 +22,11 @@ export interface NormalizedRequest {
    * so the manager can move it to a container. Tighter than the sandbox's cpuTime; undefined for none.
    */
   cpuBudgetMs?: number | undefined
+  /**
+   * No run follows on this sandbox (run()): the tier may free the sandbox's guest as soon as this run
+   * ends, with its reply, instead of waiting for close(). close() is still called.
+   */
+  lastRun?: boolean
 }
 
 export interface TierAvailability {

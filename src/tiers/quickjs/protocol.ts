@@ -23,6 +23,8 @@ export interface ExecMessage {
   timeoutMs: number
   cpuTimeMs: number
   maxOutputBytes: number
+  /** No run follows: the worker frees the sandbox right after replying, so no destroy message is sent. */
+  last?: true
 }
 
 export interface DestroyMessage {

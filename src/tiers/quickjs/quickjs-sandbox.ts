@@ -13,7 +13,7 @@ import { emptyUsage, type ExecResult, type ExecStatus, type ResultError } from '
 import { WorkerGoneError } from '../guest-worker.js'
 import type { NormalizedRequest, TierSandbox } from '../tier.js'
 import { answerHostCall, type GuestFetch } from './host-calls.js'
-import { cancelSlot, type ExecReply, type HostCallEvent } from './protocol.js'
+import { cancelSlot, type ExecMessage, type ExecReply, type HostCallEvent } from './protocol.js'
 import type { HostedSandbox, QuickJsHost } from './quickjs-host.js'
 import { cancelledError, timeoutError, workerLostError } from './run-errors.js'
 
@@ -57,6 +57,8 @@ export class QuickJsSandbox implements TierSandbox, HostedSandbox {
   #queue: Promise<unknown> = Promise.resolve()
   #lostState = false
   #closed = false
+  /** The worker freed the guest with the reply of a last run (NormalizedRequest.lastRun). */
+  #released = false
 
   constructor(deps: QuickJsSandboxDeps) {
     this.#deps = deps
@@ -90,6 +92,7 @@ export class QuickJsSandbox implements TierSandbox, HostedSandbox {
   }
 
   async #execute(request: NormalizedRequest): Promise<ExecResult> {
+    if (this.#released) throw new SandboxClosedError('quickjs sandbox')
     const started = performance.now()
     if (this.#closed) return this.#result('cancelled', started, cancelledError())
     let reserved = false
@@ -135,7 +138,7 @@ export class QuickJsSandbox implements TierSandbox, HostedSandbox {
     this.#cancelActive = onAbort
     if (!reserved) host.busy++
     try {
-      const reply = await host.worker.call<ExecReply>({
+      const message: ExecMessage = {
         type: 'exec',
         sid,
         token,
@@ -145,7 +148,11 @@ export class QuickJsSandbox implements TierSandbox, HostedSandbox {
         timeoutMs: request.timeoutMs,
         cpuTimeMs: Math.min(config.cpuTimeMs, request.cpuBudgetMs ?? Infinity),
         maxOutputBytes: config.maxOutputBytes,
-      })
+      }
+      if (request.lastRun) message.last = true
+      const reply = await host.worker.call<ExecReply>(message)
+      // A reply means the worker ran the exec to its end, and so freed the guest if it was the last run.
+      if (request.lastRun) this.#released = true
       const result = this.#fromReply(reply, started, active, active.net?.usage())
       if (
         result.status === 'cpu' &&
@@ -256,7 +263,7 @@ export class QuickJsSandbox implements TierSandbox, HostedSandbox {
     const host = this.#host
     if (host && !host.closed) {
       host.detach(this.#deps.sid)
-      host.worker.post({ type: 'destroy', sid: this.#deps.sid })
+      if (!this.#released) host.worker.post({ type: 'destroy', sid: this.#deps.sid })
     }
     this.#host = undefined
   }

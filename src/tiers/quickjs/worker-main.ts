@@ -48,6 +48,12 @@ async function newGuest(create: CreateMessage): Promise<GuestContext> {
   })
 }
 
+/** A crashed module may be broken (an emscripten abort): dropped. Any other is reset or rebuilt by the stash. */
+function release(guest: GuestContext, status: ExecReply['status']): void {
+  if (status === 'crashed') guest.dispose()
+  else stash.recycle(guest)
+}
+
 async function slotOf(sid: number): Promise<Slot> {
   const slot = slots.get(sid)
   if (!slot) throw new Error(`no sandbox ${sid} in this worker`)
@@ -66,11 +72,14 @@ async function handle(message: HostToWorker): Promise<unknown> {
     case 'exec': {
       const slot = await slotOf(message.sid)
       const reply: ExecReply = await runGuest(slot.guest, message, cancelBoard)
-      if (reply.reset) {
-        // After a limit breach the context is not proven clean: replace it with a fresh one. A crashed
-        // module may be broken (an emscripten abort); any other is reset or rebuilt by the stash.
-        if (reply.status === 'crashed') slot.guest.dispose()
-        else stash.recycle(slot.guest)
+      if (message.last) {
+        // run(): the sandbox ends with this run. Freed after the reply is posted, in this same wake-up,
+        // rather than on a destroy message that would wake the worker (and the host's send) once more.
+        slots.delete(message.sid)
+        release(slot.guest, reply.status)
+      } else if (reply.reset) {
+        // After a limit breach the context is not proven clean: replace it with a fresh one.
+        release(slot.guest, reply.status)
         slot.guest = await newGuest(slot.create)
       }
       return reply

@@ -95,4 +95,48 @@ describe('quickjs tier: lifecycle', () => {
       await manager.close()
     }
   })
+
+  it('runOnce (what run() does): the worker frees each sandbox with its reply, whatever the status', async () => {
+    const manager = new SandboxManager({ tiers: { quickjs: { workers: 1 } } })
+    const events: string[] = []
+    manager.on('create', () => events.push('create'))
+    manager.on('destroy', ({ reason }) => events.push(`destroy:${reason}`))
+    try {
+      // ok, a guest error, a memory breach and a timeout: each ends its sandbox in the worker
+      const programs = [
+        { code: 'input.i + 1', expect: 'ok' },
+        { code: 'throw new Error("x")', expect: 'error' },
+        { code: 'let a = []; for (;;) a.push(new Array(1e5).fill(1))', expect: 'memory' },
+        { code: 'for (;;) {}', expect: 'timeout', timeoutMs: 50 },
+      ]
+      const config = { type: 'quickjs' as const, memoryLimit: 32 * 1024 * 1024 }
+      for (let i = 0; i < 40; i++) {
+        const p = programs[i % programs.length] as (typeof programs)[number]
+        const r = await manager.runOnce(config, {
+          code: p.code,
+          input: { i },
+          timeoutMs: p.timeoutMs,
+        })
+        expect(r.status).toBe(p.expect)
+        if (p.expect === 'ok') expect(r.value).toBe(i + 1)
+      }
+      expect(events.filter((e) => e === 'create')).toHaveLength(40)
+      expect(events.filter((e) => e === 'destroy:destroy')).toHaveLength(40)
+      const rssBefore = process.memoryUsage().rss
+      for (let i = 0; i < 1000; i++)
+        expect(
+          (await manager.runOnce({ type: 'quickjs' }, { code: 'input.i * 2', input: { i } })).value,
+        ).toBe(i * 2)
+      const stats = await manager.stats()
+      expect(stats.tiers.quickjs?.['sandboxes']).toBe(0)
+      expect(manager.list()).toHaveLength(0)
+      // no destroy message follows a last run: guests the worker kept would be ~1 MiB of wasm memory each
+      expect(process.memoryUsage().rss - rssBefore).toBeLessThan(96 * 1024 * 1024)
+      // the worker is still healthy and holds nothing of those sandboxes
+      const id = await manager.createSandbox({ type: 'quickjs' })
+      expect((await manager.execute(id, 'typeof input')).value).toBe('undefined')
+    } finally {
+      await manager.close()
+    }
+  })
 })

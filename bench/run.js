@@ -32,7 +32,8 @@ if (!existsSync(new URL('../dist/index.js', import.meta.url))) {
 }
 
 const { closeSharedManager } = await import('../dist/index.js')
-const { probeTiers, closeTiers, tierStatus, CONTAINER } = await import('./lib/tiers.js')
+const { probeTiers, closeTiers, tierStatus, settleContainerPools, CONTAINER } =
+  await import('./lib/tiers.js')
 const { dockerClient, engineStatus, engineSkip, waitForEngine, ContainerRegister } =
   await import('./lib/engine.js')
 const { machineInfo, loadAverage } = await import('./lib/machine.js')
@@ -111,6 +112,8 @@ for (const [id] of chosen) progress.plan(weight(id))
 let exitCode = 0
 try {
   for (const [id, section] of chosen) {
+    const waited = await settleContainerPools(tiers)
+    if (waited > 500) log(`waited ${Math.round(waited)} ms for container warm pools to refill`)
     progress.section(id, ticks[id], weight(id))
     const t0 = performance.now()
     try {

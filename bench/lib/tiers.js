@@ -155,3 +155,24 @@ export const tierStatus = (tiers) =>
         : { available: false, reason: t.reason },
     ]),
   )
+
+/**
+ * Waits until no container tier is starting warm containers. A sandbox taken from a pool is replaced in
+ * the background (dockerd, containerd and runsc busy for a second or more on this 2-core machine), and a
+ * section that times in-process runs right after would measure that refill, not our tiers. Bounded by
+ * `maxMs`; resolves to the ms waited.
+ */
+export async function settleContainerPools(tiers, maxMs = 60_000) {
+  const t0 = performance.now()
+  const starting = async () => {
+    let n = 0
+    for (const id of CONTAINER) {
+      if (!tiers[id]?.available) continue
+      n += (await tiers[id].manager.stats()).tiers[id]?.warmStarting ?? 0
+    }
+    return n
+  }
+  while ((await starting()) > 0 && performance.now() - t0 < maxMs)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  return performance.now() - t0
+}

@@ -97,6 +97,15 @@ export class ContainerTier implements Tier {
     return this.#sandboxes.size
   }
 
+  /** Live sandboxes, ready warm containers and those still starting (what manager.stats() shows). */
+  stats(): Record<string, number> {
+    return {
+      sandboxes: this.#sandboxes.size,
+      warmContainers: this.#pool.readyCount,
+      warmStarting: this.#pool.startingCount,
+    }
+  }
+
   validate(config: ResolvedConfig): void {
     checkContainerConfig(config, this.runtime, this.languages)
     checkEgressConfig(config)

@@ -35,6 +35,13 @@ export class WarmPool {
     return n
   }
 
+  /** Containers being started for the pool (engine work in the background), over all keys. */
+  get startingCount(): number {
+    let n = 0
+    for (const state of this.#keys.values()) n += state.starting
+    return n
+  }
+
   /** A ready container for `key`, or undefined. Call fill() afterwards to replace it. */
   take(key: string): Dockerode.Container | undefined {
     if (this.#closed || this.#options.size <= 0) return undefined

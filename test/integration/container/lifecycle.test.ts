@@ -55,9 +55,13 @@ describe.each(KINDS)('%s tier lifecycle', (kind) => {
     const tier = makeTier(kind, { poolSize: 1 })
     try {
       const first = await tier.createSandbox(config())
+      // the refill is under way in the background (or already done): stats() says which
+      const filling = tier.stats()
+      expect(filling['warmStarting']! + filling['warmContainers']!).toBe(1)
       const deadline = Date.now() + 20_000
       while (tier.warmCount < 1 && Date.now() < deadline)
         await new Promise((r) => setTimeout(r, 50))
+      expect(tier.stats()).toEqual({ sandboxes: 1, warmContainers: 1, warmStarting: 0 })
       const before = new Set(await sessionContainers(docker, tier.sessionId))
       const started = Date.now()
       const second = await tier.createSandbox(config())

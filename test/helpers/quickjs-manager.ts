@@ -11,16 +11,10 @@ export function useQuickJsManager(workers = 2): {
   afterAll(async () => {
     await manager.close()
   })
-  const runOnce = async (
+  // What run() does: create, execute as the last run (the worker frees the guest with its reply), destroy.
+  const runOnce = (
     request: string | ExecRequest,
     config: SandboxConfig = {},
-  ): Promise<ExecResult> => {
-    const id = await manager.createSandbox({ type: 'quickjs', ...config })
-    try {
-      return await manager.execute(id, request)
-    } finally {
-      await manager.destroy(id)
-    }
-  }
+  ): Promise<ExecResult> => manager.runOnce({ type: 'quickjs', ...config }, request)
   return { manager, runOnce }
 }

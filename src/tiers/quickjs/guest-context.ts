@@ -7,7 +7,12 @@ import type { QuickJSContext, QuickJSHandle, QuickJSRuntime } from 'quickjs-emsc
 import type { QuickJSWASMModule } from 'quickjs-emscripten'
 import { PRELUDE_SOURCE } from './prelude.js'
 import { isPreludePart, PRELUDE_PARTS } from './prelude-parts.js'
-import type { RunState } from './run-state.js'
+import {
+  MAX_PENDING_HOST_CALLS,
+  MAX_PENDING_TIMERS,
+  MAX_TIMER_DELAY_MS,
+  type RunState,
+} from './run-state.js'
 import type { EvalMode } from './source-transform.js'
 import { capabilityOfModule } from './capabilities.js'
 
@@ -116,9 +121,9 @@ export class GuestContext {
       )
       .consume((fn) => ctx.setProp(native, 'hostCall', fn))
     ctx
-      .newFunction('setTimer', (id, ms) => {
-        this.#setTimer(ctx.getNumber(id), ctx.getNumber(ms))
-      })
+      .newFunction('setTimer', (id, ms) =>
+        this.#setTimer(ctx.getNumber(id), ctx.getNumber(ms)) ? ctx.true : ctx.false,
+      )
       .consume((fn) => ctx.setProp(native, 'setTimer', fn))
     ctx
       .newFunction('clearTimer', (id) => {
@@ -166,22 +171,34 @@ export class GuestContext {
       this.context.newError('no run in progress').consume((e) => deferred.reject(e))
       return deferred.handle
     }
+    if (run.hostCalls.size >= MAX_PENDING_HOST_CALLS) {
+      const message = `too many host calls in flight (at most ${MAX_PENDING_HOST_CALLS})`
+      this.context.newError(message).consume((e) => deferred.reject(e))
+      return deferred.handle
+    }
     const callId = this.#nextCall++
     run.hostCalls.set(callId, deferred)
     this.#binding?.sendHostCall(callId, name, argsJson)
     return deferred.handle
   }
 
-  #setTimer(id: number, ms: number): void {
+  /** Arms (or re-arms) timer `id`; false when the run has MAX_PENDING_TIMERS others pending. */
+  #setTimer(id: number, ms: number): boolean {
     const run = this.run
-    if (!run) return
-    clearTimeout(run.timers.get(id))
-    const timer = setTimeout(() => {
-      run.timers.delete(id)
-      this.#binding?.onTimer(id)
-      run.wake()
-    }, ms)
+    if (!run) return false
+    const pending = run.timers.get(id)
+    if (pending === undefined && run.timers.size >= MAX_PENDING_TIMERS) return false
+    clearTimeout(pending)
+    const timer = setTimeout(
+      () => {
+        run.timers.delete(id)
+        this.#binding?.onTimer(id)
+        run.wake()
+      },
+      Math.min(ms, MAX_TIMER_DELAY_MS),
+    )
     run.timers.set(id, timer)
+    return true
   }
 
   /** Hands a host reply to the guest promise waiting for it. */

@@ -4,6 +4,7 @@
  * code ran, and `part(name)` gives another part. A part never reads a global, so user code that replaced a
  * built-in cannot change what a part does.
  */
+import { MAX_PENDING_TIMERS } from './run-state.js'
 export type PreludePartName = 'complete' | 'copy' | 'describe' | 'console' | 'timers' | 'host'
 
 const COPY = String.raw`
@@ -169,8 +170,9 @@ const TIMERS = String.raw`
     if (typeof fn !== 'function') throw new P.TypeErrorCtor('callback must be a function')
     const id = nextTimer++
     const delay = P.isFiniteNumber(ms) && ms > 0 ? ms : 0
+    if (!P.native.setTimer(id, delay))
+      throw new P.RangeErrorCtor('too many pending timers (at most ${MAX_PENDING_TIMERS})')
     timers.set(id, { fn: fn, args: args, repeat: repeat, delay: delay })
-    P.native.setTimer(id, delay)
     return id
   }
   return {

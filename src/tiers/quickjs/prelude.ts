@@ -24,6 +24,7 @@ export const PRELUDE_SOURCE = String.raw`
     getProto: Object.getPrototypeOf, defineProp: Object.defineProperty, create: Object.create,
     isArray: Array.isArray, stringify: JSON.stringify, parse: JSON.parse, ObjectProto: Object.prototype,
     DateProto: Date.prototype, toISO: Date.prototype.toISOString, ErrorCtor: Error, TypeErrorCtor: TypeError,
+    RangeErrorCtor: RangeError,
     PromiseCtor: Promise, StringCtor: String, MapCtor: Map, SetCtor: Set, isFiniteNumber: Number.isFinite,
     slice: Array.prototype.slice, native: native, G: G,
   }

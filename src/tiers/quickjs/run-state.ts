@@ -7,6 +7,17 @@ import { cancelSlot } from './protocol.js'
 
 export type StopReason = 'timeout' | 'cpu' | 'output' | 'cancelled' | 'capability'
 
+/**
+ * Timers a run may have pending at once. Each is a Node timer in the worker, outside the guest's memory
+ * limit: without a cap, `for (;;) setTimeout(f, 1e9)` grows the worker's own heap, shared with the other
+ * sandboxes on that worker, until the worker dies.
+ */
+export const MAX_PENDING_TIMERS = 1000
+/** Node clamps a longer delay to 1 ms (with a warning on the host's stderr); ours waits the longest it can. */
+export const MAX_TIMER_DELAY_MS = 2 ** 31 - 1
+/** Host calls (host functions and fetch) a run may have in flight at once, for the same reason. */
+export const MAX_PENDING_HOST_CALLS = 1000
+
 export class RunState {
   readonly deadline: number
   readonly cpuLimitMs: number

@@ -182,3 +182,83 @@ describe('quickjs tier: output limit', () => {
     expect(r.status).toBe('output')
   })
 })
+
+describe('quickjs tier: timers and host calls are bounded (B17)', () => {
+  it('a flood of pending timers stops at the cap with a clear error; the next run works', async () => {
+    const started = performance.now()
+    const r = await runOnce('for (let i = 0; i < 1e6; i++) setTimeout(() => {}, 1e9); 1', {
+      memoryLimit: 256 * MiB,
+      limits: { executionTime: 10_000 },
+    })
+    expect(r.status).toBe('error')
+    expect(r.error?.name).toBe('RangeError')
+    expect(r.error?.message).toContain('too many pending timers (at most 1000)')
+    expect(performance.now() - started).toBeLessThan(5000)
+    expect((await runOnce('1 + 1')).value).toBe(2)
+  })
+
+  it('up to 1,000 pending timers are fine, and an interval re-arming is not counted twice', async () => {
+    const code = `
+      for (let i = 0; i < 998; i++) setTimeout(() => {}, 1e9)
+      let n = 0
+      const id = setInterval(() => n++, 1) // the 999th
+      await new Promise((r) => setTimeout(() => r(), 60)) // the 1,000th: one more would throw
+      clearInterval(id)
+      n`
+    const r = await runOnce(code, { limits: { executionTime: 5000 } })
+    expect(r.status).toBe('ok')
+    expect(r.value).toBeGreaterThan(3)
+  })
+
+  it('a delay past 2^31 - 1 ms waits (Node would fire it after 1 ms) and writes nothing to the host', async () => {
+    const written: string[] = []
+    const write = process.stderr.write.bind(process.stderr)
+    process.stderr.write = (chunk: string | Uint8Array, ...rest: never[]) => {
+      written.push(String(chunk))
+      return write(chunk, ...rest)
+    }
+    try {
+      const code =
+        'let fired = 0; setTimeout(() => fired++, 2 ** 31); setTimeout(() => fired++, Infinity); await new Promise((r) => setTimeout(r, 100)); fired'
+      const r = await runOnce(code, { limits: { executionTime: 5000 } })
+      expect(r.status).toBe('ok')
+      // Infinity is not a finite delay: 0, as in browsers and Node
+      expect(r.value).toBe(1)
+      await new Promise((r) => setTimeout(r, 100))
+    } finally {
+      process.stderr.write = write
+    }
+    expect(written.join('')).not.toMatch(/TimeoutOverflowWarning/)
+  })
+
+  it('timers never fire after their run ended (host spy)', async () => {
+    let calls = 0
+    const r = await runOnce('setTimeout(() => spy(), 30); setInterval(() => spy(), 10); 1', {
+      hostFunctions: { spy: () => ++calls },
+    })
+    expect(r.status).toBe('ok')
+    await new Promise((resolve) => setTimeout(resolve, 150))
+    expect(calls).toBe(0)
+  })
+
+  it('host calls in flight stop at the cap: the excess calls reject in the guest, the rest complete', async () => {
+    const code = `
+      const settled = await Promise.allSettled(Array.from({ length: 1100 }, (_, i) => slow(i)))
+      const rejected = settled.filter((s) => s.status === 'rejected')
+      ;({ ok: settled.length - rejected.length, rejected: rejected.length, why: rejected[0]?.reason?.message,
+          after: await slow(7) })`
+    const r = await runOnce(code, {
+      hostFunctions: {
+        slow: (i: unknown) => new Promise((resolve) => setTimeout(() => resolve(i), 20)),
+      },
+      limits: { executionTime: 10_000, cpuTime: 5000 },
+    })
+    expect(r.status).toBe('ok')
+    expect(r.value).toEqual({
+      ok: 1000,
+      rejected: 100,
+      why: 'too many host calls in flight (at most 1000)',
+      after: 7,
+    })
+  })
+})

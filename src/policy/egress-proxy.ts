@@ -20,7 +20,16 @@ import type { RequestScopeOptions } from './request-scope.js'
 export interface EgressProxyOptions {
   /** Where the proxy listens. The caller owns the directory; the socket is made connectable by any uid. */
   socketPath: string
+  /**
+   * Connections open at once (idle keep-alive and tunnels included). Each is a file descriptor of the host
+   * process, and the guest can open as many as its own descriptor limit (4,096 measured) allows: one sandbox
+   * could run the host out of descriptors. Past the cap a new connection is closed at once and counted as a
+   * denied request. @default 64
+   */
+  maxConnections?: number
 }
+
+export const DEFAULT_MAX_PROXY_CONNECTIONS = 64
 
 /**
  * An egress proxy for one sandbox. Plain HTTP arrives in absolute form (`GET http://host/path`), HTTPS as
@@ -48,12 +57,17 @@ export class EgressProxy {
   #current: OpenEgressRun | undefined
   #closing: Promise<void> | undefined
 
-  private constructor(policy: NetworkPolicy, socketPath: string) {
+  private constructor(policy: NetworkPolicy, socketPath: string, maxConnections: number) {
     this.policy = policy
     this.socketPath = socketPath
     this.#server = http.createServer({ requireHostHeader: false }, (req, res) =>
       this.#onRequest(req, res),
     )
+    this.#server.maxConnections = maxConnections
+    this.#server.on('drop', () => {
+      const run = this.#current?.run
+      if (run !== undefined) run.meter.deniedRequests += 1
+    })
     this.#server.on('connect', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
       this.#onConnect(req, socket, head),
     )
@@ -69,7 +83,11 @@ export class EgressProxy {
    * @throws the listen error (e.g. EADDRINUSE, EACCES).
    */
   static async listen(policy: NetworkPolicy, options: EgressProxyOptions): Promise<EgressProxy> {
-    const proxy = new EgressProxy(policy, options.socketPath)
+    const proxy = new EgressProxy(
+      policy,
+      options.socketPath,
+      options.maxConnections ?? DEFAULT_MAX_PROXY_CONNECTIONS,
+    )
     await new Promise<void>((resolve, reject) => {
       proxy.#server.once('error', reject)
       proxy.#server.listen(options.socketPath, () => {

@@ -4,7 +4,8 @@
  * `network.resolve`), refusals look like the in-process tiers', usage comes back in the ExecResult, and
  * there is no other way out: no DNS, no route, not even to the host's loopback, nothing between runs.
  */
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
+import { EGRESS_SOCKET_PATH as EGRESS_SOCKET } from '../../../src/tiers/container/egress.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ContainerSandbox } from '../../../src/tiers/container/container-sandbox.js'
 import {
@@ -168,6 +169,51 @@ s.sendall(b'CONNECT evil.test:${T} HTTP/1.1\\r\\nHost: evil.test:${T}\\r\\n\\r\\
 s.recv(200).decode().split('\\r\\n')[0]`
     const r = await sandbox.execute(request(code, 'python'))
     expect(r.value).toBe('HTTP/1.1 403 Network request denied: domain_not_allowed')
+  })
+
+  it('a guest holding thousands of proxy connections gets 64; the host keeps its descriptors (D19)', async () => {
+    const hostFds = (): number => readdirSync('/proc/self/fd').length
+    const before = hostFds()
+    let peak = before
+    const sampler = setInterval(() => (peak = Math.max(peak, hostFds())), 20)
+    const code = `
+import socket, time, urllib.request
+held = []
+for i in range(3000):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        s.connect('${EGRESS_SOCKET}')
+    except OSError:
+        s.close()
+        continue
+    held.append(s)
+time.sleep(0.5)
+alive = 0
+for s in held:
+    s.setblocking(False)
+    try:
+        alive += 1 if s.recv(1) != b'' else 0
+    except BlockingIOError:
+        alive += 1
+    except OSError:
+        pass
+for s in held:
+    s.close()
+time.sleep(0.2)
+body = urllib.request.urlopen('http://api.allowed.test:${H}/after', timeout=5).read().decode()
+print(alive, body)
+`
+    try {
+      const r = await sandbox.execute(request(code, 'python', { timeoutMs: 60_000 }))
+      expect(r.status).toBe('ok')
+      const [alive, ...body] = r.stdout.trim().split(' ')
+      expect(Number(alive)).toBe(64)
+      expect(body.join(' ')).toBe('GET /after')
+      expect(r.usage.deniedRequests).toBeGreaterThan(2000)
+    } finally {
+      clearInterval(sampler)
+    }
+    expect(peak - before).toBeLessThan(200)
   })
 
   it('refuses requests a process makes after its run has ended', async () => {

@@ -15,9 +15,15 @@ export interface ProxyFixture {
   close(): Promise<void>
 }
 
-export async function startProxy(policy: NetworkPolicy): Promise<ProxyFixture> {
+export async function startProxy(
+  policy: NetworkPolicy,
+  options: { maxConnections?: number } = {},
+): Promise<ProxyFixture> {
   const dir = mkdtempSync(join(tmpdir(), 'sandtier-proxy-test-'))
-  const proxy = await EgressProxy.listen(policy, { socketPath: join(dir, 'proxy.sock') })
+  const proxy = await EgressProxy.listen(policy, {
+    socketPath: join(dir, 'proxy.sock'),
+    ...options,
+  })
   return {
     proxy,
     close: async () => {

@@ -3,22 +3,49 @@
  * SHA-256 of the wasm bytes and the bytes; a file whose hash does not match is ignored and replaced. The
  * directory must be ours and not writable by others, else the disk cache is not used: a poisoned entry would
  * still only run inside the sandbox, but it would run instead of the user's code.
+ *
+ * Bounded: an agent service compiles a new program for nearly every request, so an unbounded cache fills the
+ * disk. Past `maxBytes` the least recently used files go (a read refreshes a file's mtime) until the cache is
+ * at 80 % of it; other processes sharing the directory are seen at the next scan.
  */
 import { createHash, randomBytes } from 'node:crypto'
-import { chmod, mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises'
+import {
+  chmod,
+  mkdir,
+  readdir,
+  readFile,
+  rename,
+  stat,
+  unlink,
+  utimes,
+  writeFile,
+} from 'node:fs/promises'
 import { join } from 'node:path'
 
 const MAGIC = Buffer.from('STWASM01')
 const HASH_BYTES = 32
 /** Files larger than this are not read (the module size cap is far below). */
 const MAX_FILE_BYTES = 64 * 1024 * 1024
+/** What a pass of eviction brings the cache down to, as a share of maxBytes (so not every write scans). */
+const EVICT_TO = 0.8
+const ENTRY = /^[0-9a-f]{64}\.wasm$/
+
+export interface DiskCacheOptions {
+  /** Bytes the cache may hold on disk. @default 256 MiB */
+  maxBytes?: number
+}
 
 export class DiskCache {
   readonly dir: string
+  readonly maxBytes: number
   #usable: Promise<boolean> | undefined
+  /** Bytes on disk as of the last scan plus what this process wrote since; undefined before the first scan. */
+  #estimate: number | undefined
+  #evicting: Promise<void> | undefined
 
-  constructor(dir: string) {
+  constructor(dir: string, { maxBytes = 256 * 1024 * 1024 }: DiskCacheOptions = {}) {
     this.dir = dir
+    this.maxBytes = maxBytes
   }
 
   /** The cached bytes for `key`, or undefined (missing, corrupt or unsafe directory). */
@@ -33,6 +60,11 @@ export class DiskCache {
       const content = await readFile(file)
       const bytes = decode(content)
       if (bytes === undefined) await unlink(file).catch(() => undefined)
+      else {
+        // Recently used: eviction goes by mtime. Best effort (the entry is valid either way).
+        const now = new Date()
+        await utimes(file, now, now).catch(() => undefined)
+      }
       return bytes
     } catch {
       return undefined
@@ -45,11 +77,41 @@ export class DiskCache {
     if (file === undefined || !(await this.#isUsable())) return
     const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`
     try {
-      await writeFile(temp, encode(bytes), { mode: 0o600, flag: 'wx' })
+      const content = encode(bytes)
+      await writeFile(temp, content, { mode: 0o600, flag: 'wx' })
       await rename(temp, file)
+      if (this.#estimate !== undefined) this.#estimate += content.length
     } catch {
       await unlink(temp).catch(() => undefined)
+      return
     }
+    if (this.#estimate === undefined || this.#estimate > this.maxBytes) await this.#evict()
+  }
+
+  /** Scans the directory and, past maxBytes, removes the least recently used entries down to 80 % of it. */
+  #evict(): Promise<void> {
+    this.#evicting ??= (async () => {
+      const entries: { file: string; size: number; used: number }[] = []
+      for (const name of await readdir(this.dir).catch(() => [])) {
+        if (!ENTRY.test(name)) continue
+        const file = join(this.dir, name)
+        const info = await stat(file).catch(() => undefined)
+        if (info?.isFile()) entries.push({ file, size: info.size, used: info.mtimeMs })
+      }
+      let total = entries.reduce((sum, e) => sum + e.size, 0)
+      if (total > this.maxBytes) {
+        entries.sort((a, b) => a.used - b.used)
+        for (const entry of entries) {
+          if (total <= this.maxBytes * EVICT_TO) break
+          await unlink(entry.file).catch(() => undefined)
+          total -= entry.size
+        }
+      }
+      this.#estimate = total
+    })().finally(() => {
+      this.#evicting = undefined
+    })
+    return this.#evicting
   }
 
   // Keys are SHA-256 hex digests; anything else never becomes a path.

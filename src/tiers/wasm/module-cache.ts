@@ -19,6 +19,8 @@ export interface ModuleCacheOptions {
   maxEntries?: number
   /** Directory of the disk cache, or false for none. */
   dir?: string | false
+  /** Bytes the disk cache may hold; the least recently used entries go past it. @default 256 MiB */
+  diskMaxBytes?: number
 }
 
 export interface ModuleCacheStats {
@@ -40,9 +42,9 @@ export class ModuleCache {
   readonly #disk: DiskCache | undefined
   readonly stats: ModuleCacheStats = { memoryHits: 0, diskHits: 0, misses: 0 }
 
-  constructor({ maxEntries = 128, dir = false }: ModuleCacheOptions = {}) {
+  constructor({ maxEntries = 128, dir = false, diskMaxBytes }: ModuleCacheOptions = {}) {
     this.#maxEntries = maxEntries
-    this.#disk = dir === false ? undefined : new DiskCache(dir)
+    this.#disk = dir === false ? undefined : new DiskCache(dir, { maxBytes: diskMaxBytes })
   }
 
   /** A module in memory (refreshed as most recently used), or undefined. */

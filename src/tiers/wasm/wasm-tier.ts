@@ -25,6 +25,8 @@ export interface WasmTierOptions {
   maxWorkers?: number
   /** Directory of the compiled-module disk cache, or false for memory only. @default `<tmpdir>/sandtier-wasm-cache` */
   cacheDir?: string | false
+  /** Bytes the disk cache may hold; the least recently used modules go past it. @default 256 MiB */
+  cacheMaxBytes?: number
   /** Compiled modules kept in memory. @default 128 */
   memoryCacheEntries?: number
   /** Deadline of one AssemblyScript compile, in ms (compiles do not count against the run's timeout). @default 30_000 */
@@ -76,6 +78,7 @@ export class WasmTier implements Tier {
     this.cache = new ModuleCache({
       maxEntries: options.memoryCacheEntries ?? 128,
       dir: options.cacheDir ?? join(tmpdir(), 'sandtier-wasm-cache'),
+      diskMaxBytes: options.cacheMaxBytes,
     })
     this.#compiler = new AscCompiler()
     this.#provider = new ModuleProvider({

@@ -10,7 +10,8 @@ import {
   ResourceLimiter,
   type LimitedResource,
 } from '../limits/resource-limiter.js'
-import { statusErrorCode, type ExecResult } from '../types.js'
+import { cpuError, memoryError, outputError, timeoutError } from '../limits/limit-errors.js'
+import type { ExecResult, ExecStatus, ResultError } from '../types.js'
 
 const CONTAINER_TIERS = new Set(['docker', 'gvisor'])
 
@@ -29,14 +30,25 @@ export function applyBackstop(result: ExecResult, config: ResolvedConfig): ExecR
   )
   if (!exceeded) return result
   const status = RESOURCE_STATUS[exceeded.resource as LimitedResource]
-  return {
-    ...result,
-    status,
-    error: {
-      name: exceeded.name,
-      message: exceeded.message,
-      code: status === 'error' ? 'ERR_RESOURCE_EXCEEDED' : statusErrorCode[status],
-      details: { resource: exceeded.resource, used: exceeded.used, limit: exceeded.limit },
-    },
+  const details = { resource: exceeded.resource, used: exceeded.used, limit: exceeded.limit }
+  return { ...result, status, error: { ...limitError(status, exceeded), details } }
+}
+
+// The same error as a tier that stopped the run itself would give (src/limits/limit-errors.ts).
+function limitError(
+  status: Exclude<ExecStatus, 'ok'>,
+  exceeded: { name: string; message: string; limit: number },
+): ResultError {
+  switch (status) {
+    case 'memory':
+      return memoryError(exceeded.limit)
+    case 'cpu':
+      return cpuError(exceeded.limit)
+    case 'output':
+      return outputError(exceeded.limit)
+    case 'timeout':
+      return timeoutError(exceeded.limit)
+    default:
+      return { name: exceeded.name, message: exceeded.message, code: 'ERR_RESOURCE_EXCEEDED' }
   }
 }

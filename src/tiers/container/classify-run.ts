@@ -13,13 +13,14 @@
  *   7. otherwise 'ok' with the reported value.
  */
 import {
-  statusErrorCode,
-  type ExecResult,
-  type ExecStatus,
-  type ResultError,
-  type TierId,
-  type Usage,
-} from '../../types.js'
+  cancelledError,
+  cpuError,
+  memoryError,
+  outputError,
+  resultTooLargeError,
+  timeoutError,
+} from '../../limits/limit-errors.js'
+import type { ExecResult, ExecStatus, ResultError, TierId, Usage } from '../../types.js'
 import { emptyUsage } from '../../types.js'
 import type { RunFacts, StopReason } from './container-run.js'
 
@@ -51,25 +52,13 @@ function parseReport(text: string | undefined): Report | undefined {
 function stopError(reason: StopReason, ctx: ClassifyContext): ResultError {
   switch (reason) {
     case 'timeout':
-      return {
-        name: 'TimeoutError',
-        message: `The run exceeded its wall-clock limit of ${ctx.timeoutMs} ms`,
-        code: 'ERR_TIMEOUT',
-      }
+      return timeoutError(ctx.timeoutMs)
     case 'cpu':
-      return {
-        name: 'CpuLimitExceeded',
-        message: `The run exceeded its CPU time limit of ${ctx.cpuTimeMs} ms`,
-        code: 'ERR_CPU',
-      }
+      return cpuError(ctx.cpuTimeMs)
     case 'output':
-      return {
-        name: 'OutputLimitExceeded',
-        message: `Output exceeded maxOutputBytes (${ctx.maxOutputBytes} bytes)`,
-        code: 'ERR_OUTPUT',
-      }
+      return outputError(ctx.maxOutputBytes)
     case 'cancelled':
-      return { name: 'CancelledError', message: 'The run was cancelled', code: 'ERR_CANCELLED' }
+      return cancelledError()
   }
 }
 
@@ -108,14 +97,7 @@ function classify(
     return { status: 'crashed', error: { name: 'EngineError', message, code: 'ERR_ENGINE' } }
   }
   if (isMemoryFailure(facts, report)) {
-    return {
-      status: 'memory',
-      error: {
-        name: 'MemoryLimitExceeded',
-        message: 'The run exceeded its memory limit',
-        code: statusErrorCode.memory,
-      },
-    }
+    return { status: 'memory', error: memoryError(ctx.memoryLimitBytes) }
   }
   if (containerDied(facts)) {
     const exit = facts.container?.missing
@@ -140,8 +122,7 @@ function classify(
     }
   }
   if (facts.output.reportTooLarge || valueBytes(report) > ctx.maxOutputBytes) {
-    const message = `The result is larger than maxOutputBytes (${ctx.maxOutputBytes} bytes)`
-    return { status: 'output', error: { name: 'OutputLimitExceeded', message, code: 'ERR_OUTPUT' } }
+    return { status: 'output', error: resultTooLargeError(ctx.maxOutputBytes) }
   }
   if (report?.error) {
     const { name, message, stack, code } = report.error

@@ -1,13 +1,8 @@
 /** Results of runs that end before anything runs in the container (TypeScript that does not parse, a signal
  * already aborted): same shape as every other result, with an empty usage receipt. */
+import { cancelledError } from '../../limits/limit-errors.js'
 import { emptyUsage, type ExecResult, type ResultError } from '../../types.js'
 import type { ClassifyContext } from './classify-run.js'
-
-const CANCELLED: ResultError = {
-  name: 'CancelledError',
-  message: 'The run was cancelled',
-  code: 'ERR_CANCELLED',
-}
 
 export function earlyResult(
   ctx: ClassifyContext,
@@ -23,6 +18,6 @@ export function earlyResult(
     durationMs: Date.now() - ctx.startedAt,
     usage: emptyUsage(),
     escalations: [],
-    error: error ?? CANCELLED,
+    error: error ?? cancelledError(),
   }
 }

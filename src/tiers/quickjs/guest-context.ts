@@ -292,6 +292,11 @@ export class GuestContext {
    * True when the wasm memory has grown past half its maximum. An allocation fails once the memory cannot grow
    * by the chunk it needs (a doubling array's next backing store), often well before the maximum itself.
    */
+  /** The sandbox's memory limit: the module memory's maximum. */
+  get memoryLimitBytes(): number {
+    return this.#own.maxPages * 65536
+  }
+
   memoryExhausted(): boolean {
     return this.memory.buffer.byteLength * 2 >= this.#own.maxPages * 65536
   }

@@ -9,7 +9,14 @@ import type { ExecMessage, ExecReply } from './protocol.js'
 import { RunState } from './run-state.js'
 import { detectCapability } from './capabilities.js'
 import { prepareSource, type EvalMode } from './source-transform.js'
-import { cancelledError, cpuError, outputError, timeoutError } from './run-errors.js'
+import {
+  cancelledError,
+  cpuError,
+  memoryError,
+  outputError,
+  resultTooLargeError,
+  timeoutError,
+} from '../../limits/limit-errors.js'
 
 /** JS_Eval flags: quickjs-emscripten's options have no name for QuickJS's async global eval. */
 const JS_EVAL_TYPE_MODULE = 1
@@ -211,7 +218,7 @@ function toReply(
   if (outcome.kind === 'thrown') {
     const parsed = parseError(outcome.json)
     if (isOutOfMemory(parsed) || (describeFailed(parsed) && guest.memoryExhausted())) {
-      const error = { name: 'InternalError', message: 'out of memory', code: 'ERR_MEMORY' as const }
+      const error = memoryError(guest.memoryLimitBytes)
       return { ...base, status: 'memory', reset: true, error }
     }
     const error = parsed
@@ -230,12 +237,7 @@ function toReply(
   if (!('value' in settled)) return { ...base, status: 'ok' }
   const valueJson = JSON.stringify(settled.value)
   if (Buffer.byteLength(valueJson) > maxOutputBytes) {
-    const message = `The result is larger than maxOutputBytes (${maxOutputBytes} bytes)`
-    return {
-      ...base,
-      status: 'output',
-      error: { name: 'OutputLimitExceeded', message, code: 'ERR_OUTPUT' },
-    }
+    return { ...base, status: 'output', error: resultTooLargeError(maxOutputBytes) }
   }
   return { ...base, status: 'ok', valueJson }
 }
@@ -253,7 +255,7 @@ function capabilityError(capability: string): ResultError {
 function stopError(run: RunState): ResultError {
   switch (run.stop) {
     case 'timeout':
-      return timeoutError()
+      return timeoutError(run.timeoutMs)
     case 'cpu':
       return cpuError(run.cpuLimitMs)
     case 'output':

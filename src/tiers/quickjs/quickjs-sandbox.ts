@@ -15,7 +15,8 @@ import type { NormalizedRequest, TierSandbox } from '../tier.js'
 import { answerHostCall, type GuestFetch } from './host-calls.js'
 import { cancelSlot, type ExecMessage, type ExecReply, type HostCallEvent } from './protocol.js'
 import type { HostedSandbox, QuickJsHost } from './quickjs-host.js'
-import { cancelledError, timeoutError, workerLostError } from './run-errors.js'
+import { cancelledError, timeoutError } from '../../limits/limit-errors.js'
+import { workerLostError } from './run-errors.js'
 
 /** Time the worker gets past the deadline to stop cooperatively before it is terminated. */
 export const HARD_STOP_GRACE_MS = 100
@@ -170,7 +171,7 @@ export class QuickJsSandbox implements TierSandbox, HostedSandbox {
       return this.#result(
         status,
         started,
-        statusError(status),
+        statusError(status, request.timeoutMs),
         active.net?.usage(),
         active.hostCalls,
       )
@@ -269,7 +270,7 @@ export class QuickJsSandbox implements TierSandbox, HostedSandbox {
   }
 }
 
-function statusError(status: ExecStatus): ResultError {
-  if (status === 'timeout') return timeoutError()
+function statusError(status: ExecStatus, timeoutMs: number): ResultError {
+  if (status === 'timeout') return timeoutError(timeoutMs)
   return status === 'cancelled' ? cancelledError() : workerLostError()
 }

@@ -20,6 +20,7 @@ export const MAX_PENDING_HOST_CALLS = 1000
 
 export class RunState {
   readonly deadline: number
+  readonly timeoutMs: number
   readonly cpuLimitMs: number
   readonly maxOutputBytes: number
   /** The first reason to stop wins (a later one never overwrites it). */
@@ -51,6 +52,7 @@ export class RunState {
     this.#token = token
     this.#cancelBoard = cancelBoard
     this.deadline = performance.now() + timeoutMs
+    this.timeoutMs = timeoutMs
     this.cpuLimitMs = cpuLimitMs
     this.maxOutputBytes = maxOutputBytes
   }

@@ -1,4 +1,5 @@
 /** Builds the wasm tier's ExecResults: runs, compile failures, and runs stopped before they started. */
+import { cancelledError } from '../../limits/limit-errors.js'
 import type { ExecResult, ExecStatus, ResultError, Usage } from '../../types.js'
 import { emptyUsage } from '../../types.js'
 import type { CompileFailure } from './module-provider.js'
@@ -63,13 +64,13 @@ export function compileFailureResult(
       code: 'ERR_TIMEOUT',
       message: `AssemblyScript compile timed out after ${timeoutMs} ms`,
     },
-    cancelled: { status: 'cancelled', code: 'ERR_CANCELLED', message: 'Run cancelled' },
     crashed: {
       status: 'crashed',
       code: 'ERR_CRASHED',
       message: 'The AssemblyScript compiler stopped unexpectedly',
     },
   } as const
+  if (failure.reason === 'cancelled') return cancelledResult(durationMs)
   const { status, code, message } = byReason[failure.reason]
   return buildResult({ status, durationMs, error: { name: 'CompileError', code, message } })
 }
@@ -79,7 +80,7 @@ export function cancelledResult(durationMs: number): ExecResult {
   return buildResult({
     status: 'cancelled',
     durationMs,
-    error: { name: 'SandboxError', code: 'ERR_CANCELLED', message: 'Run cancelled' },
+    error: cancelledError(),
   })
 }
 

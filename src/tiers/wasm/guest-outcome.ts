@@ -2,6 +2,7 @@
  * Turns whatever stopped a guest (a trap, an AssemblyScript abort, a WASI exit, an output or memory limit) into
  * a status and a JSON-safe error. Runs in the worker, where the memory can still be measured.
  */
+import { memoryError, outputError } from '../../limits/limit-errors.js'
 import type { ExecStatus, ResultError } from '../../types.js'
 import { GuestFault } from './guest-memory.js'
 import { OutputLimitReached } from './output-sink.js'
@@ -65,11 +66,7 @@ export function classifyFailure(
           exitCode: error.code,
         })
   if (error instanceof OutputLimitReached)
-    return {
-      status: 'output',
-      exitCode: 1,
-      error: { name: 'ResourceExceededError', code: 'ERR_OUTPUT', message: error.message },
-    }
+    return { status: 'output', exitCode: 1, error: outputError(error.maxBytes) }
   if (error instanceof GuestAbort) {
     const details = {
       kind: 'abort',
@@ -132,10 +129,8 @@ function memoryOutcome(
     status: 'memory',
     exitCode: 1,
     error: {
-      name: 'ResourceExceededError',
-      code: 'ERR_MEMORY',
-      message: `Resource "memory" exceeded: used ${memory.bytes}, limit ${memory.maxBytes} (${why})`,
-      details,
+      ...memoryError(memory.maxBytes, why),
+      details: { ...details, usedBytes: memory.bytes },
     },
   }
 }

@@ -8,6 +8,9 @@ import type { OutputEvent } from './protocol.js'
 /** Thrown through the guest's frames when its output reaches the limit. */
 export class OutputLimitReached extends Error {
   override name = 'OutputLimitReached'
+  constructor(readonly maxBytes: number) {
+    super(`output exceeded ${maxBytes} bytes`)
+  }
 }
 
 type Stream = 'stdout' | 'stderr'
@@ -47,7 +50,7 @@ export class OutputSink {
       this.#append(stream, kept)
       this.#bytes = this.#maxBytes
       this.truncated = true
-      throw new OutputLimitReached(`output exceeded ${this.#maxBytes} bytes`)
+      throw new OutputLimitReached(this.#maxBytes)
     }
     this.#bytes += size
     this.#append(stream, text)

@@ -3,6 +3,7 @@
  * output, and enforces the deadline, the CPU budget and cancellation by terminating the worker (the only way to
  * stop synchronous wasm, including a loop in the start function).
  */
+import { cancelledError, cpuError, timeoutError } from '../../limits/limit-errors.js'
 import type { ExecStatus, ResultError } from '../../types.js'
 import { WorkerGoneError, type GuestWorker, type WorkerEvent } from '../guest-worker.js'
 import { answerHostCall, ensureBridge, sendReply, type HostCallContext } from './host-calls.js'
@@ -30,12 +31,11 @@ export interface WorkerRunResult {
   workerLost: boolean
 }
 
-const STOP_MESSAGES: Record<StopReason, (ms: number) => string> = {
-  timeout: (ms) => `Run timed out after ${ms} ms`,
-  cpu: (ms) => `Run used more than its CPU time limit of ${ms} ms`,
-  cancelled: () => 'Run cancelled',
+const STOP_ERRORS: Record<StopReason, (limitMs: number) => ResultError> = {
+  timeout: timeoutError,
+  cpu: cpuError,
+  cancelled: cancelledError,
 }
-const STOP_CODES = { timeout: 'ERR_TIMEOUT', cpu: 'ERR_CPU', cancelled: 'ERR_CANCELLED' } as const
 
 export async function runInWorker(options: WorkerRunOptions): Promise<WorkerRunResult> {
   const { worker } = options
@@ -84,17 +84,12 @@ export async function runInWorker(options: WorkerRunOptions): Promise<WorkerRunR
   } catch (error) {
     const reason = deadline.reason
     const limitMs = reason === 'cpu' ? options.cpuTimeMs : options.timeoutMs
-    if (reason !== undefined)
-      return lost(reason, {
-        name: 'ResourceExceededError',
-        code: STOP_CODES[reason],
-        message: STOP_MESSAGES[reason](limitMs),
-      })
+    if (reason !== undefined) return lost(reason, STOP_ERRORS[reason](limitMs))
     if (error instanceof WorkerGoneError && isWorkerOutOfMemory(error))
       return lost('memory', {
-        name: 'ResourceExceededError',
+        name: 'MemoryLimitExceeded',
         code: 'ERR_MEMORY',
-        message: 'The guest worker ran out of heap memory',
+        message: 'The guest worker ran out of JavaScript heap (workerHeapMb)',
       })
     return lost('crashed', {
       name: 'EngineError',

@@ -44,7 +44,9 @@ describe('backstop and enforcement map', () => {
     const r = applyBackstop({ ...base, usage: { ...emptyUsage(), cpuMs: 250 } }, config)
     expect(r.status).toBe('cpu')
     expect(r.error).toMatchObject({
+      name: 'CpuLimitExceeded',
       code: 'ERR_CPU',
+      message: 'The run exceeded its CPU time limit of 100 ms',
       details: { resource: 'cpuTime', used: 250, limit: 100 },
     })
   })

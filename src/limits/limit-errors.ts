@@ -1,0 +1,55 @@
+/**
+ * The error of a run that ended on a limit or a cancel, the same on every tier: one name, one code and one
+ * text per outcome, so a caller can match on `error.name` (or `error.code`) without knowing where the run
+ * went. The tier adds what only it knows in `details` (a wasm trap's frames, a backstop's measured usage).
+ */
+import type { ResultError } from '../types.js'
+
+const MiB = 1024 * 1024
+
+export function timeoutError(limitMs: number): ResultError {
+  return {
+    name: 'TimeoutError',
+    message: `The run exceeded its wall-clock limit of ${limitMs} ms`,
+    code: 'ERR_TIMEOUT',
+  }
+}
+
+export function cpuError(limitMs: number): ResultError {
+  return {
+    name: 'CpuLimitExceeded',
+    message: `The run exceeded its CPU time limit of ${limitMs} ms`,
+    code: 'ERR_CPU',
+  }
+}
+
+/** `why` says what ran out when the tier knows it (e.g. "allocation failed"). */
+export function memoryError(limitBytes: number, why?: string): ResultError {
+  const size = limitBytes % MiB === 0 ? `${limitBytes / MiB} MiB` : `${limitBytes} bytes`
+  return {
+    name: 'MemoryLimitExceeded',
+    message: `The run exceeded its memory limit of ${size}${why ? ` (${why})` : ''}`,
+    code: 'ERR_MEMORY',
+  }
+}
+
+export function outputError(maxOutputBytes: number): ResultError {
+  return {
+    name: 'OutputLimitExceeded',
+    message: `Output exceeded maxOutputBytes (${maxOutputBytes} bytes)`,
+    code: 'ERR_OUTPUT',
+  }
+}
+
+export function cancelledError(): ResultError {
+  return { name: 'CancelledError', message: 'The run was cancelled', code: 'ERR_CANCELLED' }
+}
+
+/** The run's value (its JSON) alone is over the output cap: it counts against maxOutputBytes like output. */
+export function resultTooLargeError(maxOutputBytes: number): ResultError {
+  return {
+    name: 'OutputLimitExceeded',
+    message: `The result is larger than maxOutputBytes (${maxOutputBytes} bytes)`,
+    code: 'ERR_OUTPUT',
+  }
+}

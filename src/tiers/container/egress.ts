@@ -109,9 +109,6 @@ export class SandboxEgress {
       ...spec,
       Cmd: FORWARDER_COMMAND,
       Env: egressEnvironment(spec.Env ?? []),
-      // NetworkMode stays 'none' (only `lo`); NetworkDisabled would leave runsc's loopback down, and the
-      // forwarder lives on it.
-      NetworkDisabled: false,
       HostConfig: {
         ...host,
         // The socket itself, read-only: a directory bind would let the guest write into the host's /tmp,

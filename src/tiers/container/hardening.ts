@@ -97,7 +97,9 @@ export function containerSpec(
     AttachStdin: false,
     AttachStdout: false,
     AttachStderr: false,
-    NetworkDisabled: true,
+    // No network comes from NetworkMode 'none' (an interface list of `lo` alone). NetworkDisabled on top would
+    // leave runsc's loopback down: a program talking to itself on 127.0.0.1 would work on runc only.
+    NetworkDisabled: false,
     // Nothing in a sandbox needs a graceful stop; an engine shutting down should not wait 10 s per container.
     StopTimeout: 1,
     HostConfig: {

@@ -89,6 +89,25 @@ describe.each(KINDS)('%s tier isolation', (kind) => {
     expect(connect.value).not.toBe('connected')
   })
 
+  it('without network, a program can still talk to itself on loopback (runc and runsc alike)', async () => {
+    const code = `
+import socket, threading
+server = socket.socket()
+server.bind(('127.0.0.1', 0))
+server.listen(1)
+def answer():
+    conn, _ = server.accept()
+    conn.sendall(conn.recv(5).upper())
+    conn.close()
+threading.Thread(target=answer, daemon=True).start()
+client = socket.create_connection(server.getsockname(), timeout=3)
+client.sendall(b'hello')
+client.recv(5).decode()`
+    const r = await sandbox.execute(request(code, 'python'))
+    expect(r.status).toBe('ok')
+    expect(r.value).toBe('HELLO')
+  })
+
   it('runs without capabilities, as uid 1000, with only stdio open', async () => {
     const r = await sandbox.execute(
       request('grep -E "^(CapEff|CapBnd|Uid)" /proc/self/status; id -u'),

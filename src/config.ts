@@ -30,6 +30,11 @@ export interface NetworkOptions {
   resolve?: (hostname: string) => Promise<string[]> | string[]
   /** @default 10 MiB */
   maxResponseBytes?: number
+  /**
+   * Bytes one request may send (its body; for a container's HTTPS tunnel, everything sent through it), so an
+   * allowed host cannot be used to carry off more than this per request. @default 10 MiB
+   */
+  maxRequestBytes?: number
   /** Requests per run. @default 50 */
   maxRequests?: number
   /** Per-request timeout in ms, always inside the run's deadline. @default 10_000 */
@@ -100,6 +105,7 @@ export interface ResolvedNetworkConfig {
   allowPrivateCidrs: string[]
   resolve: ((hostname: string) => Promise<string[]> | string[]) | undefined
   maxResponseBytes: number
+  maxRequestBytes: number
   maxRequests: number
   requestTimeoutMs: number
   bandwidthBytesPerSec: number
@@ -265,6 +271,12 @@ function resolveNetwork(config: Record<string, unknown>): ResolvedNetworkConfig 
     maxResponseBytes:
       optionalNumber('network.maxResponseBytes', network['maxResponseBytes'], {
         min: 1,
+        max: MAX_BYTES,
+        integer: true,
+      }) ?? 10 * MiB,
+    maxRequestBytes:
+      optionalNumber('network.maxRequestBytes', network['maxRequestBytes'], {
+        min: 0,
         max: MAX_BYTES,
         integer: true,
       }) ?? 10 * MiB,

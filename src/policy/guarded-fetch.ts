@@ -5,7 +5,12 @@
  */
 import type { IncomingMessage } from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { PolicyDeniedError, ValidationError, isSandboxError } from '../errors.js'
+import {
+  PolicyDeniedError,
+  ResourceExceededError,
+  ValidationError,
+  isSandboxError,
+} from '../errors.js'
 import { BandwidthThrottle } from './bandwidth-throttle.js'
 import type { DenyReason } from './decision.js'
 import {
@@ -57,8 +62,8 @@ const throttles = new WeakMap<NetworkMeter, BandwidthThrottle>()
  *
  * @throws PolicyDeniedError for every refusal (counted in `meter.deniedRequests`), with one of the reasons
  *   of DenyReason: a refused redirect hop is `redirect_blocked`, the 6th redirect `too_many_redirects`.
- * @throws ResourceExceededError `response_size` (maxResponseBytes), `request_time` (requestTimeoutMs) or
- *   `wall` (the run's deadline).
+ * @throws ResourceExceededError `request_size` (maxRequestBytes, checked before anything is sent),
+ *   `response_size` (maxResponseBytes), `request_time` (requestTimeoutMs) or `wall` (the run's deadline).
  * @throws ValidationError for an invalid method, header, body or redirect mode.
  * @throws the signal's SandboxError reason, or an `ERR_CANCELLED` SandboxError, when the run is cancelled.
  * @throws connection errors (refused, reset, TLS) as they come; pass every error through
@@ -76,6 +81,9 @@ export async function guardedFetch(
 ): Promise<GuardedResponse> {
   let request = normalizeFetchInit(init)
   let target = parseTarget(policy, meter, url)
+  const sending = request.body === undefined ? 0 : Buffer.byteLength(request.body)
+  if (sending > policy.config.maxRequestBytes)
+    throw new ResourceExceededError('request_size', sending, policy.config.maxRequestBytes)
   const scope = openRequestScope(policy.config.requestTimeoutMs, options)
   try {
     for (let redirects = 0; ;) {

@@ -17,6 +17,7 @@ export interface GuestNetworkError {
 
 const LIMIT_MESSAGES: Record<string, string> = {
   response_size: 'Response body exceeds the size limit',
+  request_size: 'Request body exceeds the size limit',
   request_time: 'Network request timed out',
   wall: 'Network request stopped at the run deadline',
 }

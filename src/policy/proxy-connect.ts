@@ -128,6 +128,7 @@ function splice(
   signal: AbortSignal,
 ): Promise<void> {
   const maxBytes = run.policy.config.maxResponseBytes
+  const maxOut = run.policy.config.maxRequestBytes
   return new Promise<void>((resolve, reject) => {
     const upstream = net.connect({
       host: stripBrackets(target.hostname),
@@ -145,9 +146,13 @@ function splice(
     }
     run.meter.netBytesOut += hello.length
     upstream.write(hello)
+    // The proxy cannot tell requests apart inside TLS: everything a tunnel sends counts as one request's.
     const outbound = meteredPipe(client, upstream, {
       throttle: run.throttle,
+      maxBytes: Math.max(0, maxOut - hello.length),
       onBytes: (n) => (run.meter.netBytesOut += n),
+      onLimit: (bytes) =>
+        fail(new ResourceExceededError('request_size', bytes + hello.length, maxOut)),
     })
     const inbound = meteredPipe(upstream, client, {
       throttle: run.throttle,

@@ -44,15 +44,35 @@ export async function forwardHttp(
   try {
     scope = openProxyScope(run)
     const target = parseTarget(run, req)
+    checkDeclaredSize(run, req)
     const pinned = await admitRequest(run.policy, run.meter, target, false, scope.signal)
     const upstream = await send(run, req, target, pinned, scope.signal)
     await relayResponse(run, upstream, res, scope.signal)
   } catch (error) {
-    if (!res.headersSent) req.resume()
+    if (!res.headersSent) {
+      req.resume()
+      // Most clients send the whole body before they read: a reply (and close) that comes first reaches
+      // them as a broken pipe, not as the 413. Let the body drain into the void, for a bounded time.
+      if (!req.complete) await drained(req, BODY_DRAIN_MS)
+    }
     replyWithError(res, scope?.signal.aborted === true ? scope.signal.reason : error)
   } finally {
     scope?.close()
   }
+}
+
+const BODY_DRAIN_MS = 2000
+
+function drained(req: IncomingMessage, maxMs: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, maxMs)
+    const done = (): void => {
+      clearTimeout(timer)
+      resolve()
+    }
+    req.once('end', done)
+    req.once('close', done)
+  })
 }
 
 function parseTarget(run: EgressRun, req: IncomingMessage): URL {
@@ -71,6 +91,15 @@ function parseTarget(run: EgressRun, req: IncomingMessage): URL {
     throw new PolicyDeniedError('', 'invalid_url')
   }
   return target
+}
+
+// A body announced as too large is refused before anything is resolved or sent; a chunked one is counted
+// while it streams (send()).
+function checkDeclaredSize(run: EgressRun, req: IncomingMessage): void {
+  const declared = Number(req.headers['content-length'])
+  const maxBytes = run.policy.config.maxRequestBytes
+  if (Number.isFinite(declared) && declared > maxBytes)
+    throw new ResourceExceededError('request_size', declared, maxBytes)
 }
 
 function forwardedHeaders(req: IncomingMessage, target: URL): Record<string, string | string[]> {
@@ -123,9 +152,15 @@ function send(
   return new Promise<IncomingMessage>((resolve, reject) => {
     const upstream: ClientRequest = (isHttps ? https : http).request(options, resolve)
     upstream.on('error', reject)
+    const maxBytes = run.policy.config.maxRequestBytes
     meteredPipe(req, upstream, {
       throttle: run.throttle,
+      maxBytes,
       onBytes: (n) => (run.meter.netBytesOut += n),
+      onLimit: (bytes) => {
+        upstream.destroy()
+        reject(new ResourceExceededError('request_size', bytes, maxBytes))
+      },
     })
   })
 }

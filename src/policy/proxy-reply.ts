@@ -28,6 +28,7 @@ function statusFor(error: GuestNetworkError): number {
     case 'ERR_VALIDATION':
       return 400
     case 'ERR_RESOURCE_EXCEEDED':
+      if (error.reason === 'request_size') return 413
       return error.reason === 'response_size' ? 502 : 504
     case 'ERR_CANCELLED':
       return 503

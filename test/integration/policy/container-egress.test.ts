@@ -52,6 +52,7 @@ describe.each(KINDS)('%s: egress through the policy proxy', (kind) => {
             return host.endsWith('.test') ? ['127.0.0.1'] : []
           },
           maxResponseBytes: 100_000,
+          maxRequestBytes: 100_000,
         },
       }),
     )
@@ -214,6 +215,26 @@ print(alive, body)
       clearInterval(sampler)
     }
     expect(peak - before).toBeLessThan(200)
+  })
+
+  it('refuses an upload over maxRequestBytes: 413 over http, a cut tunnel over https (D20)', async () => {
+    const code = `
+import ssl, urllib.request, urllib.error
+def post(url):
+    try:
+        urllib.request.urlopen(urllib.request.Request(url, data=b'u' * 200_000, method='POST'), timeout=10)
+        return 'sent'
+    except urllib.error.HTTPError as e:
+        return '%d %s' % (e.code, e.headers.get('x-sandtier-error'))
+    except Exception as e:
+        return 'failed'
+print(post('http://api.allowed.test:${H}/upload'), '|', post('https://api.allowed.test:${T}/upload'))
+`
+    const r = await sandbox.execute(request(code, 'python'))
+    expect(r.status).toBe('ok')
+    expect(r.stdout.trim()).toBe('413 request_size | failed')
+    expect(servers.pathsSeen).not.toContain('/upload')
+    expect(r.usage.netBytesOut).toBeLessThanOrEqual(100_000)
   })
 
   it('refuses requests a process makes after its run has ended', async () => {

@@ -92,6 +92,22 @@ describe('quickjs tier: fetch through the network policy', () => {
     expect(r.value).toEqual(['ResourceExceededError', 'response_size'])
   })
 
+  it('a request body over maxRequestBytes is refused before it leaves (D20)', async () => {
+    const config = policy()
+    const before = hits
+    const r = await runOnce(
+      `try { await fetch('http://api.allowed.test:${port}/upload', { method: 'POST', body: 'x'.repeat(2e6) }) } catch (e) { [e.name, e.reason, e.message] }`,
+      { ...config, network: { ...config.network, maxRequestBytes: 1e6 } },
+    )
+    expect(r.value).toEqual([
+      'ResourceExceededError',
+      'request_size',
+      'Request body exceeds the size limit',
+    ])
+    expect(r.usage.netBytesOut).toBe(0)
+    expect(hits).toBe(before)
+  })
+
   it('metadata and loopback literals are refused even with the network on', async () => {
     const r = await runOnce(
       `const out = []

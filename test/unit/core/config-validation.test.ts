@@ -18,6 +18,8 @@ describe('resolveConfig: defaults', () => {
       enabled: false,
       allowedPorts: [80, 443],
       blockedPorts: [22, 25, 3389, 5900],
+      maxResponseBytes: 10 * 1024 * 1024,
+      maxRequestBytes: 10 * 1024 * 1024,
     })
     expect(c.lifetimeMs).toBeUndefined()
   })
@@ -57,6 +59,7 @@ describe('resolveConfig: invalid values name the option, the expectation and the
     ['unknown option', { memmory: 1 } as never, 'memmory'],
     ['memoryPages above maxMemoryPages', { memoryPages: 10, maxMemoryPages: 5 }, 'memoryPages'],
     ['negative output cap', { limits: { maxOutputBytes: -5 } }, 'limits.maxOutputBytes'],
+    ['fractional request cap', { network: { maxRequestBytes: 1.5 } }, 'network.maxRequestBytes'],
   ])('%s', (_name, config, option) => {
     let error: unknown
     try {

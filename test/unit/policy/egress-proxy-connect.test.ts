@@ -36,7 +36,7 @@ afterEach(async () => {
 })
 
 async function open(
-  network: { maxResponseBytes?: number; requestTimeoutMs?: number } = {},
+  network: { maxResponseBytes?: number; maxRequestBytes?: number; requestTimeoutMs?: number } = {},
 ): Promise<ProxyFixture> {
   fixture = await startProxy(loopbackPolicy(port, () => ['127.0.0.1'], { network }))
   fixture.proxy.beginRun({ deadline: Date.now() + 10_000 })
@@ -123,6 +123,23 @@ describe('egress proxy: CONNECT', () => {
     const tunnel = await proxyConnect(proxy, `api.allowed.test:${port}`)
     await expect(tlsRequest(tunnel.socket, 'api.allowed.test')).rejects.toThrow()
     expect(proxy.endRun().netBytesIn).toBeLessThanOrEqual(600)
+  })
+
+  it('cuts a tunnel that sends out more than maxRequestBytes', async () => {
+    const { proxy } = await open({ maxRequestBytes: 3000 })
+    const tunnel = await proxyConnect(proxy, `api.allowed.test:${port}`)
+    const closed = new Promise<void>((resolve) => tunnel.socket.once('close', () => resolve()))
+    // Not TLS past the hello, but the proxy only counts: 10 kB through a 3 kB allowance
+    const secure = tls.connect({
+      socket: tunnel.socket,
+      servername: 'api.allowed.test',
+      checkServerIdentity: () => undefined,
+      ca: cert,
+    })
+    secure.on('error', () => undefined)
+    secure.on('secureConnect', () => secure.write('z'.repeat(10_000)))
+    await closed
+    expect(proxy.endRun().netBytesOut).toBeLessThanOrEqual(3000)
   })
 
   it('closes a tunnel at requestTimeoutMs, however it is used', async () => {

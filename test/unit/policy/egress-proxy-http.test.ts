@@ -1,3 +1,4 @@
+import http from 'node:http'
 import net from 'node:net'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { SandboxConfig } from '../../../src/config.js'
@@ -179,6 +180,51 @@ describe('egress proxy: plain HTTP', () => {
       error: 'ResourceExceededError',
       reason: 'response_size',
     })
+  })
+
+  it('answers 413 request_size for a declared body over maxRequestBytes, before any connection', async () => {
+    const { proxy } = await open(undefined, { maxRequestBytes: 1000 })
+    const res = await proxyRequest(proxy, `http://api.allowed.test:${server.port}/upload`, {
+      method: 'POST',
+      body: 'x'.repeat(5000),
+    })
+    expect(res.status).toBe(413)
+    expect(res.headers['x-sandtier-error']).toBe('request_size')
+    expect(JSON.parse(res.body)).toMatchObject({
+      error: 'ResourceExceededError',
+      reason: 'request_size',
+    })
+    expect(server.connections).toBe(0)
+    expect(proxy.endRun().netBytesOut).toBe(0)
+  })
+
+  it('cuts a chunked upload at maxRequestBytes: the upstream never gets the whole body', async () => {
+    const { proxy } = await open(undefined, { maxRequestBytes: 3000 })
+    const status = await new Promise<number | string>((resolve) => {
+      const req = http.request(
+        {
+          socketPath: proxy.socketPath,
+          method: 'POST',
+          path: `http://api.allowed.test:${server.port}/upload`,
+          headers: { 'transfer-encoding': 'chunked' },
+          agent: false,
+        },
+        (res) => {
+          res.resume()
+          resolve(res.statusCode ?? 0)
+        },
+      )
+      req.on('error', (e) => resolve(e.message))
+      let sent = 0
+      const more = (): void => {
+        if (sent++ < 5) req.write('y'.repeat(1000), () => setTimeout(more, 20))
+        else req.end()
+      }
+      more()
+    })
+    expect(status === 200).toBe(false)
+    expect(proxy.endRun().netBytesOut).toBeLessThanOrEqual(3000)
+    expect(server.requests.filter((r) => r.body.length >= 5000)).toHaveLength(0)
   })
 
   it('cuts a streamed body at maxResponseBytes: the client sees an error, never a short body', async () => {

@@ -188,6 +188,29 @@ describe('guardedFetch: request count and bandwidth', () => {
     expect(resolve).toHaveBeenCalledTimes(2)
   })
 
+  it('refuses a body over maxRequestBytes before resolving or connecting (no exfiltration)', async () => {
+    const server = await serve((_req, res) => res.end('ok'))
+    const policy = loopbackPolicy(server.port, resolve, { network: { maxRequestBytes: 1000 } })
+    const meter = createNetworkMeter()
+    const url = `http://api.allowed.test:${server.port}/upload`
+    const error = await failure(
+      guardedFetch(policy, meter, url, { method: 'POST', body: 'é'.repeat(501) }),
+    )
+    expect(error).toBeInstanceOf(ResourceExceededError)
+    // counted in bytes, not characters: 501 × 2 bytes
+    expect(error).toMatchObject({ resource: 'request_size', used: 1002, limit: 1000 })
+    expect(toGuestNetworkError(error)).toEqual({
+      name: 'ResourceExceededError',
+      message: 'Request body exceeds the size limit',
+      code: 'ERR_RESOURCE_EXCEEDED',
+      reason: 'request_size',
+    })
+    expect(server.connections).toBe(0)
+    expect(meter.netBytesOut).toBe(0)
+    const ok = await guardedFetch(policy, meter, url, { method: 'POST', body: 'x'.repeat(1000) })
+    expect(ok.body).toBe('ok')
+  })
+
   it('throttles reading to limits.networkBandwidth instead of failing', async () => {
     const server = await serve((_req, res) => res.end('z'.repeat(40 * KiB)))
     const policy = loopbackPolicy(server.port, resolve, { limits: { networkBandwidth: 16 * KiB } })

@@ -107,13 +107,24 @@ function targets(index) {
   const run = index.get('run')
   const mem = index.get('mem.quickjs')
   const lines = [
-    row(['figure', 'measured', 'target', 'met', 'floor (same run)', '× floor']),
-    '| --- | ---: | ---: | :---: | ---: | ---: |',
+    row([
+      'figure',
+      'measured',
+      'target',
+      'met',
+      'floor (same run)',
+      '× floor',
+      'bare round trip (same series)',
+    ]),
+    '| --- | ---: | ---: | :---: | ---: | ---: | ---: |',
   ]
-  const check = (label, c, key, target, unit) => {
+  // `transport`: the bare worker postMessage round trip measured the same way. Guests run off the host
+  // thread (the issue requires it), so no run can beat it: a target below it says how loaded the machine was.
+  const check = (label, c, key, target, unit, transport) => {
     const v = stat(c, key)
     const floor = c?.floor ? index.get(c.floor) : undefined
     const met = v === undefined ? '–' : v <= target ? 'yes' : '**no**'
+    const bare = transport ? stat(index.get(transport), key) : undefined
     lines.push(
       row([
         label,
@@ -122,16 +133,19 @@ function targets(index) {
         met,
         floor ? `${fmtValue(stat(floor, key), unit)} (${floor.label})` : '–',
         c?.summary ? ratioTo(index, c, c.floor, key) : '–',
+        bare === undefined ? '–' : fmtValue(bare, unit),
       ]),
     )
   }
-  check("run('1+1') p50, interleaved", run, 'p50', 1, 'ms')
-  check("run('1+1') p99, interleaved", run, 'p99', 3, 'ms')
+  check("run('1+1') p50, interleaved", run, 'p50', 1, 'ms', 'floor.worker.ping')
+  check("run('1+1') p99, interleaved", run, 'p99', 3, 'ms', 'floor.worker.ping')
   const b2b = index.get('run.b2b')
-  check("run('1+1') p50, back to back", b2b, 'p50', 1, 'ms')
-  check("run('1+1') p99, back to back", b2b, 'p99', 3, 'ms')
+  check("run('1+1') p50, back to back", b2b, 'p50', 1, 'ms', 'floor.worker.ping.b2b')
+  check("run('1+1') p99, back to back", b2b, 'p99', 3, 'ms', 'floor.worker.ping.b2b')
   check('memory per idle quickjs sandbox', mem, 'p50', 512, 'KiB')
-  return lines.join('\n')
+  const note =
+    'Interleaved, every sample wakes a worker that sat idle while heavier cases ran; back to back, the threads stay awake, as in an agent loop. Where the bare round trip is itself over a target, the machine was too loaded for that series to show our cost.'
+  return `${lines.join('\n')}\n\n${note}`
 }
 
 function seedTable(results, index) {

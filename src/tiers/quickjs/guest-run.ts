@@ -59,6 +59,29 @@ export async function runGuest(
   return toReply(guest, run, outcome, message.maxOutputBytes)
 }
 
+/**
+ * The reply of a run that waited in this worker's queue (behind other sandboxes' runs) until its deadline
+ * passed, or was cancelled meanwhile; undefined when it may start. Such a run ends without running, and the
+ * sandbox's context is untouched (no reset), or never built if this was its first run.
+ */
+export function endedBeforeStart(
+  message: ExecMessage,
+  cancelBoard: Int32Array,
+): ExecReply | undefined {
+  const run = new RunState(message, cancelBoard)
+  if (!run.endedBeforeStart()) return undefined
+  return {
+    status: run.stop === 'cancelled' ? 'cancelled' : 'timeout',
+    stdout: '',
+    stderr: '',
+    truncated: false,
+    cpuMs: 0,
+    memoryPeakBytes: 0,
+    reset: false,
+    error: stopError(run),
+  }
+}
+
 function crashOutcome(err: unknown): Outcome {
   // A RangeError here is the host V8 stack overflowing out of wasm, or an emscripten abort.
   return {

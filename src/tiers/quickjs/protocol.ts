@@ -21,6 +21,11 @@ export interface ExecMessage {
   /** JSON text of the input, or undefined for none. */
   inputJson: string | undefined
   timeoutMs: number
+  /**
+   * When the host's wall-clock limit for this run ends, as `performance.timeOrigin + performance.now()`: the
+   * limit counts from execute(), so a run that waited in the worker's queue behind others keeps no more time.
+   */
+  deadlineAt: number
   cpuTimeMs: number
   maxOutputBytes: number
   /** No run follows: the worker frees the sandbox right after replying, so no destroy message is sent. */

@@ -147,6 +147,7 @@ export class QuickJsSandbox implements TierSandbox, HostedSandbox {
         language: request.language === 'typescript' ? 'typescript' : 'javascript',
         inputJson: request.input === undefined ? undefined : JSON.stringify(request.input),
         timeoutMs: request.timeoutMs,
+        deadlineAt: performance.timeOrigin + started + request.timeoutMs,
         cpuTimeMs: Math.min(config.cpuTimeMs, request.cpuBudgetMs ?? Infinity),
         maxOutputBytes: config.maxOutputBytes,
       }
@@ -167,7 +168,10 @@ export class QuickJsSandbox implements TierSandbox, HostedSandbox {
       return result
     } catch (err) {
       if (!(err instanceof WorkerGoneError)) throw err
-      const status = active.endedBy ?? 'crashed'
+      // A run whose own limit had passed when its worker was lost (e.g. it waited behind a run stuck in a
+      // built-in) timed out, whoever pulled the trigger.
+      const overdue = performance.now() - started >= request.timeoutMs
+      const status = active.endedBy ?? (overdue ? 'timeout' : 'crashed')
       return this.#result(
         status,
         started,

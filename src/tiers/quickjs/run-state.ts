@@ -45,13 +45,21 @@ export class RunState {
   readonly #cancelBoard: Int32Array
 
   constructor(
-    limits: { timeoutMs: number; cpuTimeMs: number; maxOutputBytes: number; token: number },
+    limits: {
+      timeoutMs: number
+      deadlineAt: number
+      cpuTimeMs: number
+      maxOutputBytes: number
+      token: number
+    },
     cancelBoard: Int32Array,
   ) {
-    const { timeoutMs, cpuTimeMs: cpuLimitMs, maxOutputBytes, token } = limits
+    const { timeoutMs, deadlineAt, cpuTimeMs: cpuLimitMs, maxOutputBytes, token } = limits
     this.#token = token
     this.#cancelBoard = cancelBoard
-    this.deadline = performance.now() + timeoutMs
+    // The host's deadline in this thread's clock; never later than a full limit from now.
+    const now = performance.now()
+    this.deadline = Math.min(now + timeoutMs, deadlineAt - performance.timeOrigin)
     this.timeoutMs = timeoutMs
     this.cpuLimitMs = cpuLimitMs
     this.maxOutputBytes = maxOutputBytes
@@ -66,6 +74,14 @@ export class RunState {
   requestStop(reason: StopReason): void {
     this.stop ??= reason
     this.wake()
+  }
+
+  /** Before the run starts: cancelled already, or its deadline passed while it waited in the worker's queue. */
+  endedBeforeStart(): boolean {
+    if (Atomics.load(this.#cancelBoard, cancelSlot(this.#token)) === this.#token)
+      this.stop = 'cancelled'
+    else if (performance.now() >= this.deadline) this.stop = 'timeout'
+    return this.stop !== undefined
   }
 
   /** Called by QuickJS every few thousand bytecodes while guest code runs. */

@@ -5,7 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads'
 import type { GuestContext } from './guest-context.js'
-import { fireGuestTimer, runGuest } from './guest-run.js'
+import { endedBeforeStart, fireGuestTimer, runGuest } from './guest-run.js'
 import { ModuleStash } from './module-stash.js'
 import type { CreateMessage, ExecReply, HostToWorker } from './protocol.js'
 import type { StaticLayout } from './wasm-layout.js'
@@ -35,6 +35,9 @@ interface Slot {
 }
 // Creation is async (it may instantiate a module), and an exec can arrive before it ends: keep promises.
 const slots = new Map<number, Promise<Slot>>()
+// Sandboxes whose guest is built at their first run that may start: a run that waited here past its
+// deadline (behind a long run of another sandbox) then costs nothing, not a module instantiation each.
+const unbuilt = new Map<number, CreateMessage>()
 
 async function newGuest(create: CreateMessage): Promise<GuestContext> {
   const guest = await stash.take(create.maxPages)
@@ -55,21 +58,39 @@ function release(guest: GuestContext, status: ExecReply['status']): void {
 }
 
 async function slotOf(sid: number): Promise<Slot> {
+  const create = unbuilt.get(sid)
+  if (create) {
+    unbuilt.delete(sid)
+    const built = newGuest(create).then((guest) => ({ create, guest }))
+    built.catch(() => undefined)
+    slots.set(sid, built)
+  }
   const slot = slots.get(sid)
   if (!slot) throw new Error(`no sandbox ${sid} in this worker`)
   return slot
 }
 
+/** Frees a sandbox, built or not. */
+function forget(sid: number): void {
+  unbuilt.delete(sid)
+  const slot = slots.get(sid)
+  slots.delete(sid)
+  slot?.then(({ guest }) => stash.recycle(guest)).catch(() => undefined)
+}
+
 async function handle(message: HostToWorker): Promise<unknown> {
   switch (message.type) {
     case 'create': {
-      // No reply: the run that follows awaits the slot, so a failed creation fails that run.
-      const slot = newGuest(message).then((guest) => ({ create: message, guest }))
-      slot.catch(() => undefined)
-      slots.set(message.sid, slot)
+      // No reply: the run that follows builds the guest, so a failed creation fails that run.
+      unbuilt.set(message.sid, message)
       return null
     }
     case 'exec': {
+      const expired = endedBeforeStart(message, cancelBoard)
+      if (expired) {
+        if (message.last) forget(message.sid)
+        return expired
+      }
       const slot = await slotOf(message.sid)
       const reply: ExecReply = await runGuest(slot.guest, message, cancelBoard)
       if (message.last) {
@@ -85,10 +106,7 @@ async function handle(message: HostToWorker): Promise<unknown> {
       return reply
     }
     case 'destroy': {
-      const slot = slots.get(message.sid)
-      slots.delete(message.sid)
-      const guest = (await slot)?.guest
-      if (guest) stash.recycle(guest)
+      forget(message.sid)
       return null
     }
     case 'cancel': {

@@ -106,6 +106,40 @@ describe('quickjs tier: wall-clock limit', () => {
   })
 })
 
+describe('quickjs tier: many spinning sandboxes at once (B19)', () => {
+  it('40 runs of for (;;) {} on 2 workers all end timeout on time; no worker dies, REPL state survives', async () => {
+    const repl = await manager.createSandbox({ type: 'quickjs' })
+    expect((await manager.execute(repl, 'globalThis.kept = 41; 1')).status).toBe('ok')
+    const workersBefore = (await manager.stats()).tiers.quickjs?.['workers']
+    let maxLag = 0
+    let last = performance.now()
+    const ticker = setInterval(() => {
+      const now = performance.now()
+      maxLag = Math.max(maxLag, now - last - 10)
+      last = now
+    }, 10)
+    const started = performance.now()
+    const results = await Promise.all(
+      Array.from({ length: 40 }, () =>
+        runOnce('for (;;) {}', { limits: { executionTime: 1000 } }).then((r) => ({
+          status: r.status,
+          ms: performance.now() - started,
+        })),
+      ),
+    )
+    clearInterval(ticker)
+    // Runs queued behind another sandbox's run keep only what is left of their own limit: they end
+    // 'timeout' without running, instead of the host terminating a busy worker for them.
+    expect(results.map((r) => r.status)).toEqual(Array(40).fill('timeout'))
+    expect(Math.max(...results.map((r) => r.ms))).toBeLessThan(1000 + SLACK_MS)
+    expect(maxLag).toBeLessThan(100)
+    expect((await manager.stats()).tiers.quickjs?.['workers']).toBe(workersBefore)
+    const after = await manager.execute(repl, 'kept + 1')
+    expect(after.value).toBe(42)
+    await manager.destroy(repl)
+  })
+})
+
 describe('quickjs tier: memory limit', () => {
   it.each([
     ['string doubling', "let s = 'x'; for (;;) { s += s; s.indexOf('y') }"],

@@ -5,6 +5,7 @@
  */
 import { WASM_PAGE_BYTES, type ResolvedConfig } from '../../config.js'
 import { SandboxClosedError, ValidationError } from '../../errors.js'
+import { timeoutError } from '../../limits/limit-errors.js'
 import { copyNetworkUsage, createNetworkMeter } from '../../policy/network-meter.js'
 import { NetworkPolicy } from '../../policy/network-policy.js'
 import { emptyUsage, type ExecResult, type Language } from '../../types.js'
@@ -26,6 +27,7 @@ export interface WasmRuntime {
 
 const LANGUAGES: readonly Language[] = ['assemblyscript', 'wasm']
 const CANCELLED = Symbol('cancelled')
+const TIMED_OUT = Symbol('timed out')
 
 export class WasmSandbox implements TierSandbox {
   readonly tier = 'wasm' as const
@@ -80,11 +82,12 @@ export class WasmSandbox implements TierSandbox {
     let compileMs = 0
     if (language === 'assemblyscript') {
       const { compileTimeoutMs } = this.#runtime
-      const provided = await raceAbort(
+      const provided = await raceDeadline(
         this.#runtime.provider.assemblyScript(request.code, compileTimeoutMs),
         request.signal,
       )
-      if (provided === CANCELLED) return cancelledResult(elapsed())
+      // No wait limit was given, so the only way out is a cancel.
+      if (typeof provided === 'symbol') return cancelledResult(elapsed())
       if (!provided.ok) return compileFailureResult(provided.failure, elapsed(), compileTimeoutMs)
       compiled = provided.compiled
       compileMs = provided.compileMs
@@ -105,14 +108,30 @@ export class WasmSandbox implements TierSandbox {
     const inputJson = toInputJson(request.input)
     if (request.signal?.aborted === true) return cancelledResult(elapsed())
 
+    // The run's wall-clock limit counts from here, waiting for a worker included: with every worker busy
+    // with other runs, a run that gets none in time ends 'timeout' without running (never limit × queue).
     const { lease } = this.#runtime
-    const worker = await lease.acquire()
+    const queued = performance.now()
+    const leased = lease.acquire()
+    const got = await raceDeadline(leased, request.signal, request.timeoutMs)
+    if (got === CANCELLED || got === TIMED_OUT) {
+      leased.then(
+        (w) => lease.release(w, true),
+        () => undefined,
+      )
+      if (got === CANCELLED) return cancelledResult(elapsed())
+      const error = timeoutError(request.timeoutMs)
+      return buildResult({ status: 'timeout', durationMs: elapsed(), error })
+    }
+    const worker = got
+    const remainingMs = Math.max(1, request.timeoutMs - (performance.now() - queued))
     let reusable = false
     try {
       const meter = createNetworkMeter()
       const run = await runInWorker({
         worker,
-        timeoutMs: request.timeoutMs,
+        timeoutMs: remainingMs,
+        limitMs: request.timeoutMs,
         cpuTimeMs: this.#config.cpuTimeMs,
         signals: [request.signal, this.#closing.signal],
         hostCalls: { policy: this.#policy, meter, hostFunctions: this.#config.hostFunctions },
@@ -129,7 +148,7 @@ export class WasmSandbox implements TierSandbox {
               : request.stdin,
           maxOutputBytes: this.#config.maxOutputBytes,
           maxFileBytes: this.#config.diskSpaceBytes,
-          timeoutMs: request.timeoutMs,
+          timeoutMs: remainingMs,
         },
       })
       reusable = !run.workerLost
@@ -176,21 +195,27 @@ function toInputJson(input: unknown): string {
   }
 }
 
-// A compile shared with other runs is not cancelled with this one: this run just stops waiting for it.
-async function raceAbort<T>(
+/**
+ * Waits for `promise` until the signal aborts or `ms` pass. What is waited for is not cancelled (a compile
+ * shared with other runs, a worker that will be handed back): this run just stops waiting for it.
+ */
+async function raceDeadline<T>(
   promise: Promise<T>,
   signal: AbortSignal | undefined,
-): Promise<T | typeof CANCELLED> {
-  if (signal === undefined) return promise
-  if (signal.aborted) return CANCELLED
+  ms = Number.POSITIVE_INFINITY,
+): Promise<T | typeof CANCELLED | typeof TIMED_OUT> {
+  if (signal?.aborted === true) return CANCELLED
   let onAbort: (() => void) | undefined
-  const aborted = new Promise<typeof CANCELLED>((resolve) => {
+  let timer: NodeJS.Timeout | undefined
+  const stopped = new Promise<typeof CANCELLED | typeof TIMED_OUT>((resolve) => {
     onAbort = () => resolve(CANCELLED)
-    signal.addEventListener('abort', onAbort, { once: true })
+    signal?.addEventListener('abort', onAbort, { once: true })
+    if (Number.isFinite(ms)) timer = setTimeout(() => resolve(TIMED_OUT), ms)
   })
   try {
-    return await Promise.race([promise, aborted])
+    return await Promise.race([promise, stopped])
   } finally {
-    if (onAbort) signal.removeEventListener('abort', onAbort)
+    clearTimeout(timer)
+    if (onAbort) signal?.removeEventListener('abort', onAbort)
   }
 }

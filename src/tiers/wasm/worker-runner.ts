@@ -14,6 +14,8 @@ export interface WorkerRunOptions {
   worker: GuestWorker
   message: Omit<RunMessage, 'type'>
   timeoutMs: number
+  /** The wall-clock limit its timeout error names, when `timeoutMs` is what is left of it. @default timeoutMs */
+  limitMs?: number
   cpuTimeMs: number
   /** Cancel the run: the caller's signal, the sandbox's close. */
   signals: readonly (AbortSignal | undefined)[]
@@ -83,7 +85,7 @@ export async function runInWorker(options: WorkerRunOptions): Promise<WorkerRunR
     }
   } catch (error) {
     const reason = deadline.reason
-    const limitMs = reason === 'cpu' ? options.cpuTimeMs : options.timeoutMs
+    const limitMs = reason === 'cpu' ? options.cpuTimeMs : (options.limitMs ?? options.timeoutMs)
     if (reason !== undefined) return lost(reason, STOP_ERRORS[reason](limitMs))
     if (error instanceof WorkerGoneError && isWorkerOutOfMemory(error))
       return lost('memory', {

@@ -137,6 +137,29 @@ describe('AssemblyScript: failures and limits', () => {
     expect(performance.now() - started).toBeLessThan(300 + 250)
   })
 
+  it('many spinning runs at once on 2 workers: all end timeout within limit + 250 ms (B19)', async () => {
+    await run(as.spin, { timeoutMs: 60_000, fn: 'nope' }).catch(() => undefined) // compile outside the timing
+    const started = performance.now()
+    const results = await Promise.all(
+      Array.from({ length: 12 }, async () => {
+        const r = await run(as.spin, { timeoutMs: 500 })
+        return { status: r.status, message: r.error?.message, ms: performance.now() - started }
+      }),
+    )
+    // The limit counts waiting for a worker: ten of these never get one in time and end without running.
+    for (const r of results) {
+      expect(r.status).toBe('timeout')
+      expect(r.message).toBe('The run exceeded its wall-clock limit of 500 ms')
+    }
+    expect(Math.max(...results.map((r) => r.ms))).toBeLessThan(500 + 250)
+    // The workers the waiting runs stopped waiting for go back to the lease: nothing stays active.
+    const deadline = Date.now() + 5000
+    while (tier.stats()['runsActive'] !== 0 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20))
+    expect(tier.stats()['runsActive']).toBe(0)
+    expect((await run(as.hello, { input: { name: 'after' } })).status).toBe('ok')
+  })
+
   it('stops log output at maxOutputBytes', async () => {
     const result = await run(as.logFlood, {}, { limits: { maxOutputBytes: 4096 } })
     expect(result.status).toBe('output')

@@ -5,7 +5,7 @@
 import type { QuickJSHandle } from 'quickjs-emscripten'
 import type { ResultError } from '../../types.js'
 import type { GuestContext } from './guest-context.js'
-import type { ExecMessage, ExecReply } from './protocol.js'
+import { cancelSlot, type ExecMessage, type ExecReply } from './protocol.js'
 import { RunState } from './run-state.js'
 import { detectCapability } from './capabilities.js'
 import { prepareSource, type EvalMode } from './source-transform.js'
@@ -68,17 +68,19 @@ export function endedBeforeStart(
   message: ExecMessage,
   cancelBoard: Int32Array,
 ): ExecReply | undefined {
-  const run = new RunState(message, cancelBoard)
-  if (!run.endedBeforeStart()) return undefined
+  // Checked on every run before anything is built: no RunState, no guest.
+  const cancelled = Atomics.load(cancelBoard, cancelSlot(message.token)) === message.token
+  if (!cancelled && performance.timeOrigin + performance.now() < message.deadlineAt)
+    return undefined
   return {
-    status: run.stop === 'cancelled' ? 'cancelled' : 'timeout',
+    status: cancelled ? 'cancelled' : 'timeout',
     stdout: '',
     stderr: '',
     truncated: false,
     cpuMs: 0,
     memoryPeakBytes: 0,
     reset: false,
-    error: stopError(run),
+    error: cancelled ? cancelledError() : timeoutError(message.timeoutMs),
   }
 }
 

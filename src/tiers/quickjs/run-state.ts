@@ -76,14 +76,6 @@ export class RunState {
     this.wake()
   }
 
-  /** Before the run starts: cancelled already, or its deadline passed while it waited in the worker's queue. */
-  endedBeforeStart(): boolean {
-    if (Atomics.load(this.#cancelBoard, cancelSlot(this.#token)) === this.#token)
-      this.stop = 'cancelled'
-    else if (performance.now() >= this.deadline) this.stop = 'timeout'
-    return this.stop !== undefined
-  }
-
   /** Called by QuickJS every few thousand bytecodes while guest code runs. */
   shouldInterrupt(): boolean {
     if (this.stop === undefined) {

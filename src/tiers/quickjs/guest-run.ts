@@ -62,7 +62,7 @@ export async function runGuest(
 /**
  * The reply of a run that waited in this worker's queue (behind other sandboxes' runs) until its deadline
  * passed, or was cancelled meanwhile; undefined when it may start. Such a run ends without running, and the
- * sandbox's context is untouched (no reset), or never built if this was its first run.
+ * sandbox's context is untouched (no reset).
  */
 export function endedBeforeStart(
   message: ExecMessage,

@@ -34,10 +34,9 @@ interface Slot {
   guest: GuestContext
 }
 // Creation is async (it may instantiate a module), and an exec can arrive before it ends: keep promises.
+// Built when the create arrives, not at the first run: measured, building it in the exec's own chain of
+// promises cost ~10 µs of worker time and ~0.4 ms of p99 on back-to-back run().
 const slots = new Map<number, Promise<Slot>>()
-// Sandboxes whose guest is built at their first run that may start: a run that waited here past its
-// deadline (behind a long run of another sandbox) then costs nothing, not a module instantiation each.
-const unbuilt = new Map<number, CreateMessage>()
 
 async function newGuest(create: CreateMessage): Promise<GuestContext> {
   const guest = await stash.take(create.maxPages)
@@ -58,21 +57,13 @@ function release(guest: GuestContext, status: ExecReply['status']): void {
 }
 
 async function slotOf(sid: number): Promise<Slot> {
-  const create = unbuilt.get(sid)
-  if (create) {
-    unbuilt.delete(sid)
-    const built = newGuest(create).then((guest) => ({ create, guest }))
-    built.catch(() => undefined)
-    slots.set(sid, built)
-  }
   const slot = slots.get(sid)
   if (!slot) throw new Error(`no sandbox ${sid} in this worker`)
   return slot
 }
 
-/** Frees a sandbox, built or not. */
+/** Frees a sandbox. */
 function forget(sid: number): void {
-  unbuilt.delete(sid)
   const slot = slots.get(sid)
   slots.delete(sid)
   slot?.then(({ guest }) => stash.recycle(guest)).catch(() => undefined)
@@ -81,8 +72,10 @@ function forget(sid: number): void {
 async function handle(message: HostToWorker): Promise<unknown> {
   switch (message.type) {
     case 'create': {
-      // No reply: the run that follows builds the guest, so a failed creation fails that run.
-      unbuilt.set(message.sid, message)
+      // No reply: the run that follows awaits the slot, so a failed creation fails that run.
+      const slot = newGuest(message).then((guest) => ({ create: message, guest }))
+      slot.catch(() => undefined)
+      slots.set(message.sid, slot)
       return null
     }
     case 'exec': {

@@ -68,7 +68,8 @@ const PROGRAMS: Record<TierId, { language: Language; code: Record<Outcome, strin
     code: {
       timeout: 'while True: pass',
       cpu: 'while True: pass',
-      memory: 'a = []\nwhile True: a.append(bytearray(10**6))',
+      // Strings, not bytearray(n): calloc'd pages are not touched, so the cgroup would count them late.
+      memory: 'a = []\nwhile True: a.append(" " * 10**6)',
       output: 'while True: print("xxxxxxxxxx")',
       cancelled: 'while True: pass',
     },

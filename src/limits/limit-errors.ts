@@ -53,3 +53,29 @@ export function resultTooLargeError(maxOutputBytes: number): ResultError {
     code: 'ERR_OUTPUT',
   }
 }
+
+/** The limits a run was held to, in the units the errors name. */
+export interface EnforcedLimits {
+  timeoutMs: number
+  cpuTimeMs: number
+  memoryLimitBytes: number
+  maxOutputBytes: number
+}
+
+export type LimitStatus = 'timeout' | 'cpu' | 'memory' | 'output' | 'cancelled'
+
+/** The error of a run that ended with `status`, naming the limit it broke. */
+export function limitError(status: LimitStatus, limits: EnforcedLimits): ResultError {
+  switch (status) {
+    case 'timeout':
+      return timeoutError(limits.timeoutMs)
+    case 'cpu':
+      return cpuError(limits.cpuTimeMs)
+    case 'memory':
+      return memoryError(limits.memoryLimitBytes)
+    case 'output':
+      return outputError(limits.maxOutputBytes)
+    case 'cancelled':
+      return cancelledError()
+  }
+}

@@ -5,7 +5,8 @@
  */
 import { checkNumber, type ResourceLimit } from '../config.js'
 import { ConfigError, ResourceExceededError } from '../errors.js'
-import type { ExecStatus, Usage } from '../types.js'
+import type { Usage } from '../types.js'
+import type { LimitStatus } from './limit-errors.js'
 
 /** The resources of the seed's ResourceLimit, plus the output cap. */
 export type LimitedResource = keyof ResourceLimit
@@ -14,7 +15,7 @@ export type LimitedResource = keyof ResourceLimit
 export type MeasuredUsage = Partial<Record<LimitedResource, number>>
 
 /** The status a run gets when a resource goes over its limit. */
-export const RESOURCE_STATUS: Record<LimitedResource, Exclude<ExecStatus, 'ok'>> = {
+export const RESOURCE_STATUS: Record<LimitedResource, LimitStatus | 'error'> = {
   memory: 'memory',
   cpuTime: 'cpu',
   executionTime: 'timeout',

@@ -10,8 +10,8 @@ import {
   ResourceLimiter,
   type LimitedResource,
 } from '../limits/resource-limiter.js'
-import { cpuError, memoryError, outputError, timeoutError } from '../limits/limit-errors.js'
-import type { ExecResult, ExecStatus, ResultError } from '../types.js'
+import { limitError } from '../limits/limit-errors.js'
+import type { ExecResult } from '../types.js'
 
 const CONTAINER_TIERS = new Set(['docker', 'gvisor'])
 
@@ -31,24 +31,15 @@ export function applyBackstop(result: ExecResult, config: ResolvedConfig): ExecR
   if (!exceeded) return result
   const status = RESOURCE_STATUS[exceeded.resource as LimitedResource]
   const details = { resource: exceeded.resource, used: exceeded.used, limit: exceeded.limit }
-  return { ...result, status, error: { ...limitError(status, exceeded), details } }
-}
-
-// The same error as a tier that stopped the run itself would give (src/limits/limit-errors.ts).
-function limitError(
-  status: Exclude<ExecStatus, 'ok'>,
-  exceeded: { name: string; message: string; limit: number },
-): ResultError {
-  switch (status) {
-    case 'memory':
-      return memoryError(exceeded.limit)
-    case 'cpu':
-      return cpuError(exceeded.limit)
-    case 'output':
-      return outputError(exceeded.limit)
-    case 'timeout':
-      return timeoutError(exceeded.limit)
-    default:
-      return { name: exceeded.name, message: exceeded.message, code: 'ERR_RESOURCE_EXCEEDED' }
-  }
+  // The same error as a tier that stopped the run itself would give.
+  const error =
+    status === 'error'
+      ? { name: exceeded.name, message: exceeded.message, code: 'ERR_RESOURCE_EXCEEDED' as const }
+      : limitError(status, {
+          timeoutMs: config.executionTimeMs,
+          cpuTimeMs: config.cpuTimeMs,
+          memoryLimitBytes: config.memoryLimitBytes,
+          maxOutputBytes: config.maxOutputBytes,
+        })
+  return { ...result, status, error: { ...error, details } }
 }

@@ -12,17 +12,10 @@
  *      → 'error';
  *   7. otherwise 'ok' with the reported value.
  */
-import {
-  cancelledError,
-  cpuError,
-  memoryError,
-  outputError,
-  resultTooLargeError,
-  timeoutError,
-} from '../../limits/limit-errors.js'
+import { limitError, memoryError, resultTooLargeError } from '../../limits/limit-errors.js'
 import type { ExecResult, ExecStatus, ResultError, TierId, Usage } from '../../types.js'
 import { emptyUsage } from '../../types.js'
-import type { RunFacts, StopReason } from './container-run.js'
+import type { RunFacts } from './container-run.js'
 
 export interface ClassifyContext {
   tier: TierId
@@ -46,19 +39,6 @@ function parseReport(text: string | undefined): Report | undefined {
     return typeof parsed === 'object' && parsed !== null ? parsed : undefined
   } catch {
     return undefined
-  }
-}
-
-function stopError(reason: StopReason, ctx: ClassifyContext): ResultError {
-  switch (reason) {
-    case 'timeout':
-      return timeoutError(ctx.timeoutMs)
-    case 'cpu':
-      return cpuError(ctx.cpuTimeMs)
-    case 'output':
-      return outputError(ctx.maxOutputBytes)
-    case 'cancelled':
-      return cancelledError()
   }
 }
 
@@ -86,7 +66,7 @@ function classify(
   report: Report | undefined,
 ): { status: ExecStatus; error?: ResultError } {
   if (facts.stop) {
-    const error = stopError(facts.stop, ctx)
+    const error = limitError(facts.stop, ctx)
     // A fork bomb under runc ends at the deadline; say what else happened.
     if (facts.pidsLimitHits > 0)
       error.message += ` (the pids limit of ${ctx.pidLimit} refused forks)`

@@ -11,9 +11,8 @@ import { detectCapability } from './capabilities.js'
 import { prepareSource, type EvalMode } from './source-transform.js'
 import {
   cancelledError,
-  cpuError,
+  limitError,
   memoryError,
-  outputError,
   resultTooLargeError,
   timeoutError,
 } from '../../limits/limit-errors.js'
@@ -238,7 +237,13 @@ function toReply(
     return { ...base, status: 'error', error: capabilityError(run.capability ?? 'unknown') }
   }
   if (run.stop !== undefined) {
-    return { ...base, status: run.stop, reset: true, error: stopError(run) }
+    const limits = {
+      timeoutMs: run.timeoutMs,
+      cpuTimeMs: run.cpuLimitMs,
+      memoryLimitBytes: guest.memoryLimitBytes,
+      maxOutputBytes: run.maxOutputBytes,
+    }
+    return { ...base, status: run.stop, reset: true, error: limitError(run.stop, limits) }
   }
   if (outcome.kind === 'thrown') {
     const parsed = parseError(outcome.json)
@@ -273,20 +278,6 @@ function capabilityError(capability: string): ResultError {
     message: `The code needs "${capability}", which the quickjs tier does not provide; a container tier does`,
     code: 'ERR_CAPABILITY_REQUIRED',
     details: { capability },
-  }
-}
-
-// 'capability' never gets here: toReply answers it first, keeping the context.
-function stopError(run: RunState): ResultError {
-  switch (run.stop) {
-    case 'timeout':
-      return timeoutError(run.timeoutMs)
-    case 'cpu':
-      return cpuError(run.cpuLimitMs)
-    case 'output':
-      return outputError(run.maxOutputBytes)
-    default:
-      return cancelledError()
   }
 }
 

@@ -288,17 +288,17 @@ export class GuestContext {
     ;(result.error ?? result.value).dispose()
   }
 
-  /**
-   * True when the wasm memory has grown past half its maximum. An allocation fails once the memory cannot grow
-   * by the chunk it needs (a doubling array's next backing store), often well before the maximum itself.
-   */
   /** The sandbox's memory limit: the module memory's maximum. */
   get memoryLimitBytes(): number {
     return this.#own.maxPages * 65536
   }
 
+  /**
+   * True when the wasm memory has grown past half its maximum. An allocation fails once the memory cannot grow
+   * by the chunk it needs (a doubling array's next backing store), often well before the maximum itself.
+   */
   memoryExhausted(): boolean {
-    return this.memory.buffer.byteLength * 2 >= this.#own.maxPages * 65536
+    return this.memory.buffer.byteLength * 2 >= this.memoryLimitBytes
   }
 
   /** Frees the context and runtime and hands back the module for reuse. */

@@ -6,7 +6,7 @@ import type { QuickJSHandle } from 'quickjs-emscripten'
 import type { ResultError } from '../../types.js'
 import type { GuestContext } from './guest-context.js'
 import { cancelSlot, type ExecMessage, type ExecReply } from './protocol.js'
-import { RunState } from './run-state.js'
+import { RunState, threadDeadline } from './run-state.js'
 import { detectCapability } from './capabilities.js'
 import { prepareSource, type EvalMode } from './source-transform.js'
 import {
@@ -69,8 +69,7 @@ export function endedBeforeStart(
 ): ExecReply | undefined {
   // Checked on every run before anything is built: no RunState, no guest.
   const cancelled = Atomics.load(cancelBoard, cancelSlot(message.token)) === message.token
-  if (!cancelled && performance.timeOrigin + performance.now() < message.deadlineAt)
-    return undefined
+  if (!cancelled && performance.now() < threadDeadline(message)) return undefined
   return {
     status: cancelled ? 'cancelled' : 'timeout',
     stdout: '',

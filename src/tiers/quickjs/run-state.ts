@@ -18,6 +18,14 @@ export const MAX_TIMER_DELAY_MS = 2 ** 31 - 1
 /** Host calls (host functions and fetch) a run may have in flight at once, for the same reason. */
 export const MAX_PENDING_HOST_CALLS = 1000
 
+/**
+ * A run's deadline in this thread's `performance.now()`: the host's absolute deadline (it counts from
+ * execute(), so time spent queued in the worker is already spent), never later than a full limit from now.
+ */
+export function threadDeadline(limits: { timeoutMs: number; deadlineAt: number }): number {
+  return Math.min(performance.now() + limits.timeoutMs, limits.deadlineAt - performance.timeOrigin)
+}
+
 export class RunState {
   readonly deadline: number
   readonly timeoutMs: number
@@ -57,9 +65,7 @@ export class RunState {
     const { timeoutMs, deadlineAt, cpuTimeMs: cpuLimitMs, maxOutputBytes, token } = limits
     this.#token = token
     this.#cancelBoard = cancelBoard
-    // The host's deadline in this thread's clock; never later than a full limit from now.
-    const now = performance.now()
-    this.deadline = Math.min(now + timeoutMs, deadlineAt - performance.timeOrigin)
+    this.deadline = threadDeadline({ timeoutMs, deadlineAt })
     this.timeoutMs = timeoutMs
     this.cpuLimitMs = cpuLimitMs
     this.maxOutputBytes = maxOutputBytes

@@ -36,8 +36,9 @@ export async function run(
     options.language === undefined
   )
     config['language'] = request.language
-  const req: ExecRequest = typeof request === 'string' ? { code: request } : { ...request }
-  return sharedManager().runOnce(config, { ...perRun, ...req })
+  const req: ExecRequest =
+    typeof request === 'string' ? { ...perRun, code: request } : { ...perRun, ...request }
+  return sharedManager().runOnce(config, req)
 }
 
 /** Shuts down the workers and containers that run() keeps warm (for clean process exit in tests). */

@@ -29,7 +29,7 @@ export interface EgressProxyOptions {
   maxConnections?: number
 }
 
-export const DEFAULT_MAX_PROXY_CONNECTIONS = 64
+const DEFAULT_MAX_PROXY_CONNECTIONS = 64
 
 /**
  * An egress proxy for one sandbox. Plain HTTP arrives in absolute form (`GET http://host/path`), HTTPS as
@@ -64,10 +64,7 @@ export class EgressProxy {
       this.#onRequest(req, res),
     )
     this.#server.maxConnections = maxConnections
-    this.#server.on('drop', () => {
-      const run = this.#current?.run
-      if (run !== undefined) run.meter.deniedRequests += 1
-    })
+    this.#server.on('drop', () => this.#countDenied())
     this.#server.on('connect', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
       this.#onConnect(req, socket, head),
     )
@@ -151,9 +148,15 @@ export class EgressProxy {
   #onClientError(error: Error, socket: Duplex): void {
     const code = (error as NodeJS.ErrnoException).code ?? ''
     if (!code.startsWith('HPE_') || !socket.writable) return void socket.destroy()
+    this.#countDenied()
+    replyOnSocket(socket, new PolicyDeniedError('', 'invalid_url'))
+  }
+
+  // A refusal the policy never saw (an unreadable request, a connection past the cap) still counts, in the
+  // open run if there is one.
+  #countDenied(): void {
     const run = this.#current?.run
     if (run !== undefined) run.meter.deniedRequests += 1
-    replyOnSocket(socket, new PolicyDeniedError('', 'invalid_url'))
   }
 
   #track(socket: Duplex): void {

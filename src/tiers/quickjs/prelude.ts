@@ -15,9 +15,13 @@
  * setTimer(id, ms), clearTimer(id), load(part) → the part's factory. It is captured here and never reaches
  * a global. Intrinsics are captured now, before user code can replace them, and handed to the parts.
  */
+/** Globals deleted before guest code runs (see the audit in docs/security.md). */
+export const REMOVED_GLOBALS: readonly string[] = ['SharedArrayBuffer', 'Atomics']
+
 export const PRELUDE_SOURCE = String.raw`
 (function (native, PART_NAMES) {
   'use strict'
+  const REMOVED_GLOBALS = ${JSON.stringify(REMOVED_GLOBALS)}
   const G = globalThis
   const P = {
     apply: Reflect.apply, ownKeys: Object.keys, getDesc: Object.getOwnPropertyDescriptor,
@@ -35,6 +39,10 @@ export const PRELUDE_SOURCE = String.raw`
   }
   PART_NAMES.forEach(part)
   const con = loaded.console, timers = loaded.timers, host = loaded.host
+  // Built-ins with known memory-safety bugs in this QuickJS build are removed before any guest code runs
+  // (docs/security.md, "QuickJS audit"): SharedArrayBuffer.prototype.grow raises the length without
+  // allocating, so the guest would read and write the module's memory past the buffer.
+  for (let i = 0; i < REMOVED_GLOBALS.length; i++) delete G[REMOVED_GLOBALS[i]]
   function global(name, value) {
     P.defineProp(G, name, { value: value, writable: true, configurable: true })
   }

@@ -20,6 +20,9 @@ import { decideEscalation, inProcessBudget } from './escalation.js'
 import { normalizeRequest } from './normalize-request.js'
 import { chooseTier } from './router.js'
 import { TierRegistry, type TierOptions } from './tier-registry.js'
+import { RunTurns } from './run-turns.js'
+import { timeoutError } from '../limits/limit-errors.js'
+import { emptyUsage } from '../types.js'
 
 export interface SandboxManagerOptions {
   /** Config every sandbox starts from; createSandbox's config overrides it field by field. */
@@ -62,6 +65,8 @@ interface LiveSandbox {
   /** The container sandbox this one's escalated runs go to, made on first need. */
   escalated: Promise<TierSandbox> | undefined
   lifetimeTimer: NodeJS.Timeout | undefined
+  /** The sandbox's runs in order: a run waits here for the previous one before it asks for admission. */
+  turns: RunTurns
 }
 
 const LIMIT_STATUSES = new Set(['timeout', 'memory', 'cpu', 'output'])
@@ -104,6 +109,7 @@ export class SandboxManager extends EventEmitter<ManagerEvents> {
       sandbox,
       escalated: undefined,
       lifetimeTimer: undefined,
+      turns: new RunTurns(),
     }
     if (resolved.lifetimeMs !== undefined) {
       const lifetimeMs = resolved.lifetimeMs
@@ -153,10 +159,24 @@ export class SandboxManager extends EventEmitter<ManagerEvents> {
       )
     normalized.cpuBudgetMs = inProcessBudget(live.tierId, live.config)
     if (lastRun) normalized.lastRun = true
-    return this.#admission.run(async () => {
+    // Runs of one sandbox are serialized here, before admission: a sandbox holds at most one place in the
+    // admission queue, so one that submits hundreds of runs is served in turn with its neighbours
+    // (round robin), never ahead of them.
+    const admit = this.#admission.hold()
+    return live.turns.next(() => this.#admitted(live, normalized, admit))
+  }
+
+  #admitted(
+    live: LiveSandbox,
+    normalized: NormalizedRequest,
+    admit: Admission['run'],
+  ): Promise<ExecResult> {
+    const { id } = live
+    return admit(async () => {
       this.emit('execute:start', { id, tier: live.tierId })
+      const started = performance.now()
       let result = await live.sandbox.execute(normalized)
-      result = await this.#escalateIfNeeded(live, normalized, result)
+      result = await this.#escalateIfNeeded(live, normalized, result, started)
       result = applyBackstop(result, live.config)
       this.#totals.executed++
       if (LIMIT_STATUSES.has(result.status))
@@ -170,6 +190,7 @@ export class SandboxManager extends EventEmitter<ManagerEvents> {
     live: LiveSandbox,
     request: NormalizedRequest,
     first: ExecResult,
+    started: number,
   ): Promise<ExecResult> {
     const decision = decideEscalation(live.tierId, live.config, first)
     if (decision.kind === 'none') return first
@@ -198,7 +219,13 @@ export class SandboxManager extends EventEmitter<ManagerEvents> {
     }
     this.#totals.escalated++
     this.emit('escalate', { id: live.id, from: live.tierId, to, reason })
-    const second = await container.execute({ ...request, cpuBudgetMs: undefined })
+    // One wall-clock limit for the whole run: the container gets what the first attempt (and the
+    // container's creation) left of it, never a fresh one.
+    const remainingMs = Math.floor(request.timeoutMs - (performance.now() - started))
+    const second =
+      remainingMs >= 1
+        ? await container.execute({ ...request, cpuBudgetMs: undefined, timeoutMs: remainingMs })
+        : timedOutBeforeStart(to, request.timeoutMs)
     const wallMs = first.usage.wallMs + second.usage.wallMs
     return {
       ...second,
@@ -300,5 +327,20 @@ export class SandboxManager extends EventEmitter<ManagerEvents> {
     if (!tierId)
       throw new ConfigError('language', `a language that tier "${config.type}" runs`, language)
     return tierId
+  }
+}
+
+/** The container attempt of an escalated run that had no time left when the container was ready. */
+function timedOutBeforeStart(tier: TierId, timeoutMs: number): ExecResult {
+  return {
+    status: 'timeout',
+    stdout: '',
+    stderr: '',
+    exitCode: 1,
+    tier,
+    durationMs: 0,
+    usage: emptyUsage(),
+    escalations: [],
+    error: timeoutError(timeoutMs),
   }
 }

@@ -8,6 +8,7 @@ import type { GuestContext } from './guest-context.js'
 import { cancelSlot, type ExecMessage, type ExecReply } from './protocol.js'
 import { RunState, threadDeadline } from './run-state.js'
 import { detectCapability } from './capabilities.js'
+import { markRunning } from './running-board.js'
 import { prepareSource, type EvalMode } from './source-transform.js'
 import {
   cancelledError,
@@ -93,9 +94,11 @@ function crashOutcome(err: unknown): Outcome {
 /** Runs a synchronous step of guest code, counting its time against the CPU budget. */
 function slice<T>(run: RunState, step: () => T): T {
   run.sliceStart = performance.now()
+  markRunning(run.token)
   try {
     return step()
   } finally {
+    markRunning(0)
     run.busyMs += performance.now() - run.sliceStart
   }
 }

@@ -4,6 +4,7 @@
  */
 import type { GuestWorker, WorkerEvent } from '../guest-worker.js'
 import type { HostCallEvent } from './protocol.js'
+import { RUNNING_SLOT } from './running-board.js'
 
 export interface HostedSandbox {
   onHostCall(event: HostCallEvent): void
@@ -15,12 +16,15 @@ export class QuickJsHost {
   readonly #sandboxes = new Map<number, HostedSandbox>()
   /** Runs in progress: a guest runs synchronously, so a busy worker delays every other run in it. */
   busy = 0
-  /** Slot 0 is 1 while the worker has idle work (building contexts) that a new run would wait behind. */
-  readonly #idleWork = new Int32Array(new SharedArrayBuffer(4))
+  /**
+   * Shared with the worker. Slot 0 is 1 while the worker has idle work (building contexts) that a new run
+   * would wait behind; slot RUNNING_SLOT holds the token of the run whose guest code is executing now.
+   */
+  readonly #board = new Int32Array(new SharedArrayBuffer(8))
 
   constructor(worker: GuestWorker) {
     this.worker = worker
-    worker.post({ type: 'idleWorkBoard', board: this.#idleWork.buffer })
+    worker.post({ type: 'idleWorkBoard', board: this.#board.buffer })
     worker.onEvent((event: WorkerEvent) => {
       if (event.type !== 'hostCall') return
       const call = event as unknown as HostCallEvent
@@ -38,7 +42,12 @@ export class QuickJsHost {
 
   /** Placement cost: busy workers first avoided, then ones doing idle work, then crowded ones. */
   get load(): number {
-    return this.busy * 1_000_000 + Atomics.load(this.#idleWork, 0) * 1_000 + this.#sandboxes.size
+    return this.busy * 1_000_000 + Atomics.load(this.#board, 0) * 1_000 + this.#sandboxes.size
+  }
+
+  /** True while the guest code of run `token` is executing in the worker (not waiting, not queued). */
+  isRunning(token: number): boolean {
+    return Atomics.load(this.#board, RUNNING_SLOT) === token
   }
 
   attach(sid: number, sandbox: HostedSandbox): void {

@@ -121,14 +121,30 @@ export class QuickJsSandbox implements TierSandbox, HostedSandbox {
       hostCalls: 0,
     }
     this.#active = active
+    const token = nextToken++
+    // The hard stop ends this run only. If this run's guest code is what the worker is executing, the
+    // worker is terminated; if the run merely waits (behind another sandbox's run, or for a host reply),
+    // it is abandoned where it is: it ends now, its token is cancelled so it never starts, and the worker
+    // and every other sandbox on it are untouched. An abandoned run that starts anyway is still watched.
+    let abandon: ((status: ExecStatus) => void) | undefined
+    const abandoned = new Promise<ExecStatus>((resolve) => (abandon = resolve))
+    let watch: NodeJS.Timeout | undefined
     const hardStop = (status: ExecStatus, afterMs: number): NodeJS.Timeout =>
       setTimeout(() => {
         active.endedBy ??= status
-        void host.worker.terminate()
+        Atomics.store(this.#deps.cancelBoard, cancelSlot(token), token)
+        if (host.isRunning(token)) {
+          void host.worker.terminate()
+          return
+        }
+        abandon?.(active.endedBy)
+        watch ??= setInterval(() => {
+          if (host.isRunning(token)) void host.worker.terminate()
+        }, HARD_STOP_GRACE_MS)
+        watch.unref()
       }, afterMs)
     const deadlineTimer = hardStop('timeout', request.timeoutMs + HARD_STOP_GRACE_MS)
     let cancelTimer: NodeJS.Timeout | undefined
-    const token = nextToken++
     const onAbort = (): void => {
       Atomics.store(this.#deps.cancelBoard, cancelSlot(token), token)
       host.worker.post({ type: 'cancel', sid })
@@ -152,7 +168,23 @@ export class QuickJsSandbox implements TierSandbox, HostedSandbox {
         maxOutputBytes: config.maxOutputBytes,
       }
       if (request.lastRun) message.last = true
-      const reply = await host.worker.call<ExecReply>(message)
+      const call = host.worker.call<ExecReply>(message)
+      // The worker still holds the run until it replies: it stays counted on the worker until then.
+      void call.then(
+        () => clearInterval(watch),
+        () => clearInterval(watch),
+      )
+      const reply = await Promise.race([call, abandoned])
+      if (typeof reply === 'string') {
+        if (request.lastRun) this.#released = true
+        return this.#result(
+          reply,
+          started,
+          statusError(reply, request.timeoutMs),
+          active.net?.usage(),
+          active.hostCalls,
+        )
+      }
       // A reply means the worker ran the exec to its end, and so freed the guest if it was the last run.
       if (request.lastRun) this.#released = true
       const result = this.#fromReply(reply, started, active, active.net?.usage())

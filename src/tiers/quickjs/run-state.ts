@@ -49,7 +49,8 @@ export class RunState {
   readonly timers = new Map<number, NodeJS.Timeout>()
   #wake: (() => void) | undefined
 
-  readonly #token: number
+  /** The run's token, unique per run (the cancel board's key, and what the running board shows). */
+  readonly token: number
   readonly #cancelBoard: Int32Array
 
   constructor(
@@ -63,7 +64,7 @@ export class RunState {
     cancelBoard: Int32Array,
   ) {
     const { timeoutMs, deadlineAt, cpuTimeMs: cpuLimitMs, maxOutputBytes, token } = limits
-    this.#token = token
+    this.token = token
     this.#cancelBoard = cancelBoard
     this.deadline = threadDeadline({ timeoutMs, deadlineAt })
     this.timeoutMs = timeoutMs
@@ -86,7 +87,7 @@ export class RunState {
   shouldInterrupt(): boolean {
     if (this.stop === undefined) {
       const now = performance.now()
-      if (Atomics.load(this.#cancelBoard, cancelSlot(this.#token)) === this.#token)
+      if (Atomics.load(this.#cancelBoard, cancelSlot(this.token)) === this.token)
         this.stop = 'cancelled'
       else if (now >= this.deadline) this.stop = 'timeout'
       else if (this.busyMs + (now - this.sliceStart) > this.cpuLimitMs) this.stop = 'cpu'

@@ -7,6 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads'
 import type { GuestContext } from './guest-context.js'
 import { endedBeforeStart, fireGuestTimer, runGuest } from './guest-run.js'
 import { ModuleStash } from './module-stash.js'
+import { useRunningBoard } from './running-board.js'
 import type { CreateMessage, ExecReply, HostToWorker } from './protocol.js'
 import type { StaticLayout } from './wasm-layout.js'
 
@@ -107,7 +108,9 @@ async function handle(message: HostToWorker): Promise<unknown> {
       return null
     }
     case 'idleWorkBoard': {
-      stash.reportIdleWork(new Int32Array(message.board))
+      const board = new Int32Array(message.board)
+      stash.reportIdleWork(board)
+      useRunningBoard(board)
       return null
     }
     case 'hostReply': {

@@ -17,12 +17,18 @@ import {
 import {
   formatFuncType,
   type FuncType,
+  type Limits,
   type ModuleImport,
   type ModuleInfo,
 } from './module-inspect.js'
 
 const PAGE_BYTES = 65536
-/** Tables past this many entries are refused before instantiation (they live on the worker's heap). */
+/**
+ * Largest table a module may declare, as its maximum (entries). A funcref table lives on the worker's V8 heap,
+ * not in the bounded linear memory, and V8 lets `table.grow` reach 10,000,000 entries, enough to abort the whole
+ * process on one instruction (issue 12). 100,000 entries cost V8 a few MiB, well inside the worker's heap, and
+ * are far above what compiled code needs (an AssemblyScript module's table holds one entry per closure).
+ */
 export const MAX_TABLE_ENTRIES = 100_000
 
 export interface ModulePolicyOptions {
@@ -93,9 +99,7 @@ export function checkModule(info: ModuleInfo, options: ModulePolicyOptions): Mod
     problems.push(
       `memory ${i}: the module defines its own memory (${own.min} pages${own.max === undefined ? '' : `, max ${own.max}`}); it must import env.memory`,
     )
-  for (const [i, table] of info.tables.entries())
-    if (table.min > MAX_TABLE_ENTRIES || table.is64)
-      problems.push(`table ${i}: ${table.min} entries, more than the ${MAX_TABLE_ENTRIES} allowed`)
+  for (const [i, table] of info.tables.entries()) checkTable(i, table, problems)
 
   const memory = planMemory(memoryImport, options, problems)
   checkData(info, memory, problems)
@@ -105,6 +109,20 @@ export function checkModule(info: ModuleInfo, options: ModulePolicyOptions): Mod
     problems.push('memory: a WASI module must export its memory as "memory"')
   if (problems.length > 0) throw new ValidationError('Wasm module refused', problems)
   return { memory, usesWasi, hostImports, functions }
+}
+
+// A table can grow up to its declared maximum (table.grow, or an exported table grown by anyone holding it):
+// the maximum, not the initial size, is what the host must bound.
+function checkTable(index: number, table: Limits, problems: string[]): void {
+  if (table.is64) problems.push(`table ${index}: 64-bit tables are not allowed`)
+  else if (table.max === undefined)
+    problems.push(
+      `table ${index}: declares no maximum; tables must declare one of at most ${MAX_TABLE_ENTRIES} entries`,
+    )
+  else if (table.max > MAX_TABLE_ENTRIES || table.min > MAX_TABLE_ENTRIES)
+    problems.push(
+      `table ${index}: maximum of ${table.max} entries, more than the ${MAX_TABLE_ENTRIES} allowed`,
+    )
 }
 
 function expectedType(module: string, name: string): FuncType | undefined {

@@ -105,10 +105,26 @@ describe('checkModule', () => {
     expect(problems(new WasmBuilder().importMemory(17).build())[0]).toMatch(
       /needs at least 17 pages, more than the limit of 16 pages/,
     )
-    expect(problems(new WasmBuilder().table(200_000).build())[0]).toMatch(/table 0: 200000 entries/)
+    expect(problems(new WasmBuilder().table(200_000, 200_000).build())[0]).toMatch(
+      /table 0: maximum of 200000 entries, more than the 100000 allowed/,
+    )
     expect(
       problems(new WasmBuilder().importMemory(1, 2, false, 'env', 'other').build())[0],
     ).toMatch(/only one memory, imported as env.memory/)
+  })
+
+  it.each([
+    ['no maximum', new WasmBuilder().table(1).build(), /table 0: declares no maximum/],
+    ['a maximum over the cap', new WasmBuilder().table(1, 100_001).build(), /maximum of 100001/],
+  ])(
+    "refuses a table with %s: table.grow could reach V8's 10M entries (I12-2)",
+    (_w, bytes, re) => {
+      expect(problems(bytes)[0]).toMatch(re)
+    },
+  )
+
+  it('accepts a table whose maximum is within the cap', () => {
+    expect(() => check(new WasmBuilder().table(1, 100_000).build())).not.toThrow()
   })
 
   it('refuses data that cannot fit the memory limit', () => {

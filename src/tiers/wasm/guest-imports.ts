@@ -8,7 +8,7 @@ import { randomFillSync } from 'node:crypto'
 import { GuestAbort } from './guest-outcome.js'
 import { GuestFault, type GuestMemory } from './guest-memory.js'
 import type { FuncType } from './module-inspect.js'
-import type { OutputSink } from './output-sink.js'
+import { ResultLimitReached, type OutputSink } from './output-sink.js'
 
 /** Largest request (fetch init, host call arguments) a guest may pass, in bytes. */
 export const MAX_REQUEST_BYTES = 1024 * 1024
@@ -24,6 +24,8 @@ export interface GuestState {
   pending: Uint8Array
   /** Set by `sandtier.output`: the run's value as JSON text (or plain text). */
   output: string | undefined
+  /** Longest value `sandtier.output` may hand over, in UTF-8 bytes (the run's maxOutputBytes). */
+  maxValueBytes: number
   /** Synchronous call into the host thread; throws GuestFault on failure. */
   callHost: (target: string, args: unknown[]) => unknown
 }
@@ -98,7 +100,9 @@ export function sandtierImports(state: GuestState): Record<string, ImportFn> {
       )
     },
     output: (ptr: number, len: number) => {
-      state.output = text(ptr, len, memory.byteLength, 'sandtier.output')
+      // The length is checked before a byte is copied: an 80 MB value never reaches a host string.
+      if (len > state.maxValueBytes) throw new ResultLimitReached(state.maxValueBytes)
+      state.output = text(ptr, len, state.maxValueBytes, 'sandtier.output')
     },
     log: (ptr: number, len: number) => writeOut('stdout', ptr, len, 'sandtier.log'),
     log_error: (ptr: number, len: number) => writeOut('stderr', ptr, len, 'sandtier.log_error'),

@@ -2,10 +2,10 @@
  * Turns whatever stopped a guest (a trap, an AssemblyScript abort, a WASI exit, an output or memory limit) into
  * a status and a JSON-safe error. Runs in the worker, where the memory can still be measured.
  */
-import { memoryError, outputError } from '../../limits/limit-errors.js'
+import { memoryError, outputError, resultTooLargeError } from '../../limits/limit-errors.js'
 import type { ExecStatus, ResultError } from '../../types.js'
 import { GuestFault } from './guest-memory.js'
-import { OutputLimitReached } from './output-sink.js'
+import { OutputLimitReached, ResultLimitReached } from './output-sink.js'
 
 /** Thrown by the `env.abort` import: AssemblyScript's `abort`, `assert` and `throw`. */
 export class GuestAbort extends Error {
@@ -67,6 +67,8 @@ export function classifyFailure(
         })
   if (error instanceof OutputLimitReached)
     return { status: 'output', exitCode: 1, error: outputError(error.maxBytes) }
+  if (error instanceof ResultLimitReached)
+    return { status: 'output', exitCode: 1, error: resultTooLargeError(error.maxBytes) }
   if (error instanceof GuestAbort) {
     const details = {
       kind: 'abort',

@@ -40,6 +40,7 @@ export async function runGuest(
       input: encoder.encode(msg.inputJson),
       pending: new Uint8Array(0),
       output: undefined,
+      maxValueBytes: msg.maxOutputBytes,
       callHost: (target, args) => bridge.call(post, target, args, msg.timeoutMs),
     }
     const imports = Object.create(null) as WebAssembly.Imports

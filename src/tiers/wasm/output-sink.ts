@@ -13,6 +13,14 @@ export class OutputLimitReached extends Error {
   }
 }
 
+/** Thrown by `sandtier.output` when the run's value alone is longer than `maxOutputBytes` (nothing was copied). */
+export class ResultLimitReached extends Error {
+  override name = 'ResultLimitReached'
+  constructor(readonly maxBytes: number) {
+    super(`result exceeded ${maxBytes} bytes`)
+  }
+}
+
 type Stream = 'stdout' | 'stderr'
 
 /** Stream buffered output to the host at least this often (ms) or past this size (chars). */

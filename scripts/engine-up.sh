@@ -2,10 +2,13 @@
 # Bring up everything the container tiers need, from nothing, idempotently:
 #   1. packages: docker.io (dockerd, containerd, runc), runsc (gVisor), debootstrap, iproute2, iptables, gcc
 #      + libc6-dev (to compile the image's statx shim, see images/base/statx-compat.c)
-#   2. /etc/docker/daemon.json: runtime `runsc` with runtimeArgs --network=host --host-uds=open (merged into any
-#      existing file) and, when we start dockerd ourselves, a storage driver that works here (overlay2, else vfs)
+#   2. /etc/docker/daemon.json: runtime `runsc` with runtimeArgs --network=host --host-uds=open --oci-seccomp
+#      (merged into any existing file) and, when we start dockerd ourselves, a storage driver that works here
+#      (overlay2, else vfs). --oci-seccomp makes runsc apply the container's seccomp profile inside the sandbox:
+#      the gvisor tier relies on it to refuse nested namespaces, netlink uevents, AF_ALG and sync
 #   3. dockerd: started in the background if not answering (log /var/log/sandtier-dockerd.log, pid in
-#      /run/sandtier-dockerd.pid for scripts/engine-down.sh); reloaded (SIGHUP) or restarted if it lacks runsc
+#      /run/sandtier-dockerd.pid for scripts/engine-down.sh); reloaded (SIGHUP) or restarted if its runsc runtime
+#      is missing or differs (a reload changes only containers created afterwards)
 #   4. scripts/build-image.sh: sandtier-base:<hash> and sandtier-sandbox:latest
 #   5. verification: `docker run --rm --network none sandtier-sandbox:latest /bin/true` on runc and runsc
 # Fast (a couple of seconds) when everything is already up. Safe to re-run after scripts/engine-down.sh.
@@ -59,7 +62,7 @@ fi
 command -v node >/dev/null || die "node not found on PATH (the sandbox image embeds the host's node)"
 
 runsc_path=$(command -v runsc)
-runsc_args=(--network=host --host-uds=open)
+runsc_args=(--network=host --host-uds=open --oci-seccomp)
 [[ -n "${SANDTIER_RUNSC_PLATFORM:-}" ]] && runsc_args+=("--platform=$SANDTIER_RUNSC_PLATFORM")
 want_runtime=$(printf '{"path":"%s","runtimeArgs":[' "$runsc_path"; printf '"%s",' "${runsc_args[@]}" | sed 's/,$//'; printf ']}')
 
@@ -174,7 +177,7 @@ runtimes=$(engine_runtimes || true)
 if [[ -n "$runtimes" ]]; then
   if ! has_runsc "$runtimes"; then
     is_root || die "dockerd is running without the runsc runtime ($want_runtime) and fixing $daemon_json needs root"
-    say "dockerd lacks runtime runsc: updating $daemon_json and reloading"
+    say "dockerd lacks runtime runsc as $want_runtime: updating $daemon_json and reloading"
     merge_daemon_json "" >/dev/null
     pid=$(dockerd_pid || true)
     [[ -n "$pid" ]] && kill -HUP "$pid"

@@ -54,6 +54,19 @@ export function resultTooLargeError(maxOutputBytes: number): ResultError {
   }
 }
 
+/**
+ * The run's files would have grown past `limits.diskSpace`. Reported like a container's pids limit: the call
+ * that would pass it fails in the guest (ENOSPC), and the run ends 'error' with this error.
+ */
+export function diskSpaceError(limitBytes: number): ResultError {
+  const size = limitBytes % MiB === 0 ? `${limitBytes / MiB} MiB` : `${limitBytes} bytes`
+  return {
+    name: 'ResourceExceededError',
+    message: `Resource "diskSpace" exceeded: the run's files may grow by at most ${size}`,
+    code: 'ERR_RESOURCE_EXCEEDED',
+  }
+}
+
 /** The limits a run was held to, in the units the errors name. */
 export interface EnforcedLimits {
   timeoutMs: number

@@ -2,10 +2,16 @@
  * Turns whatever stopped a guest (a trap, an AssemblyScript abort, a WASI exit, an output or memory limit) into
  * a status and a JSON-safe error. Runs in the worker, where the memory can still be measured.
  */
-import { memoryError, outputError, resultTooLargeError } from '../../limits/limit-errors.js'
+import {
+  diskSpaceError,
+  memoryError,
+  outputError,
+  resultTooLargeError,
+} from '../../limits/limit-errors.js'
 import type { ExecStatus, ResultError } from '../../types.js'
 import { GuestFault } from './guest-memory.js'
 import { OutputLimitReached, ResultLimitReached } from './output-sink.js'
+import type { DiskLimitHit } from './wasi-disk.js'
 
 /** Thrown by the `env.abort` import: AssemblyScript's `abort`, `assert` and `throw`. */
 export class GuestAbort extends Error {
@@ -108,6 +114,19 @@ export function classifyFailure(
   const name = error instanceof Error ? error.name : 'Error'
   const message = error instanceof Error ? error.message : 'guest failed'
   return guestError(1, message, { kind: 'error' }, name)
+}
+
+/**
+ * A run whose file call was refused for space ends with the disk limit error, whatever the guest did next
+ * (ignored the ENOSPC, exited 0, trapped): the limit outcome says why. Other limit outcomes keep theirs.
+ */
+export function diskLimitOutcome(outcome: Outcome, hit: DiskLimitHit): Outcome {
+  if (outcome.status !== 'ok' && outcome.status !== 'error') return outcome
+  return {
+    status: 'error',
+    exitCode: outcome.exitCode === 0 ? 1 : outcome.exitCode,
+    error: { ...diskSpaceError(hit.limitBytes), details: { resource: 'diskSpace', ...hit } },
+  }
 }
 
 function guestError(

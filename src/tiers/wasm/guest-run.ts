@@ -5,7 +5,7 @@
  */
 import { GuestMemory } from './guest-memory.js'
 import { envImports, hostImports, sandtierImports, type GuestState } from './guest-imports.js'
-import { classifyFailure, type Outcome } from './guest-outcome.js'
+import { classifyFailure, diskLimitOutcome, type Outcome } from './guest-outcome.js'
 import { HOST_MODULE, SANDTIER_MODULE, WASI_MODULE } from './import-signatures.js'
 import { recycleMemory, takeMemory } from './memory-spare.js'
 import { OutputSink } from './output-sink.js'
@@ -70,6 +70,8 @@ export async function runGuest(
   } finally {
     wasi?.free()
   }
+  const diskHit = wasi?.diskLimitHit()
+  if (diskHit !== undefined) outcome = diskLimitOutcome(outcome, diskHit)
   const memoryPeakBytes = memory?.buffer.byteLength ?? 0
   if (memory !== undefined && msg.memory !== undefined) recycleMemory(msg.memory, memory)
   const activeMs = performance.now() - started

@@ -1,8 +1,9 @@
 /**
  * WASI preview 1 for raw modules, through @wasmer/wasi over its in-memory filesystem (no host files, no
  * environment, no sockets). The host takes over what must be bounded or visible: stdout and stderr go to the
- * run's OutputSink (counted as written, streamed), writes to in-memory files count against a byte budget
- * (wasmer's own heap is not bounded otherwise), and `proc_exit` unwinds the guest with its code.
+ * run's OutputSink (counted as written, streamed), every call that can grow the in-memory files is checked
+ * against the disk budget before wasmer runs it (wasi-disk.ts: wasmer's own memory is not bounded otherwise),
+ * and `proc_exit` unwinds the guest with its code.
  *
  * @wasmer/wasi reads the guest memory from the instance's `memory` export, so a WASI module imports env.memory
  * and re-exports it (the module policy requires it); the memory is still the host's bounded one.
@@ -12,15 +13,13 @@ import { WASI_FUNCTIONS, WASI_MODULE } from './import-signatures.js'
 import type { GuestMemory } from './guest-memory.js'
 import { WasiExit } from './guest-outcome.js'
 import type { OutputSink } from './output-sink.js'
+import { MAX_IOVS, WasiDiskBudget, type DiskLimitHit } from './wasi-disk.js'
 
 type WasiLib = typeof WasiModule
 type Wasi = InstanceType<WasiLib['WASI']>
 type ImportFn = (...args: never[]) => unknown
 
 const ERRNO_SUCCESS = 0
-const ERRNO_NOSPC = 51
-/** iovecs read per call at most (POSIX IOV_MAX). */
-const MAX_IOVS = 1024
 
 let loading: Promise<WasiLib> | undefined
 
@@ -40,6 +39,8 @@ export interface WasiSession {
   attach(instance: WebAssembly.Instance): void
   /** Frees wasmer's state of this run. */
   free(): void
+  /** The first file call refused for space, if any: the run then ends with the disk limit error. */
+  diskLimitHit(): DiskLimitHit | undefined
 }
 
 export interface WasiSessionOptions {
@@ -62,30 +63,13 @@ export async function createWasiSession(options: WasiSessionOptions): Promise<Wa
     const fn = Object.getOwnPropertyDescriptor(provided, name)?.value as unknown
     if (typeof fn === 'function') imports[name] = fn as ImportFn
   }
-  const delegateWrite = imports['fd_write']
-  const delegatePwrite = imports['fd_pwrite']
-  let fileBytes = 0
-  const countFileBytes = (iovs: number, count: number): boolean => {
-    fileBytes += iovecBytes(options.memory, iovs, count)
-    return fileBytes <= options.maxFileBytes
-  }
-
-  imports['fd_write'] = (fd: number, iovs: number, count: number, nwritten: number) => {
-    if (fd === 1 || fd === 2)
-      return writeStdio(options, fd === 1 ? 'stdout' : 'stderr', iovs, count, nwritten)
-    if (!countFileBytes(iovs, count)) return ERRNO_NOSPC
-    return delegateWrite?.(...([fd, iovs, count, nwritten] as never[]))
-  }
-  imports['fd_pwrite'] = (
-    fd: number,
-    iovs: number,
-    count: number,
-    offset: bigint,
-    nwritten: number,
-  ) => {
-    if (!countFileBytes(iovs, count)) return ERRNO_NOSPC
-    return delegatePwrite?.(...([fd, iovs, count, offset, nwritten] as never[]))
-  }
+  const disk = new WasiDiskBudget(options.memory, options.maxFileBytes)
+  disk.guard(imports)
+  const writeFile = imports['fd_write'] as (...args: number[]) => number
+  imports['fd_write'] = (fd: number, iovs: number, count: number, nwritten: number) =>
+    fd === 1 || fd === 2
+      ? writeStdio(options, fd === 1 ? 'stdout' : 'stderr', iovs, count, nwritten)
+      : writeFile(fd, iovs, count, nwritten)
   imports['proc_exit'] = (code: number) => {
     throw new WasiExit(code >>> 0)
   }
@@ -95,14 +79,8 @@ export async function createWasiSession(options: WasiSessionOptions): Promise<Wa
       wasi.instantiate(instance)
     },
     free: () => wasi.free(),
+    diskLimitHit: () => disk.hit,
   }
-}
-
-function iovecBytes(memory: GuestMemory, iovs: number, count: number): number {
-  let total = 0
-  for (let i = 0; i < Math.min(count >>> 0, MAX_IOVS); i++)
-    total += memory.u32(iovs + i * 8 + 4, 'iovec')
-  return total
 }
 
 function writeStdio(

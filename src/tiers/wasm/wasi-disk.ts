@@ -1,0 +1,295 @@
+/**
+ * The byte budget of a run's WASI files (`limits.diskSpace`). @wasmer/wasi keeps its in-memory filesystem in its
+ * own linear memory, which nothing else bounds: `fd_filestat_set_size(fd, 1 GiB)` grew the host by 1 GiB
+ * (issue 12, finding 4). So every call that can make the filesystem larger is checked here BEFORE wasmer runs
+ * it: the most it could add (a write's length plus any gap between the file's end and where it starts, a new
+ * size past the old one, an allocation past the end, a new directory entry) must fit what is left, or the call
+ * returns ENOSPC without running. After the call, what the file really grew by is charged. Shrinking or
+ * deleting refunds nothing: the budget bounds what the run ever added, which is what bounds wasmer's memory.
+ *
+ * Sizes and positions are read through wasmer's own `fd_filestat_get` and `fd_tell`, with a 64-byte scratch
+ * area at the start of the guest's memory that is saved and restored around the probe (the guest is blocked
+ * in the import, so it never sees it). A file whose size cannot be read cannot grow.
+ */
+import type { GuestMemory } from './guest-memory.js'
+
+type ImportFn = (...args: never[]) => unknown
+type Imports = Record<string, ImportFn>
+
+/** WASI preview 1 errno values (wasi_snapshot_preview1 `errno`). */
+const ERRNO = {
+  success: 0,
+  badf: 8,
+  inval: 28,
+  mfile: 33,
+  nospc: 51,
+  nosys: 52,
+  spipe: 70,
+} as const
+/** `path_open` oflags: create when missing. */
+const O_CREAT = 1
+/** Rights the budget needs to measure a file (fd_tell, fd_filestat_get), added to every open. */
+const MEASURE_RIGHTS = (1n << 5n) | (1n << 21n)
+const FILETYPE_REGULAR = 4
+const SCRATCH = 0
+const STAT_BYTES = 64
+/**
+ * Charged per new directory entry (file, directory, link) on top of its name: an estimate, rounded up, of what
+ * wasmer keeps per inode (metadata, the parent's child list). Without it, a loop creating empty files would
+ * grow wasmer's memory while adding no file bytes.
+ */
+export const ENTRY_BYTES = 512
+/** Files a run may hold open at once (each is state in wasmer's memory); past it path_open gives EMFILE. */
+export const MAX_OPEN_FILES = 1024
+/** iovecs a write may pass (POSIX IOV_MAX); a write with more is refused with EINVAL. */
+export const MAX_IOVS = 1024
+
+/** The first call the budget refused: what it asked for, what was used, the limit. */
+export interface DiskLimitHit {
+  requestedBytes: number
+  usedBytes: number
+  limitBytes: number
+}
+
+export class WasiDiskBudget {
+  readonly #memory: GuestMemory
+  readonly #limitBytes: number
+  #usedBytes = 0
+  #openFiles = 0
+  /** Set when a call was refused for space: the run ends with the disk limit error. */
+  hit: DiskLimitHit | undefined
+
+  constructor(memory: GuestMemory, limitBytes: number) {
+    this.#memory = memory
+    this.#limitBytes = limitBytes
+  }
+
+  get usedBytes(): number {
+    return this.#usedBytes
+  }
+
+  /**
+   * Replaces wasmer's growing calls in `imports` by guarded ones. `fd_write` to stdout and stderr is the
+   * caller's (it goes to the output sink); wasmer's stdio buffers are never written.
+   */
+  guard(imports: Imports): void {
+    const wasmer = { ...imports } as Record<string, (...args: unknown[]) => number>
+    const call = (name: string, ...args: unknown[]): number => {
+      const fn = wasmer[name]
+      return fn === undefined ? ERRNO.nosys : fn(...args)
+    }
+    const stat = (fd: number) => this.#fileStat(fd, call)
+    const tell = (fd: number) => this.#tell(fd, call)
+
+    imports['fd_write'] = (fd: number, iovs: number, count: number, nwritten: number) =>
+      this.#write(fd, iovs, count, undefined, stat, tell, () =>
+        call('fd_write', fd, iovs, count, nwritten),
+      )
+    imports['fd_pwrite'] = (fd: number, iovs: number, count: number, offset: bigint, nw: number) =>
+      // Stdio is a stream: a positioned write to it is ESPIPE, as on a pipe (wasmer would buffer it unread).
+      fd <= 2
+        ? ERRNO.spipe
+        : this.#write(fd, iovs, count, BigInt.asUintN(64, offset), stat, tell, () =>
+            call('fd_pwrite', fd, iovs, count, offset, nw),
+          )
+    imports['fd_filestat_set_size'] = (fd: number, size: bigint) =>
+      this.#resize(fd, BigInt.asUintN(64, size), stat, () => call('fd_filestat_set_size', fd, size))
+    imports['fd_allocate'] = (fd: number, offset: bigint, len: bigint) =>
+      this.#resize(fd, BigInt.asUintN(64, offset) + BigInt.asUintN(64, len), stat, () =>
+        call('fd_allocate', fd, offset, len),
+      )
+    imports['path_open'] = (
+      ...args: [number, number, number, number, number, bigint, bigint, number, number]
+    ) => this.#open(args, call)
+    imports['fd_close'] = (fd: number) => {
+      const errno = call('fd_close', fd)
+      if (errno === ERRNO.success && fd > 3) this.#openFiles = Math.max(0, this.#openFiles - 1)
+      return errno
+    }
+    imports['fd_renumber'] = (from: number, to: number) => {
+      const errno = call('fd_renumber', from, to)
+      if (errno === ERRNO.success) this.#openFiles = Math.max(0, this.#openFiles - 1)
+      return errno
+    }
+    imports['path_create_directory'] = (fd: number, path: number, len: number) =>
+      this.#newEntry(len, () => call('path_create_directory', fd, path, len))
+    imports['path_symlink'] = (
+      old: number,
+      oldLen: number,
+      fd: number,
+      path: number,
+      len: number,
+    ) => this.#newEntry(oldLen + len, () => call('path_symlink', old, oldLen, fd, path, len))
+    imports['path_link'] = (...args: [number, number, number, number, number, number, number]) =>
+      this.#newEntry(args[6], () => call('path_link', ...args))
+  }
+
+  /** Charges `bytes` if they fit; else records the hit and returns false. */
+  #reserve(bytes: number): boolean {
+    if (bytes <= this.#limitBytes - this.#usedBytes) return true
+    this.hit ??= {
+      requestedBytes: bytes,
+      usedBytes: this.#usedBytes,
+      limitBytes: this.#limitBytes,
+    }
+    return false
+  }
+
+  #write(
+    fd: number,
+    iovs: number,
+    count: number,
+    offset: bigint | undefined,
+    stat: (fd: number) => FileStat | number,
+    tell: (fd: number) => bigint | number,
+    delegate: () => number,
+  ): number {
+    const before = stat(fd)
+    if (typeof before === 'number') return before
+    // wasmer would read every iovec: refuse more than are counted.
+    if (count >>> 0 > MAX_IOVS) return ERRNO.inval
+    const len = BigInt(iovecBytes(this.#memory, iovs, count))
+    let start = before.size
+    if (before.regular) {
+      const position = tell(fd)
+      if (typeof position === 'number') return position
+      // Where the bytes land: the offset, the position, or the end (append) — the bound covers all three.
+      start = offset === undefined || position > offset ? position : offset
+    }
+    const gap = start > before.size ? start - before.size : 0n
+    if (!this.#reserve(toBytes(gap + len))) return ERRNO.nospc
+    return this.#charge(fd, before, delegate, stat, Number(len))
+  }
+
+  #resize(
+    fd: number,
+    size: bigint,
+    stat: (fd: number) => FileStat | number,
+    delegate: () => number,
+  ): number {
+    const before = stat(fd)
+    if (typeof before === 'number') return before
+    const growth = size > before.size ? size - before.size : 0n
+    if (!this.#reserve(toBytes(growth))) return ERRNO.nospc
+    return this.#charge(fd, before, delegate, stat, 0)
+  }
+
+  // Runs the call, then charges what the file grew by (a stream's bytes, which have no size, count as written).
+  #charge(
+    fd: number,
+    before: FileStat,
+    delegate: () => number,
+    stat: (fd: number) => FileStat | number,
+    streamBytes: number,
+  ): number {
+    const errno = delegate()
+    if (errno !== ERRNO.success) return errno
+    if (!before.regular) {
+      this.#usedBytes += streamBytes
+      return errno
+    }
+    const after = stat(fd)
+    if (typeof after !== 'number' && after.size > before.size)
+      this.#usedBytes += toBytes(after.size - before.size)
+    return errno
+  }
+
+  #open(
+    args: [number, number, number, number, number, bigint, bigint, number, number],
+    call: (name: string, ...args: unknown[]) => number,
+  ): number {
+    if (this.#openFiles >= MAX_OPEN_FILES) return ERRNO.mfile
+    const [dirFd, dirFlags, path, pathLen, oflags, rightsBase, ...rest] = args
+    let entryBytes = 0
+    if ((oflags & O_CREAT) !== 0 && this.#missing(dirFd, dirFlags, path, pathLen, call)) {
+      entryBytes = ENTRY_BYTES + Math.max(0, pathLen)
+      if (!this.#reserve(entryBytes)) return ERRNO.nospc
+    }
+    const errno = call(
+      'path_open',
+      dirFd,
+      dirFlags,
+      path,
+      pathLen,
+      oflags,
+      rightsBase | MEASURE_RIGHTS,
+      ...rest,
+    )
+    if (errno !== ERRNO.success) return errno
+    this.#openFiles += 1
+    this.#usedBytes += entryBytes
+    return errno
+  }
+
+  #newEntry(nameBytes: number, delegate: () => number): number {
+    const bytes = ENTRY_BYTES + Math.max(0, nameBytes)
+    if (!this.#reserve(bytes)) return ERRNO.nospc
+    const errno = delegate()
+    if (errno === ERRNO.success) this.#usedBytes += bytes
+    return errno
+  }
+
+  #missing(
+    dirFd: number,
+    dirFlags: number,
+    path: number,
+    pathLen: number,
+    call: (name: string, ...args: unknown[]) => number,
+  ): boolean {
+    // Charged unless the entry is known to exist: a failed probe never lets a creation through for free.
+    const found = this.#probe(
+      () => call('path_filestat_get', dirFd, dirFlags, path, pathLen, SCRATCH),
+      () => true,
+    )
+    return found !== true
+  }
+
+  #fileStat(fd: number, call: (name: string, ...args: unknown[]) => number): FileStat | number {
+    return this.#probe(
+      () => call('fd_filestat_get', fd, SCRATCH),
+      (bytes) => {
+        const view = new DataView(bytes.buffer, bytes.byteOffset, STAT_BYTES)
+        return { regular: bytes[16] === FILETYPE_REGULAR, size: view.getBigUint64(32, true) }
+      },
+    )
+  }
+
+  #tell(fd: number, call: (name: string, ...args: unknown[]) => number): bigint | number {
+    return this.#probe(
+      () => call('fd_tell', fd, SCRATCH),
+      (bytes) => new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true),
+    )
+  }
+
+  // Runs a wasmer call that writes its answer at SCRATCH, reads it, and puts the guest's bytes back. Returns
+  // the call's errno when it failed (EBADF when the memory is too small to probe).
+  #probe<T>(run: () => number, read: (bytes: Uint8Array) => T): T | number {
+    if (this.#memory.byteLength < STAT_BYTES) return ERRNO.badf
+    const saved = this.#memory.read(SCRATCH, STAT_BYTES, STAT_BYTES, 'wasi probe')
+    try {
+      const errno = run()
+      if (errno !== ERRNO.success) return errno
+      return read(this.#memory.read(SCRATCH, STAT_BYTES, STAT_BYTES, 'wasi probe'))
+    } finally {
+      this.#memory.write(SCRATCH, saved, 'wasi probe')
+    }
+  }
+}
+
+interface FileStat {
+  regular: boolean
+  size: bigint
+}
+
+/** Bytes as a number; anything past 2^53 is far past every limit anyway. */
+function toBytes(value: bigint): number {
+  return value > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(value)
+}
+
+/** The total length of a guest's iovec array (its first MAX_IOVS entries). */
+export function iovecBytes(memory: GuestMemory, iovs: number, count: number): number {
+  let total = 0
+  for (let i = 0; i < Math.min(count >>> 0, MAX_IOVS); i++)
+    total += memory.u32(iovs + i * 8 + 4, 'iovec')
+  return total
+}

@@ -1,131 +1,131 @@
 /**
- * Compiles AssemblyScript source in a dedicated worker (see compiler-worker-main.ts), one compile at a time,
- * each under a deadline: a compile that runs too long terminates the worker and a fresh one takes its place.
+ * Compiles AssemblyScript source in dedicated workers (see compiler-worker-main.ts), each compile under a
+ * deadline and cancellable: a compile that runs too long, or that nobody waits for any more, terminates its
+ * worker and a fresh one takes its place.
+ *
+ * Compiles share a few workers (2 by default), and a large source never holds all of them: large compiles
+ * use at most `maxWorkers - 1`, so a small program never queues behind another tenant's large one (a 0.5 MB
+ * source compiles for 10–25 s here). Small compiles go first, large ones in submission order; a large compile
+ * boots a second worker rather than take the warm one.
  */
-import { GuestWorker } from '../guest-worker.js'
-import { resolveWorkerScript } from '../worker-script.js'
-import { ENTRY_PATH, GUEST_LIBRARY_PATH, loadAscSetup } from './asc-setup.js'
-import type { CompileReply, Diagnostic } from './protocol.js'
+import { CompilerSlot, type CompileOutcome } from './compiler-slot.js'
 
-/** Appended to sources that export `main`: the entry the worker calls, passing input() to main. */
-export const MAIN_SHIM =
-  "\nimport { input as __sandtier_input, output as __sandtier_output } from 'sandtier'\n" +
-  'export function __sandtier_main(): void { __sandtier_output(main(__sandtier_input())) }\n'
-
-/** How a compile ended. */
-export type CompileOutcome =
-  | { ok: true; binary: Uint8Array; compileMs: number; diagnostics: Diagnostic[] }
-  | { ok: false; reason: 'diagnostics'; diagnostics: Diagnostic[]; compileMs: number }
-  | {
-      ok: false
-      reason: 'timeout' | 'cancelled' | 'crashed'
-      diagnostics: Diagnostic[]
-      compileMs: number
-    }
+export { composeSource, exportsMain, MAIN_SHIM, type CompileOutcome } from './compiler-slot.js'
 
 export interface AscCompilerOptions {
-  /** Heap of the compiler worker. @default 512 MiB */
+  /** Heap of each compiler worker. @default 512 MiB */
   maxHeapMb?: number
+  /** Compiles at once (compiler workers). @default 2 */
+  maxWorkers?: number
 }
 
-/** True when a source defines the `main(input: string): string` convention. */
-export function exportsMain(source: string): boolean {
-  return /\bexport\s+function\s+main\s*[(<]/.test(source)
-}
+/**
+ * Sources up to this size (UTF-16 units) are "small": they compile in well under a second and may use every
+ * compiler worker. The programs agents write are a few KiB; a 32 KiB source compiles in about 0.5 s here.
+ */
+export const SMALL_SOURCE_CHARS = 32 * 1024
 
-/** The full source the compiler sees, and the line count of the user's part (for diagnostics). */
-export function composeSource(source: string): { text: string; userLines: number } {
-  const userLines = source.split('\n').length
-  return { text: exportsMain(source) ? source + MAIN_SHIM : source, userLines }
+interface Job {
+  source: string
+  timeoutMs: number
+  signal: AbortSignal | undefined
+  isLarge: boolean
+  resolve: (outcome: CompileOutcome) => void
+  onAbort: () => void
 }
 
 export class AscCompiler {
-  readonly #maxHeapMb: number
-  #worker: GuestWorker | undefined
-  #queue: Promise<unknown> = Promise.resolve()
+  readonly #slots: CompilerSlot[]
+  readonly #queue: Job[] = []
+  #runningLarge = 0
 
-  constructor({ maxHeapMb = 512 }: AscCompilerOptions = {}) {
-    this.#maxHeapMb = maxHeapMb
+  constructor({ maxHeapMb = 512, maxWorkers = 2 }: AscCompilerOptions = {}) {
+    this.#slots = Array.from({ length: Math.max(1, maxWorkers) }, () => new CompilerSlot(maxHeapMb))
   }
 
-  /** Boots the compiler worker now (it loads and warms asc in the background). */
+  /** Boots the first compiler worker now (the others boot when a large compile starts). */
   warm(): void {
-    this.#workerNow()
+    this.#slots[0]?.warm()
   }
 
-  /** Compiles `source` (the user's code); one compile at a time, in submission order. */
+  /** Compiles `source`; resolves 'cancelled' when `signal` aborts, queued or running. Never rejects. */
   compile(source: string, timeoutMs: number, signal?: AbortSignal): Promise<CompileOutcome> {
-    const run = this.#queue.then(() => this.#compileNow(source, timeoutMs, signal))
-    this.#queue = run.catch(() => undefined)
-    return run
+    if (signal?.aborted === true) return Promise.resolve(cancelled())
+    return new Promise((resolve) => {
+      const job: Job = {
+        source,
+        timeoutMs,
+        signal,
+        isLarge: source.length > SMALL_SOURCE_CHARS,
+        resolve,
+        // Queued: leave the queue at once. Running: the slot terminates its worker on the same signal.
+        onAbort: () => {
+          const at = this.#queue.indexOf(job)
+          if (at < 0) return
+          this.#queue.splice(at, 1)
+          resolve(cancelled())
+        },
+      }
+      signal?.addEventListener('abort', job.onAbort, { once: true })
+      this.#queue.push(job)
+      this.#dispatch()
+    })
   }
 
   async close(): Promise<void> {
-    const worker = this.#worker
-    this.#worker = undefined
-    await worker?.terminate()
+    for (const job of this.#queue.splice(0)) job.resolve(cancelled())
+    await Promise.all(this.#slots.map((slot) => slot.close()))
   }
 
-  #workerNow(): GuestWorker {
-    if (this.#worker === undefined || this.#worker.closed)
-      this.#worker = new GuestWorker({
-        script: resolveWorkerScript(import.meta.url, './compiler-worker-main.js'),
-        resourceLimits: { maxOldGenerationSizeMb: this.#maxHeapMb },
-      })
-    return this.#worker
+  /** Compiles waiting for a worker. */
+  get queued(): number {
+    return this.#queue.length
   }
 
-  async #compileNow(
-    source: string,
-    timeoutMs: number,
-    signal?: AbortSignal,
-  ): Promise<CompileOutcome> {
-    const started = performance.now()
-    const setup = await loadAscSetup()
-    const { text, userLines } = composeSource(source)
-    const worker = this.#workerNow()
-    let stopped: 'timeout' | 'cancelled' | undefined
-    const stop = (reason: 'timeout' | 'cancelled'): void => {
-      stopped ??= reason
-      void worker.terminate()
-    }
-    const timer = setTimeout(() => stop('timeout'), timeoutMs)
-    const onAbort = (): void => stop('cancelled')
-    if (signal?.aborted === true) stop('cancelled')
-    signal?.addEventListener('abort', onAbort, { once: true })
-    try {
-      await worker.ready
-      const reply = await worker.call<CompileReply>({
-        type: 'compile',
-        entry: ENTRY_PATH,
-        files: { [ENTRY_PATH]: text, [GUEST_LIBRARY_PATH]: setup.guestLibrary },
-        argv: setup.argv,
-      })
-      const diagnostics = reply.diagnostics.map((d) => explainShim(d, userLines))
-      if (reply.binary === undefined)
-        return { ok: false, reason: 'diagnostics', diagnostics, compileMs: reply.compileMs }
-      return { ok: true, binary: reply.binary, compileMs: reply.compileMs, diagnostics }
-    } catch {
-      return {
-        ok: false,
-        reason: stopped ?? 'crashed',
-        diagnostics: [],
-        compileMs: performance.now() - started,
+  #dispatch(): void {
+    for (;;) {
+      const free = this.#slots.filter((slot) => !slot.busy)
+      if (free.length === 0) return
+      const job = this.#next()
+      if (job === undefined) return
+      // A small compile takes a booted worker; a large one a cold one when it can (it pays the boot, within
+      // its own deadline), so the warm worker stays with the small compiles.
+      const slot = free.find((s) => s.booted !== job.isLarge) ?? free[0]
+      if (slot === undefined) {
+        this.#queue.unshift(job)
+        return
       }
-    } finally {
-      clearTimeout(timer)
-      signal?.removeEventListener('abort', onAbort)
+      this.#run(slot, job)
     }
+  }
+
+  #next(): Job | undefined {
+    const small = this.#queue.findIndex((job) => !job.isLarge)
+    const largeAllowed = this.#runningLarge < Math.max(1, this.#slots.length - 1)
+    const at = small >= 0 ? small : largeAllowed ? this.#queue.findIndex((j) => j.isLarge) : -1
+    return at < 0 ? undefined : this.#queue.splice(at, 1)[0]
+  }
+
+  #run(slot: CompilerSlot, job: Job): void {
+    job.signal?.removeEventListener('abort', job.onAbort)
+    slot.busy = true
+    if (job.isLarge) {
+      this.#runningLarge += 1
+      // Have a warm worker ready for the small compiles that arrive meanwhile.
+      for (const other of this.#slots) if (!other.busy) other.warm()
+    }
+    const done = (outcome: CompileOutcome): void => {
+      slot.busy = false
+      if (job.isLarge) this.#runningLarge -= 1
+      job.resolve(outcome)
+      this.#dispatch()
+    }
+    slot.compile(job.source, job.timeoutMs, job.signal).then(done, () => {
+      done({ ok: false, reason: 'crashed', diagnostics: [], compileMs: 0 })
+    })
   }
 }
 
-// Errors inside the appended shim mean `main` has the wrong shape: say so instead of pointing at hidden lines.
-function explainShim(d: Diagnostic, userLines: number): Diagnostic {
-  if (d.file !== ENTRY_PATH || d.line <= userLines) return d
-  return {
-    ...d,
-    line: 0,
-    column: 0,
-    message: `main must be declared as \`export function main(input: string): string\` (${d.message})`,
-  }
+function cancelled(): CompileOutcome {
+  return { ok: false, reason: 'cancelled', diagnostics: [], compileMs: 0 }
 }

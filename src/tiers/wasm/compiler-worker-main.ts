@@ -12,6 +12,10 @@ type Asc = typeof AscModule
 type AscDiagnostic = Parameters<NonNullable<Parameters<Asc['main']>[1]>['reportDiagnostic'] & {}>[0]
 
 const port = parentPort as MessagePort
+// asc reports its own crashes (a stack overflow on a hostile source) with console.error: that text is the
+// guest's doing and must not reach the host's stderr. Diagnostics come back through reportDiagnostic.
+for (const method of ['log', 'info', 'warn', 'error', 'debug'] as const)
+  console[method] = () => undefined
 const SEVERITIES = ['info', 'info', 'warning', 'error'] as const
 
 let requested = false

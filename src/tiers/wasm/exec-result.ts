@@ -1,5 +1,5 @@
 /** Builds the wasm tier's ExecResults: runs, compile failures, and runs stopped before they started. */
-import { cancelledError } from '../../limits/limit-errors.js'
+import { cancelledError, timeoutError } from '../../limits/limit-errors.js'
 import type { ExecResult, ExecStatus, ResultError, Usage } from '../../types.js'
 import { emptyUsage } from '../../types.js'
 import type { CompileFailure } from './module-provider.js'
@@ -37,42 +37,60 @@ export function buildResult(parts: ResultParts): ExecResult {
   return result
 }
 
-/** A compile that produced no module: diagnostics for errors, a limit status for the compile's deadline. */
+/**
+ * A compile that produced no module: diagnostics for errors, 'timeout' when the run's wall-clock limit
+ * (`limitMs`) or the compile's own limit (`compileTimeoutMs`) passed first.
+ */
 export function compileFailureResult(
   failure: CompileFailure,
   durationMs: number,
-  timeoutMs: number,
+  { compileTimeoutMs, limitMs }: { compileTimeoutMs: number; limitMs: number },
 ): ExecResult {
-  if (failure.reason === 'diagnostics') {
-    const errors = failure.diagnostics.filter((d) => d.severity === 'error')
-    const first = errors[0]
-    const where = first && first.line > 0 ? `${first.file}:${first.line}:${first.column} - ` : ''
-    return buildResult({
-      status: 'error',
-      durationMs,
-      error: {
-        name: 'CompileError',
-        code: 'ERR_GUEST',
-        message: `AssemblyScript compile failed: ${where}${first?.message ?? 'unknown error'}`,
-        details: { diagnostics: failure.diagnostics },
-      },
-    })
+  switch (failure.reason) {
+    case 'diagnostics': {
+      const errors = failure.diagnostics.filter((d) => d.severity === 'error')
+      const first = errors[0]
+      const where = first && first.line > 0 ? `${first.file}:${first.line}:${first.column} - ` : ''
+      return buildResult({
+        status: 'error',
+        durationMs,
+        error: {
+          name: 'CompileError',
+          code: 'ERR_GUEST',
+          message: `AssemblyScript compile failed: ${where}${first?.message ?? 'unknown error'}`,
+          details: { diagnostics: failure.diagnostics },
+        },
+      })
+    }
+    case 'deadline':
+      return buildResult({
+        status: 'timeout',
+        durationMs,
+        error: { ...timeoutError(limitMs), details: { phase: 'compile' } },
+      })
+    case 'timeout':
+      return buildResult({
+        status: 'timeout',
+        durationMs,
+        error: {
+          name: 'CompileError',
+          code: 'ERR_TIMEOUT',
+          message: `AssemblyScript compile timed out after ${compileTimeoutMs} ms`,
+        },
+      })
+    case 'cancelled':
+      return cancelledResult(durationMs)
+    case 'crashed':
+      return buildResult({
+        status: 'crashed',
+        durationMs,
+        error: {
+          name: 'CompileError',
+          code: 'ERR_CRASHED',
+          message: 'The AssemblyScript compiler stopped unexpectedly',
+        },
+      })
   }
-  const byReason = {
-    timeout: {
-      status: 'timeout',
-      code: 'ERR_TIMEOUT',
-      message: `AssemblyScript compile timed out after ${timeoutMs} ms`,
-    },
-    crashed: {
-      status: 'crashed',
-      code: 'ERR_CRASHED',
-      message: 'The AssemblyScript compiler stopped unexpectedly',
-    },
-  } as const
-  if (failure.reason === 'cancelled') return cancelledResult(durationMs)
-  const { status, code, message } = byReason[failure.reason]
-  return buildResult({ status, durationMs, error: { name: 'CompileError', code, message } })
 }
 
 /** A run cancelled before its guest started. */

@@ -14,6 +14,7 @@ import { buildResult, cancelledResult, compileFailureResult } from './exec-resul
 import type { CompiledModule } from './module-cache.js'
 import { checkModule, type ModulePlan } from './module-policy.js'
 import type { ModuleProvider } from './module-provider.js'
+import { CANCELLED, TIMED_OUT, raceDeadline } from './race-deadline.js'
 import { chooseEntry } from './run-entry.js'
 import type { WorkerLease } from './worker-lease.js'
 import { runInWorker } from './worker-runner.js'
@@ -26,8 +27,6 @@ export interface WasmRuntime {
 }
 
 const LANGUAGES: readonly Language[] = ['assemblyscript', 'wasm']
-const CANCELLED = Symbol('cancelled')
-const TIMED_OUT = Symbol('timed out')
 
 export class WasmSandbox implements TierSandbox {
   readonly tier = 'wasm' as const
@@ -81,14 +80,18 @@ export class WasmSandbox implements TierSandbox {
     let compiled: CompiledModule
     let compileMs = 0
     if (language === 'assemblyscript') {
+      // The compile counts against the run's wall-clock limit, like any other part of the run.
       const { compileTimeoutMs } = this.#runtime
-      const provided = await raceDeadline(
-        this.#runtime.provider.assemblyScript(request.code, compileTimeoutMs),
-        request.signal,
-      )
-      // No wait limit was given, so the only way out is a cancel.
-      if (typeof provided === 'symbol') return cancelledResult(elapsed())
-      if (!provided.ok) return compileFailureResult(provided.failure, elapsed(), compileTimeoutMs)
+      const provided = await this.#runtime.provider.assemblyScript(request.code, {
+        compileTimeoutMs,
+        waitMs: request.timeoutMs - elapsed(),
+        signal: request.signal,
+      })
+      if (!provided.ok)
+        return compileFailureResult(provided.failure, elapsed(), {
+          compileTimeoutMs,
+          limitMs: request.timeoutMs,
+        })
       compiled = provided.compiled
       compileMs = provided.compileMs
     } else if (language === 'wasm') {
@@ -108,12 +111,12 @@ export class WasmSandbox implements TierSandbox {
     const inputJson = toInputJson(request.input)
     if (request.signal?.aborted === true) return cancelledResult(elapsed())
 
-    // The run's wall-clock limit counts from here, waiting for a worker included: with every worker busy
-    // with other runs, a run that gets none in time ends 'timeout' without running (never limit × queue).
+    // The run's wall-clock limit counts from the start, compiling and waiting for a worker included: with
+    // every worker busy with other runs, a run that gets none in time ends 'timeout' without running (never
+    // limit × queue).
     const { lease } = this.#runtime
-    const queued = performance.now()
     const leased = lease.acquire()
-    const got = await raceDeadline(leased, request.signal, request.timeoutMs)
+    const got = await raceDeadline(leased, request.signal, request.timeoutMs - elapsed())
     if (got === CANCELLED || got === TIMED_OUT) {
       leased.then(
         (w) => lease.release(w, true),
@@ -124,7 +127,7 @@ export class WasmSandbox implements TierSandbox {
       return buildResult({ status: 'timeout', durationMs: elapsed(), error })
     }
     const worker = got
-    const remainingMs = Math.max(1, request.timeoutMs - (performance.now() - queued))
+    const remainingMs = Math.max(1, request.timeoutMs - elapsed())
     let reusable = false
     try {
       const meter = createNetworkMeter()
@@ -192,30 +195,5 @@ function toInputJson(input: unknown): string {
     throw new ValidationError('input is not JSON-safe', [
       error instanceof Error ? error.message : String(error),
     ])
-  }
-}
-
-/**
- * Waits for `promise` until the signal aborts or `ms` pass. What is waited for is not cancelled (a compile
- * shared with other runs, a worker that will be handed back): this run just stops waiting for it.
- */
-async function raceDeadline<T>(
-  promise: Promise<T>,
-  signal: AbortSignal | undefined,
-  ms = Number.POSITIVE_INFINITY,
-): Promise<T | typeof CANCELLED | typeof TIMED_OUT> {
-  if (signal?.aborted === true) return CANCELLED
-  let onAbort: (() => void) | undefined
-  let timer: NodeJS.Timeout | undefined
-  const stopped = new Promise<typeof CANCELLED | typeof TIMED_OUT>((resolve) => {
-    onAbort = () => resolve(CANCELLED)
-    signal?.addEventListener('abort', onAbort, { once: true })
-    if (Number.isFinite(ms)) timer = setTimeout(() => resolve(TIMED_OUT), ms)
-  })
-  try {
-    return await Promise.race([promise, stopped])
-  } finally {
-    clearTimeout(timer)
-    if (onAbort) signal?.removeEventListener('abort', onAbort)
   }
 }

@@ -29,8 +29,13 @@ export interface WasmTierOptions {
   cacheMaxBytes?: number
   /** Compiled modules kept in memory. @default 128 */
   memoryCacheEntries?: number
-  /** Deadline of one AssemblyScript compile, in ms (compiles do not count against the run's timeout). @default 30_000 */
+  /**
+   * Longest one AssemblyScript compile may run, in ms, whatever the runs waiting for it allow (a compile
+   * also counts against each run's own wall-clock limit, and stops when no run waits for it). @default 30_000
+   */
   compileTimeoutMs?: number
+  /** AssemblyScript compiles at once (compiler workers; a large source never holds all of them). @default 2 */
+  compilerWorkers?: number
   /** Largest module accepted, in bytes. @default 8 MiB */
   maxModuleBytes?: number
   /** V8 heap of a guest worker in MiB (linear memory is bounded separately, by maxMemoryPages). @default 64 */
@@ -80,7 +85,7 @@ export class WasmTier implements Tier {
       dir: options.cacheDir ?? join(tmpdir(), 'sandtier-wasm-cache'),
       diskMaxBytes: options.cacheMaxBytes,
     })
-    this.#compiler = new AscCompiler()
+    this.#compiler = new AscCompiler({ maxWorkers: options.compilerWorkers ?? 2 })
     this.#provider = new ModuleProvider({
       cache: this.cache,
       compiler: this.#compiler,

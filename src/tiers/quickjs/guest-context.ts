@@ -8,11 +8,14 @@ import type { QuickJSWASMModule } from 'quickjs-emscripten'
 import { PRELUDE_SOURCE } from './prelude.js'
 import { isPreludePart, PRELUDE_PARTS } from './prelude-parts.js'
 import {
+  MAX_HOST_CALL_ARGS_BYTES,
+  MAX_HOST_CALLS_IN_FLIGHT_BYTES,
   MAX_PENDING_HOST_CALLS,
   MAX_PENDING_TIMERS,
   MAX_TIMER_DELAY_MS,
   type RunState,
 } from './run-state.js'
+import { ERROR_JSON_CHARS, readFirstChar, readString, stringLength } from './bounded-read.js'
 import type { EvalMode } from './source-transform.js'
 import { capabilityOfModule } from './capabilities.js'
 
@@ -35,6 +38,15 @@ export interface GuestBinding {
   /** Runs a timer callback in the guest when a timer fires. */
   onTimer: (id: number) => void
 }
+
+const UNREADABLE_ERROR_JSON = '{"name":"Error","message":"unreadable error"}'
+
+/** What a run's completion said, read from the guest within bounds. */
+export type Completion =
+  | { kind: 'value'; json: string | undefined }
+  | { kind: 'tooLarge' }
+  | { kind: 'error'; json: string }
+  | { kind: 'unreadable' }
 
 /** Functions the prelude returns, kept as handles for the context's lifetime. */
 interface PreludeApi {
@@ -110,15 +122,15 @@ export class GuestContext {
     const ctx = this.context
     const native = ctx.newObject()
     ctx
-      .newFunction('write', (fd, text) => {
-        const ok = this.run?.write(ctx.getNumber(fd), ctx.getString(text)) ?? false
-        return ok ? ctx.true : ctx.false
-      })
+      .newFunction('write', (fd, text, clipped) =>
+        this.#write(ctx.getNumber(fd), text, ctx.eq(clipped, ctx.true)) ? ctx.true : ctx.false,
+      )
       .consume((fn) => ctx.setProp(native, 'write', fn))
     ctx
-      .newFunction('hostCall', (name, args) =>
-        this.#hostCall(ctx.getString(name), ctx.getString(args)),
-      )
+      .newFunction('room', () => ctx.newNumber(this.run?.outputRoom() ?? 0))
+      .consume((fn) => ctx.setProp(native, 'room', fn))
+    ctx
+      .newFunction('hostCall', (name, args) => this.#hostCall(name, args))
       .consume((fn) => ctx.setProp(native, 'hostCall', fn))
     ctx
       .newFunction('setTimer', (id, ms) =>
@@ -163,21 +175,53 @@ export class GuestContext {
     return result
   }
 
-  #hostCall(name: string, argsJson: string): QuickJSHandle {
+  /**
+   * Console text from the guest's console part, already clipped there to the room left (and `clipped` says
+   * so). A longer string is refused unread: the guest part never sends one, so something is wrong.
+   */
+  #write(fd: number, text: QuickJSHandle, clipped: boolean): boolean {
     const run = this.run
-    const deferred = this.context.newPromise()
-    // A stopping run makes no more host calls: nothing may happen after the decision to stop.
-    if (!run || run.stop !== undefined) {
-      this.context.newError('no run in progress').consume((e) => deferred.reject(e))
+    if (!run) return false
+    const kept = readString(this.context, text, run.outputRoom())
+    if (kept === undefined) {
+      run.overflow()
+      return false
+    }
+    const ok = run.write(fd, kept)
+    if (!clipped) return ok
+    run.overflow()
+    return false
+  }
+
+  #hostCall(nameHandle: QuickJSHandle, argsHandle: QuickJSHandle): QuickJSHandle {
+    const ctx = this.context
+    const run = this.run
+    const deferred = ctx.newPromise()
+    const refuse = (error: { name: string; message: string }): QuickJSHandle => {
+      ctx.newError(error).consume((e) => deferred.reject(e))
       return deferred.handle
     }
+    // A stopping run makes no more host calls: nothing may happen after the decision to stop.
+    if (!run || run.stop !== undefined)
+      return refuse({ name: 'Error', message: 'no run in progress' })
     if (run.hostCalls.size >= MAX_PENDING_HOST_CALLS) {
       const message = `too many host calls in flight (at most ${MAX_PENDING_HOST_CALLS})`
-      this.context.newError(message).consume((e) => deferred.reject(e))
-      return deferred.handle
+      return refuse({ name: 'Error', message })
+    }
+    // Bounded before it is copied: the guest part refuses larger arguments, so this only ever stops a
+    // guest that got around it. Host function names are ours (installed at bind) or '__fetch'.
+    const name = readString(ctx, nameHandle, 1024)
+    const argsJson = readString(ctx, argsHandle, MAX_HOST_CALL_ARGS_BYTES)
+    const argsBytes = argsJson === undefined ? Infinity : Buffer.byteLength(argsJson)
+    if (name === undefined || argsJson === undefined || argsBytes > MAX_HOST_CALL_ARGS_BYTES) {
+      const message = `host call arguments are larger than ${MAX_HOST_CALL_ARGS_BYTES} bytes`
+      return refuse({ name: 'RangeError', message })
     }
     const callId = this.#nextCall++
-    run.hostCalls.set(callId, deferred)
+    if (!run.addHostCall(callId, deferred, argsBytes)) {
+      const message = `host calls in flight would hold more than ${MAX_HOST_CALLS_IN_FLIGHT_BYTES} bytes of arguments`
+      return refuse({ name: 'RangeError', message })
+    }
     this.#binding?.sendHostCall(callId, name, argsJson)
     return deferred.handle
   }
@@ -204,9 +248,8 @@ export class GuestContext {
   /** Hands a host reply to the guest promise waiting for it. */
   settleHostCall(callId: number, replyJson: string): void {
     const run = this.run
-    const deferred = run?.hostCalls.get(callId)
+    const deferred = run?.takeHostCall(callId)
     if (!run || !deferred) return
-    run.hostCalls.delete(callId)
     if (deferred.alive) this.context.newString(replyJson).consume((s) => deferred.resolve(s))
     run.wake()
   }
@@ -221,47 +264,74 @@ export class GuestContext {
     return undefined
   }
 
-  /** Starts the completion of a run's value; returns a promise handle that resolves to a JSON string. */
-  complete(value: QuickJSHandle, mode: EvalMode): QuickJSHandle | { error: QuickJSHandle } {
+  /**
+   * Starts the completion of a run's value: a promise handle (the intrinsic one of an async function)
+   * that settles with tagged text (see the 'complete' part), the value's JSON at most maxChars long.
+   */
+  complete(
+    value: QuickJSHandle,
+    mode: EvalMode,
+    maxChars: number,
+  ): QuickJSHandle | { error: QuickJSHandle } {
     const ctx = this.context
     const result = ctx
       .newString(mode)
-      .consume((m) => ctx.callFunction(this.#api.complete, ctx.undefined, value, m))
+      .consume((m) =>
+        ctx
+          .newNumber(maxChars)
+          .consume((n) => ctx.callFunction(this.#api.complete, ctx.undefined, value, m, n)),
+      )
     return result.error ? { error: result.error } : result.value
   }
 
   /**
-   * The settled reply of a script whose value is a primitive, read without running guest code or compiling
-   * the 'complete' part; undefined for anything else. A string that came out with U+FFFD may have held a
-   * lone surrogate (lost in UTF-8): it takes the guest's JSON.stringify path, which keeps it escaped.
+   * What a settled completion says, read bounded: its tag first (one character), then at most what that
+   * tag allows. Anything else (not a string, unknown tag, too long) is 'unreadable'.
    */
-  primitiveResult(value: QuickJSHandle): string | undefined {
+  readCompletion(settled: QuickJSHandle, maxValueChars: number): Completion {
     const ctx = this.context
-    let json: string
+    const tag = readFirstChar(ctx, settled)
+    const length = stringLength(ctx, settled) ?? 0
+    if (tag === 'u' && length === 1) return { kind: 'value', json: undefined }
+    if (tag === 'o' && length === 1) return { kind: 'tooLarge' }
+    if (tag === 'v' && length - 1 > maxValueChars) return { kind: 'tooLarge' }
+    const limit = tag === 'v' ? maxValueChars + 1 : tag === 'e' ? ERROR_JSON_CHARS + 1 : 0
+    const text = limit > 0 ? readString(ctx, settled, limit) : undefined
+    if (text === undefined) return { kind: 'unreadable' }
+    return tag === 'v'
+      ? { kind: 'value', json: text.slice(1) }
+      : { kind: 'error', json: text.slice(1) }
+  }
+
+  /**
+   * The completion of a script whose value is a primitive, read without running guest code or compiling
+   * the 'complete' part; undefined for anything else. A string longer than maxValueChars is too large
+   * without being read (its JSON is longer still). A string that came out with U+FFFD may have held a lone
+   * surrogate (lost in UTF-8): it takes the guest's JSON.stringify path, which keeps it escaped.
+   */
+  primitiveResult(value: QuickJSHandle, maxValueChars: number): Completion | undefined {
+    const ctx = this.context
     switch (ctx.typeof(value)) {
       case 'undefined':
-        return '{"ok":true}'
+        return { kind: 'value', json: undefined }
       case 'number': {
         const n = ctx.getNumber(value)
-        json = Number.isFinite(n) ? JSON.stringify(n) : 'null'
-        break
+        return { kind: 'value', json: Number.isFinite(n) ? JSON.stringify(n) : 'null' }
       }
       case 'boolean':
-        json = ctx.eq(value, ctx.true) ? 'true' : 'false'
-        break
+        return { kind: 'value', json: ctx.eq(value, ctx.true) ? 'true' : 'false' }
       case 'string': {
-        const text = ctx.getString(value)
+        const text = readString(ctx, value, maxValueChars)
+        if (text === undefined) return { kind: 'tooLarge' }
         if (text.includes('\uFFFD')) return undefined
-        json = JSON.stringify(text)
-        break
+        return { kind: 'value', json: JSON.stringify(text) }
       }
       default:
         return undefined
     }
-    return `{"ok":true,"value":${json}}`
   }
 
-  /** Describes a thrown guest value as a JSON string, inside the guest. */
+  /** Describes a thrown guest value as a JSON string, inside the guest; read only if it is within bounds. */
   describe(thrown: QuickJSHandle): string | undefined {
     const ctx = this.context
     const result = ctx.callFunction(this.#api.describe, ctx.undefined, thrown)
@@ -269,7 +339,10 @@ export class GuestContext {
       result.error.dispose()
       return undefined
     }
-    return result.value.consume((s) => (ctx.typeof(s) === 'string' ? ctx.getString(s) : undefined))
+    // Longer than any description the guest part makes: not read, and not taken for running out of memory.
+    return result.value.consume(
+      (s) => readString(ctx, s, ERROR_JSON_CHARS) ?? UNREADABLE_ERROR_JSON,
+    )
   }
 
   fireTimer(id: number): QuickJSHandle | undefined {

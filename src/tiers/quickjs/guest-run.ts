@@ -4,7 +4,8 @@
  */
 import type { QuickJSHandle } from 'quickjs-emscripten'
 import type { ResultError } from '../../types.js'
-import type { GuestContext } from './guest-context.js'
+import type { Completion, GuestContext } from './guest-context.js'
+import { ERROR_MESSAGE_CHARS, ERROR_NAME_CHARS, ERROR_STACK_CHARS } from './bounded-read.js'
 import { cancelSlot, type ExecMessage, type ExecReply } from './protocol.js'
 import { RunState, threadDeadline } from './run-state.js'
 import { detectCapability } from './capabilities.js'
@@ -27,9 +28,13 @@ const EVAL_FLAGS: Record<EvalMode, number> = {
   module: JS_EVAL_TYPE_MODULE,
 }
 
-/** What ended the run, before it becomes an ExecReply. */
+/**
+ * What ended the run, before it becomes an ExecReply. Every string in it was read from the guest within
+ * bounds (bounded-read.ts) and is still guest text: parsed here in try/catch, shape checked.
+ */
 type Outcome =
-  | { kind: 'settled'; json: string }
+  | { kind: 'settled'; valueJson: string | undefined }
+  | { kind: 'tooLarge' }
   | { kind: 'thrown'; json: string | undefined }
   | { kind: 'crashed'; message: string }
 
@@ -56,7 +61,12 @@ export async function runGuest(
     }
   }
   guest.run = undefined
-  return toReply(guest, run, outcome, message.maxOutputBytes)
+  try {
+    return toReply(guest, run, outcome, message.maxOutputBytes)
+  } catch (err) {
+    // A guest outcome never rejects the run: whatever went wrong reading it, it is this run's crash.
+    return toReply(guest, run, crashOutcome(err), message.maxOutputBytes)
+  }
 }
 
 /**
@@ -85,10 +95,8 @@ export function endedBeforeStart(
 
 function crashOutcome(err: unknown): Outcome {
   // A RangeError here is the host V8 stack overflowing out of wasm, or an emscripten abort.
-  return {
-    kind: 'crashed',
-    message: err instanceof Error ? `${err.name}: ${err.message}` : 'guest crashed',
-  }
+  const message = err instanceof Error ? `${err.name}: ${err.message}` : 'guest crashed'
+  return { kind: 'crashed', message: message.slice(0, ERROR_MESSAGE_CHARS) }
 }
 
 /** Runs a synchronous step of guest code, counting its time against the CPU budget. */
@@ -135,32 +143,52 @@ async function evaluate(
     ),
   )
   if (evaluated.error) return thrown(guest, run, evaluated.error)
-  const direct = source.mode === 'script' ? guest.primitiveResult(evaluated.value) : undefined
+  const maxValueChars = message.maxOutputBytes
+  const direct =
+    source.mode === 'script' ? guest.primitiveResult(evaluated.value, maxValueChars) : undefined
   if (direct !== undefined) {
     evaluated.value.dispose()
     return settleDirect(guest, run, direct)
   }
   const completion = evaluated.value.consume((value) =>
-    slice(run, () => guest.complete(value, source.mode)),
+    slice(run, () => guest.complete(value, source.mode, maxValueChars)),
   )
   if ('error' in completion) return thrown(guest, run, completion.error)
   try {
-    return await drive(guest, run, completion)
+    return await drive(guest, run, completion, maxValueChars)
   } finally {
     completion.dispose()
   }
 }
 
 /** A primitive script value needs no awaiting: run the promise jobs the script queued, then settle. */
-function settleDirect(guest: GuestContext, run: RunState, json: string): Outcome {
+function settleDirect(guest: GuestContext, run: RunState, completion: Completion): Outcome {
   const jobs = slice(run, () => guest.runtime.executePendingJobs())
   if (jobs.error) jobs.error.dispose()
   if (run.stop !== undefined) return { kind: 'thrown', json: undefined }
-  return { kind: 'settled', json }
+  return fromCompletion(completion)
+}
+
+function fromCompletion(completion: Completion): Outcome {
+  switch (completion.kind) {
+    case 'value':
+      return { kind: 'settled', valueJson: completion.json }
+    case 'tooLarge':
+      return { kind: 'tooLarge' }
+    case 'error':
+      return { kind: 'thrown', json: completion.json }
+    case 'unreadable':
+      return { kind: 'crashed', message: 'the completion of the run could not be read' }
+  }
 }
 
 /** Executes promise jobs, timers and host replies until the completion promise settles or the run stops. */
-async function drive(guest: GuestContext, run: RunState, promise: QuickJSHandle): Promise<Outcome> {
+async function drive(
+  guest: GuestContext,
+  run: RunState,
+  promise: QuickJSHandle,
+  maxValueChars: number,
+): Promise<Outcome> {
   const ctx = guest.context
   for (;;) {
     const jobs = slice(run, () => guest.runtime.executePendingJobs())
@@ -168,13 +196,13 @@ async function drive(guest: GuestContext, run: RunState, promise: QuickJSHandle)
     if (run.stop !== undefined) return { kind: 'thrown', json: undefined }
     if (run.uncaught !== undefined) return { kind: 'thrown', json: run.uncaught }
     const state = ctx.getPromiseState(promise)
+    // For a non-promise, quickjs-emscripten hands back the same handle as the value: never dispose it here
+    // (the caller does). The completion is an async function's promise, so this is only a safety net.
+    if (state.type === 'fulfilled' && state.notAPromise)
+      return { kind: 'crashed', message: 'the completion of the run is not a promise' }
     if (state.type === 'fulfilled') {
-      const json = state.value.consume((v) =>
-        ctx.typeof(v) === 'string' ? ctx.getString(v) : undefined,
-      )
-      if (json === undefined)
-        return { kind: 'crashed', message: 'completion did not produce a string' }
-      return { kind: 'settled', json }
+      const completion = state.value.consume((v) => guest.readCompletion(v, maxValueChars))
+      return fromCompletion(completion)
     }
     if (state.type === 'rejected') return thrown(guest, run, state.error)
     if (!run.hasPendingWork()) {
@@ -191,6 +219,8 @@ async function drive(guest: GuestContext, run: RunState, promise: QuickJSHandle)
   }
 }
 
+const UNREADABLE_THROWN = '{"name":"Error","message":"unreadable thrown value"}'
+
 function thrown(guest: GuestContext, run: RunState, error: QuickJSHandle): Outcome {
   // Once stopped, the interrupt handler keeps firing: describing would be interrupted too.
   if (run.stop !== undefined) {
@@ -198,6 +228,9 @@ function thrown(guest: GuestContext, run: RunState, error: QuickJSHandle): Outco
     return { kind: 'thrown', json: undefined }
   }
   const json = error.consume((e) => slice(run, () => guest.describe(e)))
+  // Describing failed: out of memory if the heap is full, otherwise the guest broke something it reads.
+  if (json === undefined && !guest.memoryExhausted())
+    return { kind: 'thrown', json: UNREADABLE_THROWN }
   return { kind: 'thrown', json }
 }
 
@@ -258,20 +291,37 @@ function toReply(
       return { ...base, status: 'error', error: { ...error, code: 'ERR_RESULT_NOT_SERIALIZABLE' } }
     return { ...base, status: 'error', error: { ...error, code: 'ERR_GUEST' } }
   }
-  const settled = JSON.parse(outcome.json) as { ok: boolean; value?: unknown; error?: ResultError }
-  if (!settled.ok)
-    return toReply(
-      guest,
-      run,
-      { kind: 'thrown', json: JSON.stringify(settled.error) },
-      maxOutputBytes,
-    )
-  if (!('value' in settled)) return { ...base, status: 'ok' }
-  const valueJson = JSON.stringify(settled.value)
-  if (Buffer.byteLength(valueJson) > maxOutputBytes) {
-    return { ...base, status: 'output', error: resultTooLargeError(maxOutputBytes) }
+  const tooLarge = {
+    ...base,
+    status: 'output' as const,
+    error: resultTooLargeError(maxOutputBytes),
   }
+  if (outcome.kind === 'tooLarge') return tooLarge
+  const valueJson = outcome.valueJson
+  if (valueJson === undefined) return { ...base, status: 'ok' }
+  if (Buffer.byteLength(valueJson) > maxOutputBytes) return tooLarge
+  // The guest's JSON text goes to the host as it is (no re-encoding), so it must parse there: checked here,
+  // bounded by the cap above. The primitive path's text was made here and needs no check.
+  if (!isJson(valueJson))
+    return {
+      ...base,
+      status: 'error',
+      error: {
+        name: 'ResultNotSerializable',
+        message: 'The result could not be read as JSON',
+        code: 'ERR_RESULT_NOT_SERIALIZABLE',
+      },
+    }
   return { ...base, status: 'ok', valueJson }
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text)
+    return true
+  } catch {
+    return false
+  }
 }
 
 function capabilityError(capability: string): ResultError {
@@ -283,18 +333,28 @@ function capabilityError(capability: string): ResultError {
   }
 }
 
+/** A description from the guest (bounded when read): parsed, its shape checked, each part clipped again. */
 function parseError(json: string | undefined): ResultError {
   if (json === undefined) return { name: 'InternalError', message: 'out of memory' }
+  let e: unknown
   try {
-    const e = JSON.parse(json) as ResultError
-    return {
-      name: String(e.name),
-      message: String(e.message),
-      stack: e.stack ? String(e.stack) : undefined,
-    }
+    e = JSON.parse(json)
   } catch {
     return { name: 'Error', message: 'unreadable error' }
   }
+  if (typeof e !== 'object' || e === null) return { name: 'Error', message: 'unreadable error' }
+  const { name, message, stack } = e as Record<string, unknown>
+  if (typeof name !== 'string' || typeof message !== 'string')
+    return { name: 'Error', message: 'unreadable error' }
+  return {
+    name: clip(name, ERROR_NAME_CHARS),
+    message: clip(message, ERROR_MESSAGE_CHARS),
+    stack: typeof stack === 'string' && stack !== '' ? clip(stack, ERROR_STACK_CHARS) : undefined,
+  }
+}
+
+function clip(text: string, maxChars: number): string {
+  return text.length > maxChars ? `${text.slice(0, maxChars)}…` : text
 }
 
 // With the heap full, QuickJS may fail to allocate its own "out of memory" error and throw null instead, and

@@ -1,51 +1,77 @@
 /**
  * Parts of the guest prelude, each compiled in the context by the core (see prelude.ts). Each source is a
  * function expression `(P, part) => api`: P holds the intrinsics and natives the core captured before user
- * code ran, and `part(name)` gives another part. A part never reads a global, so user code that replaced a
- * built-in cannot change what a part does.
+ * code ran (the primordials), and `part(name)` gives another part. A part never reads a global nor calls a
+ * method looked up on a guest-reachable object, so user code that replaced a built-in cannot change what a
+ * part does; it only ever runs guest code by reading the guest's own values (getters, thenables, Proxies).
+ *
+ * Every string a part hands to a native is bounded inside the guest first (a too-large marker, a clipped
+ * text), and the native checks the length again before it copies anything out (bounded-read.ts).
  */
-import { MAX_PENDING_TIMERS } from './run-state.js'
+import { MAX_HOST_CALL_ARGS_BYTES, MAX_PENDING_TIMERS } from './run-state.js'
+import { ERROR_MESSAGE_CHARS, ERROR_NAME_CHARS, ERROR_STACK_CHARS } from './bounded-read.js'
 export type PreludePartName = 'complete' | 'copy' | 'describe' | 'console' | 'timers' | 'host'
 
 const COPY = String.raw`
 (function (P) {
   'use strict'
   const MAX_DEPTH = 256
+  const apply = P.apply, setAdd = P.setAdd, setHas = P.setHas, setDelete = P.setDelete, hasOwn = P.hasOwn
   function NotJsonSafe(path, what) {
-    const e = new P.TypeErrorCtor('result is not JSON-safe: ' + what + (path ? ' at ' + path : ''))
-    e.name = 'ResultNotSerializable'
+    const e = new P.TypeErrorCtor('result is not JSON-safe: ' + what + (path ? ' at ' + P.clip(path, 200) : ''))
+    P.defineProp(e, 'name', P.dataDesc('ResultNotSerializable', false))
     return e
   }
+  // Thrown (and caught in serialize) when the JSON would be longer than the cap.
+  const TOO_LARGE = P.create(null)
+  function isAccessor(d) { return hasOwn(d, 'get') || hasOwn(d, 'set') }
+  // Where a refused value sits, for the error: cut short, so a deep path of long keys costs nothing.
+  function at(path, key) { return path.length > 200 ? path : path + key }
 
   // A JSON-safe deep copy made of data properties only: accessors, functions, symbols, bigints and cycles
-  // are refused rather than invoked or silently dropped.
-  function copy(value, path, depth, seen) {
+  // are refused rather than invoked or silently dropped. budget.left counts down a lower bound of the JSON's
+  // length, so a value too large to send is refused before its JSON is ever built.
+  function copy(value, path, depth, seen, budget) {
     switch (typeof value) {
       case 'undefined': return undefined
-      case 'string': case 'boolean': return value
-      case 'number': return P.isFiniteNumber(value) ? value : null
+      case 'string':
+        if ((budget.left -= value.length + 2) < 0) throw TOO_LARGE
+        return value
+      case 'boolean':
+        if ((budget.left -= 4) < 0) throw TOO_LARGE
+        return value
+      case 'number':
+        if ((budget.left -= 1) < 0) throw TOO_LARGE
+        return P.isFiniteNumber(value) ? value : null
       case 'bigint': throw NotJsonSafe(path, 'a bigint')
       case 'symbol': throw NotJsonSafe(path, 'a symbol')
       case 'function': throw NotJsonSafe(path, 'a function')
     }
+    if ((budget.left -= 4) < 0) throw TOO_LARGE
     if (value === null) return null
     if (depth > MAX_DEPTH) throw NotJsonSafe(path, 'nesting deeper than ' + MAX_DEPTH)
-    if (seen.has(value)) throw NotJsonSafe(path, 'a circular reference')
-    seen.add(value)
+    if (apply(setHas, seen, [value])) throw NotJsonSafe(path, 'a circular reference')
+    apply(setAdd, seen, [value])
     try {
       if (P.isArray(value)) {
+        // A null prototype: no inherited index setter nor toJSON of the guest's applies to the copy.
         const out = []
+        P.setProto(out, null)
         const length = value.length
         for (let i = 0; i < length; i++) {
+          if ((budget.left -= 1) < 0) throw TOO_LARGE
           const d = P.getDesc(value, i)
-          if (d && ('get' in d || 'set' in d)) throw NotJsonSafe(path + '[' + i + ']', 'an accessor')
-          const v = d ? copy(d.value, path + '[' + i + ']', depth + 1, seen) : undefined
+          if (d && isAccessor(d)) throw NotJsonSafe(at(path, '[' + i + ']'), 'an accessor')
+          const v = d ? copy(d.value, at(path, '[' + i + ']'), depth + 1, seen, budget) : undefined
           out[i] = v === undefined ? null : v
         }
         return out
       }
       const proto = P.getProto(value)
-      if (proto === P.DateProto) return P.apply(P.toISO, value, [])
+      if (proto === P.DateProto) {
+        if ((budget.left -= 26) < 0) throw TOO_LARGE
+        return apply(P.toISO, value, [])
+      }
       if (typeof value.then === 'function' && proto !== P.ObjectProto && proto !== null)
         throw NotJsonSafe(path, 'a promise')
       const out = P.create(null)
@@ -54,20 +80,35 @@ const COPY = String.raw`
         const k = names[i]
         const d = P.getDesc(value, k)
         if (!d) continue
-        if ('get' in d || 'set' in d) throw NotJsonSafe(path + '.' + k, 'an accessor')
-        const v = copy(d.value, path + '.' + k, depth + 1, seen)
+        if (isAccessor(d)) throw NotJsonSafe(at(path, '.' + P.clip(k, 64)), 'an accessor')
+        if ((budget.left -= k.length + 4) < 0) throw TOO_LARGE
+        const v = copy(d.value, at(path, '.' + P.clip(k, 64)), depth + 1, seen, budget)
         if (v !== undefined) out[k] = v
       }
       return out
     } finally {
-      seen.delete(value)
+      apply(setDelete, seen, [value])
     }
   }
 
   return {
-    serialize: function (value) {
-      const copied = copy(value, '', 0, new P.SetCtor())
-      return copied === undefined ? undefined : P.stringify(copied)
+    // The JSON of value, undefined for undefined, or null when its JSON would be longer than maxChars.
+    // The copy has null prototypes (arrays too), so stringify calls no toJSON of the guest's. One rewrite
+    // still reaches it: QuickJS's stringify keeps its own stack in an ordinary array, so an index setter
+    // on Array.prototype or Object.prototype makes it throw: a guest error, like any other here.
+    serialize: function (value, maxChars) {
+      const budget = P.create(null)
+      budget.left = maxChars
+      let copied
+      try {
+        copied = copy(value, '', 0, new P.SetCtor(), budget)
+      } catch (e) {
+        if (e === TOO_LARGE) return null
+        throw e
+      }
+      if (copied === undefined) return undefined
+      const json = P.stringify(copied)
+      return json.length > maxChars ? null : json
     },
   }
 })
@@ -76,24 +117,28 @@ const COPY = String.raw`
 const DESCRIBE = String.raw`
 (function (P, part) {
   'use strict'
-  function clip(s, max) {
-    s = P.StringCtor(s)
-    return s.length > max ? s.slice(0, max) + '…' : s
-  }
+  const clip = P.clip
+  // String(x) runs the guest's toString for an object: guest code, inside the try below.
+  function text(s, max) { return clip(P.StringCtor(s), max) }
   return { describe: function (e) {
     let name = 'Error', message = '', stack = ''
     try {
       if (e !== null && (typeof e === 'object' || typeof e === 'function')) {
-        name = clip(e.name === undefined ? 'Error' : e.name, 200)
-        message = clip(e.message === undefined ? '' : e.message, 4096)
-        stack = e.stack === undefined ? '' : clip(e.stack, 8192)
+        name = text(e.name === undefined ? 'Error' : e.name, ${ERROR_NAME_CHARS})
+        message = text(e.message === undefined ? '' : e.message, ${ERROR_MESSAGE_CHARS})
+        stack = e.stack === undefined ? '' : text(e.stack, ${ERROR_STACK_CHARS})
       } else {
-        message = 'Uncaught ' + clip(typeof e === 'string' ? e : part('console').inspect(e, 0, new P.SetCtor()), 4096)
+        const shown = typeof e === 'string' ? e : part('console').inspect(e, ${ERROR_MESSAGE_CHARS})
+        message = 'Uncaught ' + clip(shown, ${ERROR_MESSAGE_CHARS})
       }
     } catch (inner) {
+      name = 'Error'
       message = 'unreadable thrown value'
+      stack = ''
     }
-    return P.stringify({ name: name, message: message, stack: stack })
+    // Built from stringified strings: QuickJS's JSON.stringify of an object keeps its stack in an array,
+    // whose index setters the guest can define on Array.prototype; a string needs no array.
+    return '{"name":' + P.stringify(name) + ',"message":' + P.stringify(message) + ',"stack":' + P.stringify(stack) + '}'
   } }
 })
 `
@@ -101,62 +146,102 @@ const DESCRIBE = String.raw`
 const CONSOLE = String.raw`
 (function (P) {
   'use strict'
-  function quote(s) { return "'" + s.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n') + "'" }
+  const apply = P.apply, strSlice = P.strSlice, strIndexOf = P.strIndexOf, clip = P.clip
+  const IDENTIFIER = /^[A-Za-z_$][\w$]*$/
+  const MAX_ITEMS = 100
 
-  // Formats console arguments like Node's util.inspect does for common values.
-  function inspect(v, depth, seen) {
+  // Every occurrence of from (a string) replaced with to; indexOf and slice only, no RegExp or Symbol.replace.
+  function replaceAll(s, from, to) {
+    let out = '', at = 0
+    for (;;) {
+      const i = apply(strIndexOf, s, [from, at])
+      if (i < 0) return at === 0 ? s : out + apply(strSlice, s, [at])
+      out += apply(strSlice, s, [at, i]) + to
+      at = i + from.length
+    }
+  }
+  function quote(s) { return "'" + replaceAll(replaceAll(replaceAll(s, '\\', '\\\\'), "'", "\\'"), '\n', '\\n') + "'" }
+
+  // Formats a console argument like Node's util.inspect does for common values, in at most about max
+  // characters: a huge string or object is cut while it is formatted, never formatted whole and then cut.
+  function inspect(v, max) { return show(v, 0, new P.SetCtor(), max) }
+
+  function show(v, depth, seen, max) {
     switch (typeof v) {
-      case 'string': return depth === 0 ? v : quote(v)
+      case 'string': return depth === 0 ? clip(v, max) : quote(clip(v, max))
       case 'number': return (v === 0 && 1 / v < 0) ? '-0' : P.StringCtor(v)
       case 'bigint': return P.StringCtor(v) + 'n'
       case 'boolean': case 'undefined': return P.StringCtor(v)
-      case 'symbol': return v.toString()
-      case 'function': return '[Function: ' + (v.name || '(anonymous)') + ']'
+      case 'symbol': return P.StringCtor(v)
+      case 'function': return '[Function: ' + clip(P.StringCtor(v.name || '(anonymous)'), 200) + ']'
     }
     if (v === null) return 'null'
-    if (seen.has(v)) return '[Circular *1]'
-    if (v instanceof P.ErrorCtor) return v.stack ? v.name + ': ' + v.message + '\n' + v.stack.replace(/\n$/, '') : v.name + ': ' + v.message
-    if (P.getProto(v) === P.DateProto) return P.apply(P.toISO, v, [])
+    if (apply(P.setHas, seen, [v])) return '[Circular *1]'
+    if (P.isError(v)) {
+      const head = clip(P.StringCtor(v.name), max) + ': ' + clip(P.StringCtor(v.message), max)
+      let stack = v.stack ? clip(P.StringCtor(v.stack), max) : ''
+      if (stack.length && apply(P.strCharCodeAt, stack, [stack.length - 1]) === 10) stack = apply(strSlice, stack, [0, -1])
+      return clip(stack ? head + '\n' + stack : head, max)
+    }
+    if (P.getProto(v) === P.DateProto) return apply(P.toISO, v, [])
     if (depth > 2) return P.isArray(v) ? '[Array]' : '[Object]'
-    seen.add(v)
+    apply(P.setAdd, seen, [v])
     try {
+      const list = parts(max)
       if (P.isArray(v)) {
-        if (v.length === 0) return '[]'
-        const parts = []
-        for (let i = 0; i < v.length && i < 100; i++) parts.push(inspect(v[i], depth + 1, seen))
-        if (v.length > 100) parts.push('... ' + (v.length - 100) + ' more items')
-        return wrap('[', parts, ']')
+        const length = v.length
+        if (length === 0) return '[]'
+        for (let i = 0; i < length && i < MAX_ITEMS && !list.full(); i++) list.add(show(v[i], depth + 1, seen, max))
+        if (length > MAX_ITEMS) list.add('... ' + (length - MAX_ITEMS) + ' more items')
+        return list.wrap('[', ']')
       }
       const keys = P.ownKeys(v)
       if (keys.length === 0) return '{}'
-      const parts = []
-      for (let i = 0; i < keys.length; i++) {
+      for (let i = 0; i < keys.length && !list.full(); i++) {
         const k = keys[i]
         const d = P.getDesc(v, k)
-        const key = /^[A-Za-z_$][\w$]*$/.test(k) ? k : quote(k)
-        parts.push(key + ': ' + (d && ('get' in d || 'set' in d) ? '[Getter/Setter]' : inspect(d && d.value, depth + 1, seen)))
+        const key = apply(P.reExec, IDENTIFIER, [k]) !== null ? k : quote(clip(k, max))
+        const accessor = d && (P.hasOwn(d, 'get') || P.hasOwn(d, 'set'))
+        list.add(key + ': ' + (accessor ? '[Getter/Setter]' : show(d && d.value, depth + 1, seen, max)))
       }
-      return wrap('{', parts, '}')
+      return list.wrap('{', '}')
     } finally {
-      seen.delete(v)
+      apply(P.setDelete, seen, [v])
     }
   }
 
-  function wrap(open, parts, close) {
-    const oneLine = open + ' ' + parts.join(', ') + ' ' + close
-    return oneLine.length <= 72 ? oneLine : open + '\n  ' + parts.join(',\n  ') + '\n' + close
+  // The items of an array or object, kept as both layouts at once (no array, so no Array.prototype method).
+  function parts(max) {
+    let count = 0, oneLine = '', multiLine = ''
+    return {
+      full: function () { return oneLine.length > max },
+      add: function (item) {
+        oneLine += (count ? ', ' : '') + item
+        multiLine += (count ? ',\n  ' : '') + item
+        count++
+      },
+      wrap: function (open, close) {
+        const line = open + ' ' + oneLine + ' ' + close
+        return clip(line.length <= 72 ? line : open + '\n  ' + multiLine + '\n' + close, max)
+      },
+    }
   }
 
-  function format(args) {
+  // One console line, cut at the room left for output; the native is told when it was cut.
+  function write(fd, args) {
+    const room = P.native.room()
     let out = ''
-    for (let i = 0; i < args.length; i++) out += (i ? ' ' : '') + inspect(args[i], 0, new P.SetCtor())
-    return out + '\n'
+    for (let i = 0; i < args.length && out.length <= room; i++)
+      out += (i ? ' ' : '') + inspect(args[i], room - out.length)
+    out += '\n'
+    const clipped = out.length > room
+    P.native.write(fd, clipped ? apply(strSlice, out, [0, room]) : out, clipped)
   }
 
   return {
     inspect: inspect,
-    out: function () { P.native.write(1, format(arguments)) },
-    err: function () { P.native.write(2, format(arguments)) },
+    out: function () { write(1, arguments) },
+    err: function () { write(2, arguments) },
   }
 })
 `
@@ -164,6 +249,7 @@ const CONSOLE = String.raw`
 const TIMERS = String.raw`
 (function (P) {
   'use strict'
+  const apply = P.apply
   const timers = new P.MapCtor()
   let nextTimer = 1
   function set(fn, ms, args, repeat) {
@@ -172,21 +258,26 @@ const TIMERS = String.raw`
     const delay = P.isFiniteNumber(ms) && ms > 0 ? ms : 0
     if (!P.native.setTimer(id, delay))
       throw new P.RangeErrorCtor('too many pending timers (at most ${MAX_PENDING_TIMERS})')
-    timers.set(id, { fn: fn, args: args, repeat: repeat, delay: delay })
+    const t = P.create(null)
+    t.fn = fn
+    t.args = args
+    t.repeat = repeat
+    t.delay = delay
+    apply(P.mapSet, timers, [id, t])
     return id
   }
   return {
-    setTimeout: function (fn, ms) { return set(fn, ms, P.apply(P.slice, arguments, [2]), false) },
-    setInterval: function (fn, ms) { return set(fn, ms, P.apply(P.slice, arguments, [2]), true) },
-    clear: function (id) { if (timers.delete(id)) P.native.clearTimer(id) },
+    setTimeout: function (fn, ms) { return set(fn, ms, apply(P.arrSlice, arguments, [2]), false) },
+    setInterval: function (fn, ms) { return set(fn, ms, apply(P.arrSlice, arguments, [2]), true) },
+    clear: function (id) { if (apply(P.mapDelete, timers, [id])) P.native.clearTimer(id) },
     fire: function (id) {
-      const t = timers.get(id)
+      const t = apply(P.mapGet, timers, [id])
       if (!t) return
       if (t.repeat) P.native.setTimer(id, t.delay)
-      else timers.delete(id)
-      P.apply(t.fn, undefined, t.args)
+      else apply(P.mapDelete, timers, [id])
+      apply(t.fn, undefined, t.args)
     },
-    clearAll: function () { timers.clear() },
+    clearAll: function () { apply(P.mapClear, timers, []) },
   }
 })
 `
@@ -194,33 +285,47 @@ const TIMERS = String.raw`
 const COMPLETE = String.raw`
 (function (P, part) {
   'use strict'
-  function serialize(v) {
+  const copy = part('copy'), describe = part('describe')
+
+  // The value as tagged text: 'u' for undefined, 'v' + its JSON, 'o' when its JSON is longer than maxChars
+  // (the host's output cap: refused without building it), 'e' + the description of an error.
+  function serialize(v, maxChars) {
+    let json
     switch (typeof v) {
-      case 'undefined': return undefined
-      case 'string': case 'boolean': return P.stringify(v)
-      case 'number': return P.isFiniteNumber(v) ? P.stringify(v) : 'null'
+      case 'undefined': return 'u'
+      case 'string':
+        if (v.length > maxChars) return 'o'
+        json = P.stringify(v)
+        break
+      case 'boolean': json = v ? 'true' : 'false'; break
+      case 'number': json = P.isFiniteNumber(v) ? P.stringify(v) : 'null'; break
+      default: json = v === null ? 'null' : copy.serialize(v, maxChars)
     }
-    return v === null ? 'null' : part('copy').serialize(v)
+    if (json === undefined) return 'u'
+    return json === null || json.length > maxChars ? 'o' : 'v' + json
   }
-  function fail(e) { return '{"ok":false,"error":' + part('describe').describe(e) + '}' }
 
   // Runs after user code: awaits the value (or calls the default export with input) and serializes it.
-  // Resolves with a JSON string {ok, value?} or {ok:false, error}; never rejects.
-  function complete(value, mode) {
-    return P.PromiseCtor.resolve(value).then(function (v) {
-      if (mode === 'script') return v
+  // An async function: its promise is the intrinsic one whatever the guest did to Promise, and it never
+  // rejects unless describing the error itself fails (out of memory), which the worker handles.
+  async function complete(value, mode, maxChars) {
+    try {
+      // The evaluation's own promise (async script, module): pinned, so awaiting it calls no guest then.
+      if (mode !== 'script' && P.getProto(value) === P.PromiseProto && P.isExtensible(value)) P.pin(value)
+      let v = await value
       // QuickJS's async global eval resolves to { value: completion }
-      if (mode === 'async-script') return v.value
-      const ns = v
-      if ('default' in ns) {
-        const d = ns.default
-        return typeof d === 'function' ? d(P.G.input) : d
+      if (mode === 'async-script') v = await v.value
+      else if (mode === 'module') {
+        const ns = v
+        if ('default' in ns) {
+          const d = ns.default
+          v = await (typeof d === 'function' ? d(P.G.input) : d)
+        } else v = await ('__st_last' in ns ? ns.__st_last : undefined)
       }
-      return '__st_last' in ns ? ns.__st_last : undefined
-    }).then(function (v) {
-      const json = serialize(v)
-      return json === undefined ? '{"ok":true}' : '{"ok":true,"value":' + json + '}'
-    }, fail).then(undefined, fail)
+      return serialize(v, maxChars)
+    } catch (e) {
+      return 'e' + describe.describe(e)
+    }
   }
   return { complete: complete }
 })
@@ -229,56 +334,77 @@ const COMPLETE = String.raw`
 const HOST = String.raw`
 (function (P, part) {
   'use strict'
-  const StringCtor = P.StringCtor, ownKeys = P.ownKeys
+  const apply = P.apply, StringCtor = P.StringCtor, ownKeys = P.ownKeys, copy = part('copy')
+  function lower(s) { return apply(P.toLowerCase, StringCtor(s), []) }
+
+  // A host function or fetch: arguments copied and bounded here, synchronously (a value that is not
+  // JSON-safe throws at the call, as before), and handed to the native at once, so the guest's heap does
+  // not keep their JSON while the call is in flight. Every promise given to the guest is pinned (P.pin):
+  // awaiting it works even after the guest broke Promise.prototype.constructor.
   function call(name, args) {
-    const json = part('copy').serialize(args)
-    return P.native.hostCall(name, json === undefined ? '[]' : json).then(function (reply) {
-      const r = P.parse(reply)
-      if (r.ok) return r.value
-      const e = new P.ErrorCtor(r.error.message)
-      e.name = r.error.name
-      if (r.error.code) e.code = r.error.code
-      if (r.error.reason) e.reason = r.error.reason
-      throw e
-    })
+    const json = copy.serialize(args, ${MAX_HOST_CALL_ARGS_BYTES})
+    if (json === null)
+      throw new P.RangeErrorCtor('host call arguments are larger than ${MAX_HOST_CALL_ARGS_BYTES} bytes')
+    return P.pin(receive(P.pin(P.native.hostCall(name, json === undefined ? '[]' : json))))
+  }
+
+  // The reply is the host's JSON; its objects inherit the guest's Object.prototype, so read own fields only.
+  async function receive(reply) {
+    const r = P.parse(await reply)
+    if (r.ok) return P.hasOwn(r, 'value') ? r.value : undefined
+    const error = r.error
+    const e = new P.ErrorCtor(error.message)
+    P.defineProp(e, 'name', P.dataDesc(error.name, false))
+    if (P.hasOwn(error, 'code')) P.setOwn(e, 'code', error.code)
+    if (P.hasOwn(error, 'reason')) P.setOwn(e, 'reason', error.reason)
+    throw e
   }
 
   function makeHeaders(h) {
     const map = new P.MapCtor()
     const keys = ownKeys(h)
-    for (let i = 0; i < keys.length; i++) map.set(keys[i].toLowerCase(), h[keys[i]])
+    for (let i = 0; i < keys.length; i++) apply(P.mapSet, map, [lower(keys[i]), h[keys[i]]])
     return {
-      get: function (k) { const v = map.get(StringCtor(k).toLowerCase()); return v === undefined ? null : v },
-      has: function (k) { return map.has(StringCtor(k).toLowerCase()) },
-      forEach: function (fn) { map.forEach(function (v, k) { fn(v, k) }) },
-      entries: function () { return map.entries() },
+      get: function (k) { const v = apply(P.mapGet, map, [lower(k)]); return v === undefined ? null : v },
+      has: function (k) { return apply(P.mapHas, map, [lower(k)]) },
+      forEach: function (fn) { apply(P.mapForEach, map, [function (v, k) { fn(v, k) }]) },
+      entries: function () { return apply(P.mapEntries, map, []) },
     }
   }
 
-  // The guest gets a small Response-like object.
-  function fetch(url, init) {
-    const request = { url: StringCtor(url), method: 'GET', headers: {}, body: undefined }
+  // The guest gets a small Response-like object. Null prototypes: the guest's Object.prototype setters
+  // never see the request being built.
+  function fetch(url, init) { return P.pin(fetchResponse(url, init)) }
+
+  async function fetchResponse(url, init) {
+    const request = P.create(null)
+    request.url = StringCtor(url)
+    request.method = 'GET'
+    request.headers = P.create(null)
     if (init !== undefined && init !== null) {
-      if (init.method !== undefined) request.method = StringCtor(init.method).toUpperCase()
+      if (init.method !== undefined) request.method = apply(P.toUpperCase, StringCtor(init.method), [])
       if (init.headers !== undefined) {
-        const keys = ownKeys(init.headers)
-        for (let i = 0; i < keys.length; i++) request.headers[keys[i]] = StringCtor(init.headers[keys[i]])
+        const headers = init.headers
+        const keys = ownKeys(headers)
+        for (let i = 0; i < keys.length; i++) request.headers[keys[i]] = StringCtor(headers[keys[i]])
       }
       if (init.body !== undefined && init.body !== null) request.body = StringCtor(init.body)
     }
-    return call('__fetch', [request]).then(function (r) {
-      let used = false
-      function body() {
-        if (used) return P.PromiseCtor.reject(new P.TypeErrorCtor('body already used'))
-        used = true
-        return P.PromiseCtor.resolve(r.body)
-      }
-      return {
-        status: r.status, statusText: r.statusText, ok: r.status >= 200 && r.status < 300,
-        url: r.url, redirected: !!r.redirected, headers: makeHeaders(r.headers),
-        text: body, json: function () { return body().then(P.parse) },
-      }
-    })
+    const r = await call('__fetch', [request])
+    let used = false
+    function take() {
+      if (used) throw new P.TypeErrorCtor('body already used')
+      used = true
+      return r.body
+    }
+    async function text() { return take() }
+    async function json() { return P.parse(take()) }
+    return {
+      status: r.status, statusText: r.statusText, ok: r.status >= 200 && r.status < 300,
+      url: r.url, redirected: !!r.redirected, headers: makeHeaders(r.headers),
+      text: function () { return P.pin(text()) },
+      json: function () { return P.pin(json()) },
+    }
   }
 
   return { call: call, fetch: fetch }

@@ -3,7 +3,20 @@
  *
  * Everything that reads guest values (formatting console arguments, copying the result, describing thrown
  * errors) happens inside the guest and under its deadline, so the host never runs guest getters, Proxy
- * traps or toJSON. The host only ever reads strings produced by these functions.
+ * traps or toJSON. The host only ever reads strings produced by these functions, and checks their length
+ * before it copies them out (bounded-read.ts).
+ *
+ * Primordials: the core captures every intrinsic the parts call into `P` now, before any guest code runs,
+ * and the parts call only those, uncurried (`P.apply(P.strSlice, s, [0, n])`), never a method looked up on a
+ * guest-reachable prototype: a guest that replaces `String.prototype.slice`, `Map.prototype.get` or
+ * `JSON.stringify` later changes nothing we do. Two habits follow from how promises work:
+ * - no `then` call on a promise: `then` looks up `constructor` and `Symbol.species`, both guest-writable. We
+ *   wait with `await` in async functions instead, whose promise is always the intrinsic one; a promise we
+ *   made and await is pinned (P.pin) so `await` never consults the guest's `Promise.prototype.constructor`.
+ * - property descriptors and objects handed to JSON.stringify have a null prototype: defineProperty reads
+ *   `get`/`set` through the prototype chain, and stringify calls an inherited `toJSON`.
+ * Reading a property of a guest object (`value.then`, `e.message`) still runs guest getters; that is guest
+ * code running under the guest's own deadline, and any failure in it comes back as a guest error.
  *
  * The core captures intrinsics, loads the parts and installs the globals; completing a run's value, describing errors, console
  * formatting, timers and host calls live in PRELUDE_PARTS (prelude-parts.ts). All parts are compiled when
@@ -11,43 +24,113 @@
  * (context-image.ts): no sandbox pays for compiling them, and nothing is ever compiled while a guest may
  * have exhausted its memory (QuickJS's parser does not survive every allocation failure).
  *
- * `native` is a host object with: write(fd, text) → boolean, hostCall(name, argsJson) → Promise<string>,
- * setTimer(id, ms), clearTimer(id), load(part) → the part's factory. It is captured here and never reaches
- * a global. Intrinsics are captured now, before user code can replace them, and handed to the parts.
+ * `native` is a host object with: write(fd, text, clipped) → boolean, room() → output bytes left,
+ * hostCall(name, argsJson) → Promise<string>, setTimer(id, ms), clearTimer(id), load(part) → the part's
+ * factory. It is captured here and never reaches a global.
  */
 /** Globals deleted before guest code runs (see the audit in docs/security.md). */
-export const REMOVED_GLOBALS: readonly string[] = ['SharedArrayBuffer', 'Atomics']
+export const REMOVED_GLOBALS: readonly string[] = [
+  'SharedArrayBuffer',
+  'Atomics',
+  'FinalizationRegistry',
+  'WeakRef',
+]
 
 export const PRELUDE_SOURCE = String.raw`
 (function (native, PART_NAMES) {
   'use strict'
   const REMOVED_GLOBALS = ${JSON.stringify(REMOVED_GLOBALS)}
   const G = globalThis
-  const P = {
-    apply: Reflect.apply, ownKeys: Object.keys, getDesc: Object.getOwnPropertyDescriptor,
-    getProto: Object.getPrototypeOf, defineProp: Object.defineProperty, create: Object.create,
-    isArray: Array.isArray, stringify: JSON.stringify, parse: JSON.parse, ObjectProto: Object.prototype,
-    DateProto: Date.prototype, toISO: Date.prototype.toISOString, ErrorCtor: Error, TypeErrorCtor: TypeError,
-    RangeErrorCtor: RangeError,
-    PromiseCtor: Promise, StringCtor: String, MapCtor: Map, SetCtor: Set, isFiniteNumber: Number.isFinite,
-    slice: Array.prototype.slice, native: native, G: G,
+  const create = Object.create, defineProp = Object.defineProperty, getProto = Object.getPrototypeOf
+  const apply = Reflect.apply, PromiseCtor = Promise, ErrorProto = Error.prototype
+  const strSlice = String.prototype.slice
+  // The primordials: a null prototype, so a name missing here is undefined, never the guest's Object.prototype.
+  const P = create(null)
+  P.apply = apply
+  P.ownKeys = Object.keys
+  P.getDesc = Object.getOwnPropertyDescriptor
+  P.hasOwn = Object.hasOwn
+  P.getProto = getProto
+  P.setProto = Object.setPrototypeOf
+  P.defineProp = defineProp
+  P.create = create
+  P.isArray = Array.isArray
+  P.arrSlice = Array.prototype.slice
+  P.stringify = JSON.stringify
+  P.parse = JSON.parse
+  P.ObjectProto = Object.prototype
+  P.DateProto = Date.prototype
+  P.toISO = Date.prototype.toISOString
+  P.ErrorCtor = Error
+  P.TypeErrorCtor = TypeError
+  P.RangeErrorCtor = RangeError
+  P.PromiseCtor = PromiseCtor
+  P.PromiseProto = PromiseCtor.prototype
+  P.isExtensible = Object.isExtensible
+  P.StringCtor = String
+  P.strSlice = strSlice
+  P.strIndexOf = String.prototype.indexOf
+  P.strCharCodeAt = String.prototype.charCodeAt
+  P.toLowerCase = String.prototype.toLowerCase
+  P.toUpperCase = String.prototype.toUpperCase
+  P.reExec = RegExp.prototype.exec
+  P.MapCtor = Map
+  P.mapGet = Map.prototype.get
+  P.mapSet = Map.prototype.set
+  P.mapHas = Map.prototype.has
+  P.mapDelete = Map.prototype.delete
+  P.mapClear = Map.prototype.clear
+  P.mapForEach = Map.prototype.forEach
+  P.mapEntries = Map.prototype.entries
+  P.SetCtor = Set
+  P.setAdd = Set.prototype.add
+  P.setHas = Set.prototype.has
+  P.setDelete = Set.prototype.delete
+  P.isFiniteNumber = Number.isFinite
+  P.native = native
+  P.G = G
+
+  // A property descriptor with a null prototype: defineProperty would read an inherited get/set/value.
+  function dataDesc(value, enumerable) {
+    const d = create(null)
+    d.value = value
+    d.writable = true
+    d.enumerable = enumerable
+    d.configurable = true
+    return d
   }
-  const loaded = P.create(null)
+  P.dataDesc = dataDesc
+  // Sets an own data property without running an inherited setter.
+  P.setOwn = function (object, key, value) { defineProp(object, key, dataDesc(value, true)) }
+  // At most max characters of s (a string), with an ellipsis when cut.
+  P.clip = function (s, max) { return s.length > max ? apply(strSlice, s, [0, max]) + '…' : s }
+  // instanceof Error without Symbol.hasInstance, which a guest can define on Error.
+  P.isError = function (v) {
+    for (let proto = getProto(v); proto !== null; proto = getProto(proto)) if (proto === ErrorProto) return true
+    return false
+  }
+  // A promise we made, made safe to await: await compares its constructor with the intrinsic Promise and
+  // would otherwise read the guest's Promise.prototype.constructor (and then call the guest's then).
+  const pinnedCtor = create(null)
+  pinnedCtor.value = PromiseCtor
+  P.pin = function (promise) { defineProp(promise, 'constructor', pinnedCtor); return promise }
+
+  const loaded = create(null)
   // A part's API, compiled and instantiated in this context once; all are, before anything is installed.
   function part(name) {
     return loaded[name] || (loaded[name] = native.load(name)(P, part))
   }
-  PART_NAMES.forEach(part)
+  for (let i = 0; i < PART_NAMES.length; i++) part(PART_NAMES[i])
   const con = loaded.console, timers = loaded.timers, host = loaded.host
   // Built-ins with known memory-safety bugs in this QuickJS build are removed before any guest code runs
   // (docs/security.md, "QuickJS audit"): SharedArrayBuffer.prototype.grow raises the length without
   // allocating, so the guest would read and write the module's memory past the buffer.
   for (let i = 0; i < REMOVED_GLOBALS.length; i++) delete G[REMOVED_GLOBALS[i]]
   function global(name, value) {
-    P.defineProp(G, name, { value: value, writable: true, configurable: true })
+    defineProp(G, name, dataDesc(value, false))
   }
 
-  const c = P.create(null)
+  const c = create(null)
   c.log = c.info = c.debug = con.out
   c.warn = c.error = c.trace = con.err
   global('console', c)
@@ -55,7 +138,12 @@ export const PRELUDE_SOURCE = String.raw`
   G.setTimeout = timers.setTimeout
   G.setInterval = timers.setInterval
   G.clearTimeout = G.clearInterval = timers.clear
-  G.queueMicrotask = function (fn) { P.PromiseCtor.resolve().then(fn) }
+  // One await of nothing: a job on the intrinsic queue, with no then or constructor looked up.
+  async function runMicrotask(fn) { await undefined; fn() }
+  G.queueMicrotask = function (fn) {
+    if (typeof fn !== 'function') throw new P.TypeErrorCtor('callback must be a function')
+    runMicrotask(fn)
+  }
   // fetch goes through the host's network policy.
   G.fetch = host.fetch
 
@@ -66,7 +154,7 @@ export const PRELUDE_SOURCE = String.raw`
     fireTimer: timers.fire,
     clearTimers: timers.clearAll,
     installHostFunction: function (name) {
-      global(name, function () { return host.call(name, P.apply(P.slice, arguments, [])) })
+      global(name, function () { return host.call(name, apply(P.arrSlice, arguments, [])) })
     },
   }
 })

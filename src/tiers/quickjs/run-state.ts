@@ -17,6 +17,24 @@ export const MAX_PENDING_TIMERS = 1000
 export const MAX_TIMER_DELAY_MS = 2 ** 31 - 1
 /** Host calls (host functions and fetch) a run may have in flight at once, for the same reason. */
 export const MAX_PENDING_HOST_CALLS = 1000
+/**
+ * Largest JSON of one host call's arguments, in bytes. A call's arguments are copied out of the guest, posted
+ * to the host thread and parsed there, so they live in the host's heap for as long as the call is in flight.
+ * fetch bodies travel this way too: 16 MiB leaves room for a request at the default network.maxRequestBytes
+ * (10 MiB) with its JSON escaping and headers. Over the cap the guest's call throws a RangeError.
+ */
+export const MAX_HOST_CALL_ARGS_BYTES = 16 * 1024 * 1024
+/**
+ * Argument bytes a run may have in flight in host calls at once: two calls at the cap. Without it, 60 calls
+ * of 8 MB to a slow host function held ~700 MiB of the host's heap. Over it the new call's promise rejects.
+ */
+export const MAX_HOST_CALLS_IN_FLIGHT_BYTES = 32 * 1024 * 1024
+
+/** A host call waiting for its reply, with the bytes its arguments hold on the host. */
+export interface PendingHostCall {
+  deferred: QuickJSDeferredPromise
+  argsBytes: number
+}
 
 /**
  * A run's deadline in this thread's `performance.now()`: the host's absolute deadline (it counts from
@@ -45,7 +63,9 @@ export class RunState {
   stderr = ''
   outputBytes = 0
   truncated = false
-  readonly hostCalls = new Map<number, QuickJSDeferredPromise>()
+  readonly hostCalls = new Map<number, PendingHostCall>()
+  /** Sum of argsBytes over hostCalls. */
+  hostCallBytes = 0
   readonly timers = new Map<number, NodeJS.Timeout>()
   #wake: (() => void) | undefined
 
@@ -96,6 +116,34 @@ export class RunState {
     return this.stop !== undefined
   }
 
+  /** Output bytes the run may still write (console text is clipped to this inside the guest). */
+  outputRoom(): number {
+    return Math.max(0, this.maxOutputBytes - this.outputBytes)
+  }
+
+  /** Output was cut (or refused) at the cap: the run stops with 'output'. */
+  overflow(): void {
+    this.truncated = true
+    this.stop ??= 'output'
+  }
+
+  /** Records a host call in flight; false when its arguments would take the run past its in-flight cap. */
+  addHostCall(callId: number, deferred: QuickJSDeferredPromise, argsBytes: number): boolean {
+    if (this.hostCallBytes + argsBytes > MAX_HOST_CALLS_IN_FLIGHT_BYTES) return false
+    this.hostCalls.set(callId, { deferred, argsBytes })
+    this.hostCallBytes += argsBytes
+    return true
+  }
+
+  /** Forgets a host call that got its reply; its deferred, if it was still waiting. */
+  takeHostCall(callId: number): QuickJSDeferredPromise | undefined {
+    const call = this.hostCalls.get(callId)
+    if (!call) return undefined
+    this.hostCalls.delete(callId)
+    this.hostCallBytes -= call.argsBytes
+    return call.deferred
+  }
+
   /** Appends console output, counting bytes as it streams; past the cap the run stops with 'output'. */
   write(fd: number, text: string): boolean {
     const bytes = Buffer.byteLength(text)
@@ -103,8 +151,9 @@ export class RunState {
     if (this.outputBytes + bytes > this.maxOutputBytes) {
       const room = Math.max(0, this.maxOutputBytes - this.outputBytes)
       kept = Buffer.from(text).subarray(0, room).toString()
-      this.truncated = true
-      this.stop ??= 'output'
+      // A character cut in half decodes to U+FFFD (3 bytes): drop whatever went past the room.
+      while (Buffer.byteLength(kept) > room) kept = kept.slice(0, -1)
+      this.overflow()
     }
     this.outputBytes += Buffer.byteLength(kept)
     if (fd === 2) this.stderr += kept
@@ -141,8 +190,9 @@ export class RunState {
   dispose(): void {
     for (const timer of this.timers.values()) clearTimeout(timer)
     this.timers.clear()
-    for (const deferred of this.hostCalls.values()) if (deferred.alive) deferred.dispose()
+    for (const { deferred } of this.hostCalls.values()) if (deferred.alive) deferred.dispose()
     this.hostCalls.clear()
+    this.hostCallBytes = 0
     this.#wake = undefined
   }
 }

@@ -32,7 +32,10 @@ export async function answerHostCall(
   context: HostCallContext,
 ): Promise<string> {
   try {
-    const args = JSON.parse(argsJson) as unknown[]
+    // Guest text, bounded in the worker (MAX_HOST_CALL_ARGS_BYTES): a parse error or a shape other than an
+    // array becomes the guest's failure below, never the host's.
+    const args: unknown = JSON.parse(argsJson)
+    if (!Array.isArray(args)) throw new TypeError('host call arguments are not an array')
     if (name === HOST_CALL_FETCH) return reply(await context.fetch(args[0], context.signal))
     const fn = Object.hasOwn(context.hostFunctions, name) ? context.hostFunctions[name] : undefined
     if (!fn) return failure({ name: 'Error', message: `Unknown host function "${name}"` })

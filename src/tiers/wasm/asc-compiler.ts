@@ -82,6 +82,11 @@ export class AscCompiler {
     return this.#queue.length
   }
 
+  /** Compiles running. */
+  get running(): number {
+    return this.#slots.filter((slot) => slot.busy).length
+  }
+
   #dispatch(): void {
     for (;;) {
       const free = this.#slots.filter((slot) => !slot.busy)

@@ -17,6 +17,12 @@ const port = parentPort as MessagePort
 for (const method of ['log', 'info', 'warn', 'error', 'debug'] as const)
   console[method] = () => undefined
 const SEVERITIES = ['info', 'info', 'warning', 'error'] as const
+/**
+ * Diagnostics sent back per compile, and characters per message: a hostile source can make asc report
+ * thousands, each quoting long identifiers; the first ones are what a caller reads.
+ */
+const MAX_DIAGNOSTICS = 100
+const MAX_MESSAGE_CHARS = 1024
 
 let requested = false
 
@@ -68,7 +74,9 @@ async function compile(asc: Asc, message: CompileMessage): Promise<CompileReply>
     listFiles: () => [],
     stdout: asc.createMemoryStream(),
     stderr: asc.createMemoryStream(),
-    reportDiagnostic: (d) => diagnostics.push(toDiagnostic(d, files)),
+    reportDiagnostic: (d) => {
+      if (diagnostics.length < MAX_DIAGNOSTICS) diagnostics.push(toDiagnostic(d, files))
+    },
   })
   const failed = result.error !== null || diagnostics.some((d) => d.severity === 'error')
   if (result.error !== null && !diagnostics.some((d) => d.severity === 'error'))
@@ -92,7 +100,10 @@ function toDiagnostic(d: AscDiagnostic, files: Map<string, string>): Diagnostic 
     file,
     line,
     column,
-    message: d.message,
+    message:
+      d.message.length > MAX_MESSAGE_CHARS
+        ? `${d.message.slice(0, MAX_MESSAGE_CHARS)}…`
+        : d.message,
     code: d.code,
     severity: SEVERITIES[d.category] ?? 'error',
   }

@@ -156,11 +156,14 @@ function memoryOutcome(
   }
 }
 
+/** Characters kept per stack frame: a module's name section can give a function a megabyte-long name. */
+const MAX_FRAME_CHARS = 512
+
 // Only the guest's own frames: host frames would show the host's file paths.
 function wasmFrames(error: Error): string[] {
   return (error.stack ?? '')
     .split('\n')
     .filter((line) => line.includes('wasm://') || line.includes('wasm-function'))
-    .map((line) => line.trim().replace(/^at /, ''))
     .slice(0, 16)
+    .map((line) => line.trim().replace(/^at /, '').slice(0, MAX_FRAME_CHARS))
 }

@@ -132,7 +132,19 @@ export class ModuleProvider {
           compileMs: outcome.compileMs,
         },
       }
+    // The same cap as a user's module: a short source must not become a huge module.
+    if (outcome.binary.length > this.#maxModuleBytes)
+      return { ok: false, failure: tooLarge(outcome.binary.length, this.#maxModuleBytes) }
     const compiled = await this.#cache.add(key, outcome.binary, true)
     return { ok: true, compiled, cache: 'miss', compileMs: outcome.compileMs }
+  }
+}
+
+function tooLarge(bytes: number, maxBytes: number): CompileFailure {
+  const message = `the compiled module is ${bytes} bytes, more than the ${maxBytes} allowed`
+  return {
+    reason: 'diagnostics',
+    diagnostics: [{ file: '', line: 0, column: 0, message, code: 0, severity: 'error' }],
+    compileMs: 0,
   }
 }

@@ -106,6 +106,8 @@ export class WasmTier implements Tier {
       workersIdle: this.#lease?.idleCount ?? 0,
       workerSpares: this.#pool?.spareCount ?? 0,
       modulesCached: this.cache.size,
+      compilesRunning: this.#compiler.running,
+      compilesQueued: this.#compiler.queued,
       cacheMemoryHits: memoryHits,
       cacheDiskHits: diskHits,
       cacheMisses: misses,

@@ -6,15 +6,23 @@
  * Why this is sound: building a ready context is deterministic (same binary, same calls, same malloc
  * sequence), so every module's ready state is byte-identical except Math.random's seed, and the host-side
  * wrappers (runtime, context and prelude handles) hold the same pointers. The image covers all live state:
- * static data and bss (allocator state, the break pointer) and the heap up to the break. The stack is not
- * copied: between calls nothing on it is live. A module is reset only if it matched the image when built,
- * its memory never grew and its last run did not crash.
+ * static data and bss (allocator state, the break pointer) and the heap up to the break. A module is reset
+ * only if it matched the image when built, its memory never grew and its last run did not crash.
+ *
+ * Why the next tenant gets nothing of the previous one: every byte the previous sandbox could have written
+ * is rewritten (static data, the heap up to the image's break) or zeroed (the heap from the image's break up
+ * to the break's high-water mark, and the stack region a run can reach). The allocator never lowers its break
+ * (checked when the layout is learned), so the break before the reset is its high-water mark, and nothing in
+ * this build writes above the break. A run's C stack is bounded by QuickJS's stack limit (GUEST_STACK_BYTES;
+ * measured ≤ 130 KiB below the top with the deepest built-ins), so zeroing twice that is enough; a module
+ * whose stack was written below that is not reset but dropped. See docs/security.md.
  *
  * Math.random's seed: QuickJS seeds it from the clock when a context is made, which a reset would rewind.
  * Every context entering the ready stock gets a fresh seed from the host's CSPRNG instead.
  */
 import { randomFillSync } from 'node:crypto'
 import type { QuickJSContext, QuickJSWASMModule } from 'quickjs-emscripten'
+import { GUEST_STACK_BYTES } from './guest-context.js'
 import type { StaticLayout } from './wasm-layout.js'
 
 export interface ImageLayout extends StaticLayout {
@@ -27,6 +35,13 @@ export interface ImageLayout extends StaticLayout {
 const MiB = 1024 * 1024
 /** How far into the JSContext struct the seed is looked for. */
 const CONTEXT_SCAN_BYTES = 4096
+/** The top of the stack zeroed by a reset: twice what QuickJS's stack limit lets a run reach (1.6 µs). */
+export const STACK_RESET_BYTES = 2 * GUEST_STACK_BYTES
+/**
+ * Just below the zeroed stack, checked to be still zero (0.8 µs): a run whose stack went deeper than the
+ * limit allows is not reset but its module dropped.
+ */
+export const STACK_TRIPWIRE_BYTES = 64 * 1024
 
 /** The JSContext pointer behind a context (quickjs-emscripten keeps it protected). */
 export function contextPointer(context: QuickJSContext): number {
@@ -86,8 +101,14 @@ export function discoverImageLayout(
       )
         brkAddress = address
     if (brkAddress === undefined) return { unsupported: 'no break pointer candidate' }
-    if (!isZero(memory, after[brkAddress >> 2] as number))
+    const brk = after[brkAddress >> 2] as number
+    if (!isZero(new Uint8Array(memory.buffer), brk, memory.buffer.byteLength))
       return { unsupported: 'memory above the break candidate was written' }
+    // The reset zeroes up to the break it finds, so the break must be a high-water mark: freeing the 4 MiB
+    // on top of the heap (past dlmalloc's 2 MiB trim threshold) must not give any back.
+    context.unwrapResult(context.evalCode('globalThis.a = globalThis.b = undefined')).dispose()
+    if (new DataView(memory.buffer).getUint32(brkAddress, true) !== brk)
+      return { unsupported: 'the allocator lowers its break: the break is not a high-water mark' }
     return { ...layout, brkAddress, seedOffset }
   } finally {
     context.dispose()
@@ -119,6 +140,8 @@ export class ContextImage {
   ): ContextImage | undefined {
     const brk = breakOf(layout, memory)
     if (brk < layout.stackHigh || brk > memory.buffer.byteLength) return undefined
+    if (layout.stackHigh - layout.dataEnd < STACK_RESET_BYTES + STACK_TRIPWIRE_BYTES)
+      return undefined
     return new ContextImage(layout, memory, context)
   }
 
@@ -137,13 +160,27 @@ export class ContextImage {
     )
   }
 
-  /** Puts the module back to the image, with a fresh seed. The memory must not have grown. */
-  restore(memory: WebAssembly.Memory): void {
-    if (memory.buffer.byteLength !== this.#memoryBytes) throw new Error('memory grew: cannot reset')
+  /**
+   * Puts the module back to the image, with a fresh seed, and zeroes whatever the last sandbox may have
+   * left outside it. False when the module cannot be vouched for (its memory grew, its break is not one the
+   * allocator could have set, or its stack went below the zeroed region): it is then dropped, not reused.
+   */
+  restore(memory: WebAssembly.Memory): boolean {
     const bytes = new Uint8Array(memory.buffer)
+    if (bytes.length !== this.#memoryBytes) return false
+    const { stackHigh } = this.#layout
+    const imageBreak = stackHigh + this.#heap.length
+    // Read before the static data (which holds it) is put back: the highest break the sandbox reached.
+    const highWater = breakOf(this.#layout, memory)
+    if (highWater < imageBreak || highWater > bytes.length) return false
+    const stackLow = stackHigh - STACK_RESET_BYTES
+    if (!isZero(bytes, stackLow - STACK_TRIPWIRE_BYTES, stackLow)) return false
+    bytes.fill(0, stackLow, stackHigh)
+    bytes.fill(0, imageBreak, highWater)
     bytes.set(this.#data, 0)
-    bytes.set(this.#heap, this.#layout.stackHigh)
+    bytes.set(this.#heap, stackHigh)
     reseed(this.#layout, memory, this.#context)
+    return true
   }
 }
 
@@ -152,12 +189,14 @@ export function reseed(layout: ImageLayout, memory: WebAssembly.Memory, context:
   new DataView(memory.buffer).setBigUint64(context + layout.seedOffset, nextSeed(), true)
 }
 
-function isZero(memory: WebAssembly.Memory, from: number): boolean {
-  const bytes = Buffer.from(memory.buffer)
-  const zeros = Buffer.alloc(MiB)
-  for (let at = from; at < bytes.length; at += MiB) {
-    const end = Math.min(bytes.length, at + MiB)
-    if (bytes.compare(zeros, 0, end - at, at, end) !== 0) return false
+const zeros = new Uint8Array(MiB)
+
+/** True when bytes [from, to) are all zero. */
+function isZero(bytes: Uint8Array, from: number, to: number): boolean {
+  const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)
+  for (let at = from; at < to; at += MiB) {
+    const end = Math.min(to, at + MiB)
+    if (view.compare(zeros, 0, end - at, at, end) !== 0) return false
   }
   return true
 }

@@ -4,7 +4,8 @@
  * emscripten lays linear memory out as [static data + bss][stack, growing down][heap]. The only mutable
  * global of the build is the stack pointer, whose initial value is the top of the stack; quickjs-emscripten
  * links with `-s STACK_SIZE=5MB` (templates/Variant.mk), so the static region ends 5 MiB below it. The
- * context image (context-image.ts) copies that region and the heap, and never the stack.
+ * context image (context-image.ts) copies that region and the heap; a reset zeroes the top of the stack (the
+ * part QuickJS's stack limit lets a run reach) and the heap above the image's break.
  */
 
 /** The stack size quickjs-emscripten's variants are linked with. */

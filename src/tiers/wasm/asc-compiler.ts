@@ -24,6 +24,8 @@ export interface AscCompilerOptions {
  * compiler worker. The programs agents write are a few KiB; a 32 KiB source compiles in about 0.5 s here.
  */
 export const SMALL_SOURCE_CHARS = 32 * 1024
+/** A compiler worker beyond the one kept warm is terminated after this long idle. */
+const SPARE_IDLE_MS = 30_000
 
 interface Job {
   source: string
@@ -104,6 +106,16 @@ export class AscCompiler {
     }
   }
 
+  // One idle worker stays booted (its boot would otherwise count against the next run's deadline); other idle
+  // workers retire after SPARE_IDLE_MS. A compile stopped at its deadline leaves its slot cold: boot it again.
+  #keepOneWarm(): void {
+    const idle = this.#slots.filter((slot) => !slot.busy)
+    const kept = idle.find((slot) => slot.booted) ?? idle[0]
+    if (kept === undefined) return
+    kept.warm()
+    for (const slot of idle) if (slot !== kept && slot.booted) slot.retireWhenIdle(SPARE_IDLE_MS)
+  }
+
   #next(): Job | undefined {
     const small = this.#queue.findIndex((job) => !job.isLarge)
     const largeAllowed = this.#runningLarge < Math.max(1, this.#slots.length - 1)
@@ -118,12 +130,14 @@ export class AscCompiler {
       this.#runningLarge += 1
       // Have a warm worker ready for the small compiles that arrive meanwhile.
       for (const other of this.#slots) if (!other.busy) other.warm()
+      this.#keepOneWarm()
     }
     const done = (outcome: CompileOutcome): void => {
       slot.busy = false
       if (job.isLarge) this.#runningLarge -= 1
       job.resolve(outcome)
       this.#dispatch()
+      this.#keepOneWarm()
     }
     slot.compile(job.source, job.timeoutMs, job.signal).then(done, () => {
       done({ ok: false, reason: 'crashed', diagnostics: [], compileMs: 0 })

@@ -37,6 +37,7 @@ export function composeSource(source: string): { text: string; userLines: number
 export class CompilerSlot {
   readonly #maxHeapMb: number
   #worker: GuestWorker | undefined
+  #retireTimer: NodeJS.Timeout | undefined
   /** True while a compile runs here. */
   busy = false
 
@@ -51,10 +52,21 @@ export class CompilerSlot {
 
   /** Boots the worker now (it loads and warms asc in the background). */
   warm(): void {
+    clearTimeout(this.#retireTimer)
     this.#workerNow()
   }
 
+  /** Terminates the worker once it has been idle for `ms` (a compiler worker holds about 120 MiB). */
+  retireWhenIdle(ms: number): void {
+    clearTimeout(this.#retireTimer)
+    this.#retireTimer = setTimeout(() => {
+      if (!this.busy) void this.close()
+    }, ms)
+    this.#retireTimer.unref()
+  }
+
   async close(): Promise<void> {
+    clearTimeout(this.#retireTimer)
     const worker = this.#worker
     this.#worker = undefined
     await worker?.terminate()
@@ -62,6 +74,7 @@ export class CompilerSlot {
 
   /** Compiles `source` (the user's code) within `timeoutMs` of starting, unless `signal` aborts first. */
   async compile(source: string, timeoutMs: number, signal?: AbortSignal): Promise<CompileOutcome> {
+    clearTimeout(this.#retireTimer)
     const started = performance.now()
     const setup = await loadAscSetup()
     const { text, userLines } = composeSource(source)

@@ -1,14 +1,19 @@
 /**
- * The seccomp profile of the runc tier: an allowlist that is a strict subset of Docker's default profile
+ * The seccomp profile of the container tiers: an allowlist that is a strict subset of Docker's default profile
  * (moby profiles/seccomp/default.json), so everything Docker blocks stays blocked, and more is blocked on top:
- * ptrace and cross-process memory access, io_uring, fanotify, handle-based opens, clock adjustment and
- * mknod are gone, and no capability re-enables mount, unshare, setns, bpf, perf, modules or kexec.
+ * ptrace and cross-process memory access, io_uring, fanotify, handle-based opens, clock adjustment, mknod,
+ * sync/syncfs (a host-wide flush of every dirty page) are gone, and no capability re-enables mount, unshare,
+ * setns, bpf, perf, modules or kexec. Sockets are limited to the families a program on loopback needs:
+ * AF_UNIX, AF_INET/AF_INET6 with TCP or UDP, and AF_NETLINK with NETLINK_ROUTE only (getifaddrs; glibc's
+ * getaddrinfo with AI_ADDRCONFIG). So no kernel uevents (NETLINK_KOBJECT_UEVENT: the host's device events
+ * reach any container of the initial user namespace), no AF_ALG, AF_VSOCK, AF_PACKET or rarely used families
+ * whose socket() would autoload a kernel module, no SCTP. The x86 multiplexer socketcall is refused: its
+ * arguments sit in memory, where a filter cannot check the family.
  * Unknown and newer syscalls fail with EPERM; clone3 fails with ENOSYS so glibc falls back to clone, whose
  * namespace flags are refused (the same argument filter Docker uses).
  *
- * gVisor (runsc) does not apply OCI seccomp profiles unless started with --oci-seccomp: its Sentry
- * implements the Linux API in user space and is itself the syscall boundary, so the gvisor tier does not
- * send this profile at all.
+ * runsc applies the profile inside the sandbox when it runs with --oci-seccomp (scripts/engine-up.sh): there
+ * it is what refuses nested user, pid and net namespaces, which gVisor otherwise grants with full capabilities.
  */
 
 /** Syscalls the profile allows for every process (x86_64, x86, x32, aarch64, arm names). */
@@ -39,7 +44,7 @@ export const ALLOWED_SYSCALLS: readonly string[] = [
   // files and directories
   'open', 'openat', 'openat2', 'creat', 'close', 'close_range', 'read', 'readv', 'pread64', 'preadv',
   'preadv2', 'write', 'writev', 'pwrite64', 'pwritev', 'pwritev2', 'lseek', '_llseek', 'dup', 'dup2', 'dup3',
-  'fcntl', 'fcntl64', 'ioctl', 'flock', 'fsync', 'fdatasync', 'sync', 'syncfs', 'sync_file_range',
+  'fcntl', 'fcntl64', 'ioctl', 'flock', 'fsync', 'fdatasync', 'sync_file_range',
   'fadvise64', 'fadvise64_64', 'readahead', 'fallocate', 'ftruncate', 'ftruncate64', 'truncate',
   'truncate64', 'stat', 'stat64', 'lstat', 'lstat64', 'fstat', 'fstat64', 'fstatat64', 'newfstatat', 'statx',
   'statfs', 'statfs64', 'fstatfs', 'fstatfs64', 'access', 'faccessat', 'faccessat2', 'getcwd', 'chdir',
@@ -58,10 +63,10 @@ export const ALLOWED_SYSCALLS: readonly string[] = [
   'timer_create', 'timer_delete', 'timer_getoverrun', 'timer_gettime', 'timer_gettime64', 'timer_settime',
   'timer_settime64', 'timerfd_create', 'timerfd_gettime', 'timerfd_gettime64', 'timerfd_settime',
   'timerfd_settime64', 'getrandom', 'uname', 'sysinfo',
-  // sockets (the network namespace has only loopback)
-  'socketpair', 'bind', 'listen', 'accept', 'accept4', 'connect', 'getsockname', 'getpeername',
+  // sockets (the network namespace has only loopback); socket and socketpair by family, see seccompProfile
+  'bind', 'listen', 'accept', 'accept4', 'connect', 'getsockname', 'getpeername',
   'getsockopt', 'setsockopt', 'shutdown', 'send', 'sendto', 'sendmsg', 'sendmmsg', 'recv', 'recvfrom',
-  'recvmsg', 'recvmmsg', 'recvmmsg_time64', 'socketcall',
+  'recvmsg', 'recvmmsg', 'recvmmsg_time64',
   // System V and POSIX IPC (private to the container's IPC namespace)
   'ipc', 'shmget', 'shmat', 'shmdt', 'shmctl', 'semget', 'semop', 'semtimedop', 'semtimedop_time64',
   'semctl', 'msgget', 'msgsnd', 'msgrcv', 'msgctl', 'mq_open', 'mq_unlink', 'mq_timedsend',
@@ -87,10 +92,31 @@ export const DENIED_SYSCALLS: readonly string[] = [
   'adjtimex', 'clock_adjtime', 'clock_adjtime64', 'sethostname', 'setdomainname', 'mknod', 'mknodat',
   'vhangup', 'nfsservctl', 'modify_ldt', 'uselib', 'ustat', 'sysfs',
   '_sysctl', 'get_mempolicy', 'set_mempolicy', 'mbind', 'move_pages', 'migrate_pages', 'memfd_secret',
+  'sync', 'syncfs', 'socketcall',
 ]
 
 /** clone flags that create namespaces: CLONE_NEWNS|NEWCGROUP|NEWUTS|NEWIPC|NEWUSER|NEWPID|NEWNET. */
 const CLONE_NAMESPACE_FLAGS = 0x7e020000
+
+const AF_UNIX = 1
+const AF_INET = 2
+const AF_INET6 = 10
+const AF_NETLINK = 16
+const NETLINK_ROUTE = 0
+/** The protocol argument of an AF_INET/AF_INET6 socket: the default for its type, TCP or UDP. */
+const INET_PROTOCOLS = [0, 6, 17]
+
+/**
+ * socket(family, type, protocol) rules, one per allowed (family, protocol): rules for one syscall are ORed,
+ * the comparisons within a rule ANDed (each argument is compared once, as libseccomp requires).
+ */
+export const SOCKET_RULES: ReadonlyArray<{ family: number; protocol?: number }> = [
+  { family: AF_UNIX },
+  ...[AF_INET, AF_INET6].flatMap((family) =>
+    INET_PROTOCOLS.map((protocol) => ({ family, protocol })),
+  ),
+  { family: AF_NETLINK, protocol: NETLINK_ROUTE },
+]
 
 const EPERM = 1
 const ENOSYS = 38
@@ -106,11 +132,20 @@ export function seccompProfile(): object {
     ],
     syscalls: [
       { names: [...ALLOWED_SYSCALLS], action: 'SCMP_ACT_ALLOW' },
-      // socket(2) for every family but AF_VSOCK (40), which could reach the host's hypervisor sockets.
-      {
+      // socket(2) for the families and protocols of SOCKET_RULES only.
+      ...SOCKET_RULES.map(({ family, protocol }) => ({
         names: ['socket'],
         action: 'SCMP_ACT_ALLOW',
-        args: [{ index: 0, value: 40, op: 'SCMP_CMP_NE' }],
+        args: [
+          { index: 0, value: family, op: 'SCMP_CMP_EQ' },
+          ...(protocol === undefined ? [] : [{ index: 2, value: protocol, op: 'SCMP_CMP_EQ' }]),
+        ],
+      })),
+      // socketpair(2) for AF_UNIX only (AF_TIPC also has socketpairs, and a module to autoload).
+      {
+        names: ['socketpair'],
+        action: 'SCMP_ACT_ALLOW',
+        args: [{ index: 0, value: AF_UNIX, op: 'SCMP_CMP_EQ' }],
       },
       // personality(2) only with the values Docker allows (the default, READ_IMPLIES_EXEC-free ones).
       ...[0, 8, 0x20000, 0x20008, 0xffffffff].map((value) => ({
@@ -132,3 +167,47 @@ export function seccompProfile(): object {
 
 /** The profile serialized once: it is sent with every container create. */
 export const SECCOMP_PROFILE_JSON: string = JSON.stringify(seccompProfile())
+
+/** libseccomp's enum scmp_compare. */
+const SCMP_OPS: Readonly<Record<string, number>> = {
+  SCMP_CMP_NE: 1,
+  SCMP_CMP_LT: 2,
+  SCMP_CMP_LE: 3,
+  SCMP_CMP_EQ: 4,
+  SCMP_CMP_GE: 5,
+  SCMP_CMP_GT: 6,
+  SCMP_CMP_MASKED_EQ: 7,
+}
+
+interface ProfileRule {
+  names: string[]
+  action: string
+  errnoRet?: number
+  args?: Array<{ index: number; value: number; valueTwo?: number; op: string }>
+}
+
+/**
+ * The profile in the compact form of images/base/seccomp-preload.c, which installs it in processes that
+ * runsc starts with `exec` (runsc applies the OCI profile to the container's init process only).
+ */
+export function seccompRules(): string {
+  const profile = seccompProfile() as { defaultErrnoRet: number; syscalls: ProfileRule[] }
+  const statements = [`default ${profile.defaultErrnoRet}`]
+  for (const rule of profile.syscalls) {
+    const action = rule.action === 'SCMP_ACT_ALLOW' ? 'allow' : String(rule.errnoRet ?? EPERM)
+    if (action === 'allow' && rule.args === undefined) {
+      statements.push(`allow ${rule.names.join(' ')}`)
+      continue
+    }
+    const comparisons = (rule.args ?? []).map((a) => {
+      const op = SCMP_OPS[a.op]
+      if (op === undefined) throw new Error(`seccompRules: unknown comparison ${a.op}`)
+      return `${a.index},${op},${a.value},${a.valueTwo ?? 0}`
+    })
+    for (const name of rule.names) statements.push(['rule', action, name, ...comparisons].join(' '))
+  }
+  return statements.join(';')
+}
+
+/** seccompRules() computed once: it is in the environment of every runsc container. */
+export const SECCOMP_RULES: string = seccompRules()

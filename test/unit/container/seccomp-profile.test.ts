@@ -22,7 +22,7 @@ const allowedAnyhow = new Set(
   profile.syscalls.filter((r) => r.action === 'SCMP_ACT_ALLOW').flatMap((r) => r.names),
 )
 
-describe('seccomp profile (runc)', () => {
+describe('seccomp profile (runc, and runsc with --oci-seccomp)', () => {
   it('denies by default with EPERM', () => {
     expect(profile.defaultAction).toBe('SCMP_ACT_ERRNO')
     expect(profile.defaultErrnoRet).toBe(1)
@@ -49,10 +49,37 @@ describe('seccomp profile (runc)', () => {
     })
   })
 
-  it('refuses AF_VSOCK sockets', () => {
-    expect(profile.syscalls.find((r) => r.names.includes('socket'))?.args).toEqual([
-      { index: 0, value: 40, op: 'SCMP_CMP_NE' },
+  it('allows socket() for AF_UNIX, TCP/UDP over AF_INET/AF_INET6 and NETLINK_ROUTE only', () => {
+    const rules = profile.syscalls
+      .filter((r) => r.names.includes('socket'))
+      .map((r) => r.args?.map((a) => `${a.index}${a.op.replace('SCMP_CMP_', ' ')} ${a.value}`))
+    expect(rules).toEqual([
+      ['0 EQ 1'],
+      ['0 EQ 2', '2 EQ 0'],
+      ['0 EQ 2', '2 EQ 6'],
+      ['0 EQ 2', '2 EQ 17'],
+      ['0 EQ 10', '2 EQ 0'],
+      ['0 EQ 10', '2 EQ 6'],
+      ['0 EQ 10', '2 EQ 17'],
+      ['0 EQ 16', '2 EQ 0'],
     ])
+    expect(profile.syscalls.filter((r) => r.names.includes('socketpair'))).toEqual([
+      {
+        names: ['socketpair'],
+        action: 'SCMP_ACT_ALLOW',
+        args: [{ index: 0, value: 1, op: 'SCMP_CMP_EQ' }],
+      },
+    ])
+    // Every rule compares an argument once (libseccomp refuses a rule comparing one argument twice).
+    for (const rule of profile.syscalls) {
+      const indexes = (rule.args ?? []).map((a) => a.index)
+      expect(new Set(indexes).size).toBe(indexes.length)
+    }
+  })
+
+  it.each(['sync', 'syncfs', 'socketcall'])('refuses %s, which no rule allows', (name) => {
+    expect(profile.syscalls.some((r) => r.names.includes(name))).toBe(false)
+    expect(ALLOWED_SYSCALLS).not.toContain(name)
   })
 
   it('keeps what sh, python3 and node need', () => {
@@ -66,6 +93,8 @@ describe('seccomp profile (runc)', () => {
       'openat',
       'statx',
       'pipe2',
+      'fsync',
+      'fdatasync',
     ])
       expect(allowedAnyhow.has(name)).toBe(true)
     expect(JSON.parse(SECCOMP_PROFILE_JSON)).toEqual(profile)

@@ -3,14 +3,36 @@
  * cannot serve sandboxes: it works on the container's root filesystem from the host side, so it refuses a
  * read-only root ("container rootfs is marked read-only") and does not see tmpfs mounts such as /work and
  * /tmp at all (verified on runc and runsc). Files therefore travel through an exec in the sandbox: bytes on
- * stdin into `cat >`, and `head -c` back out on the demultiplexed stdout, as the sandbox user and inside its
+ * stdin into `dd of=`, and `dd if=` back out on the demultiplexed stdout, as the sandbox user and inside its
  * limits (a file larger than the disk limit fails with ENOSPC in the sandbox).
+ *
+ * The path belongs to the guest, who may have put a FIFO, a socket or a device there: opening a FIFO waits
+ * for a writer, a device can stream forever. Only regular files (or symlinks to them) are read or replaced;
+ * anything else is refused with a FileError naming its type. The open is O_NONBLOCK all the same (a guest
+ * process may swap the file between the check and the open), the read is bounded by count, and the
+ * command is killed inside the sandbox at the call's timeout, so nothing is left behind.
  */
 import type Dockerode from 'dockerode'
 import { ConfigError, GuestError, SandboxError } from '../../errors.js'
 import { inspectExec, startExec, type StreamEnd } from './exec-stream.js'
 
-const WRITE_SCRIPT = 'mkdir -p -- "$(dirname -- "$1")" && cat > "$1"'
+/** Exit status of the scripts when the path is not a regular file; stderr then holds its type. */
+const NOT_REGULAR_EXIT = 64
+
+// $1 = path. Prints the type of an existing non-regular file on stderr and exits NOT_REGULAR_EXIT.
+const CHECK_REGULAR = `if [ -e "$1" ] && [ ! -f "$1" ]; then
+  if [ -d "$1" ]; then t=directory; elif [ -p "$1" ]; then t=fifo; elif [ -S "$1" ]; then t=socket
+  elif [ -c "$1" ] || [ -b "$1" ]; then t=device; else t=special; fi
+  printf %s "$t" >&2; exit ${NOT_REGULAR_EXIT}
+fi`
+
+// $1 = path, $2 = seconds. A FIFO without a reader fails to open (ENXIO) instead of waiting for one.
+const WRITE_SCRIPT = `${CHECK_REGULAR}
+mkdir -p -- "$(dirname -- "$1")" && exec timeout -s KILL "$2" dd of="$1" oflag=nonblock bs=65536 status=none`
+
+// $1 = path, $2 = seconds, $3 = bytes: at most that many bytes, and no wait for a FIFO's writer.
+const READ_SCRIPT = `${CHECK_REGULAR}
+exec timeout -s KILL "$2" dd if="$1" iflag=nonblock,count_bytes count="$3" bs=65536 status=none`
 
 /** An absolute path without NUL bytes. */
 function checkPath(path: string): string {
@@ -38,6 +60,13 @@ interface FileExec {
   what: string
 }
 
+const DEFAULT_TIMEOUT_MS = 30_000
+
+/** The in-sandbox deadline of a file command: the call's timeout, rounded up, plus a second of slack. */
+function sandboxSeconds(options: FileOptions): string {
+  return String(Math.ceil((options.timeoutMs ?? DEFAULT_TIMEOUT_MS) / 1000) + 1)
+}
+
 function waitFor(ended: Promise<StreamEnd>, timeoutMs: number, signal: AbortSignal | undefined) {
   let timer: NodeJS.Timeout | undefined
   let onAbort: (() => void) | undefined
@@ -58,7 +87,7 @@ async function runFileExec(
   options: FileOptions,
 ): Promise<Buffer> {
   const { what, maxStdoutBytes } = job
-  const timeoutMs = options.timeoutMs ?? 30_000
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
   if (options.signal?.aborted) throw cancelled(what)
   const stdout: Buffer[] = []
   const stderr: Buffer[] = []
@@ -81,11 +110,14 @@ async function runFileExec(
   const state = await inspectExec(handle.exec)
   if (stdoutBytes > maxStdoutBytes)
     throw new GuestError('FileError', `${what}: the file is larger than ${maxStdoutBytes} bytes`)
-  if (state.exitCode !== 0) {
-    const message =
-      Buffer.concat(stderr).toString('utf8').trim() || `exit code ${String(state.exitCode)}`
-    throw new GuestError('FileError', `${what} failed: ${message}`)
-  }
+  const message = Buffer.concat(stderr).toString('utf8').trim()
+  if (state.exitCode === NOT_REGULAR_EXIT)
+    throw new GuestError('FileError', `${what}: not a regular file (${message.slice(0, 16)})`)
+  if (state.exitCode !== 0)
+    throw new GuestError(
+      'FileError',
+      `${what} failed: ${message || `exit code ${String(state.exitCode)}`}`,
+    )
   return Buffer.concat(stdout)
 }
 
@@ -95,8 +127,8 @@ function cancelled(what: string): SandboxError {
 
 /**
  * Writes `data` to `path` in the sandbox, creating parent directories.
- * @throws ConfigError for a relative path; GuestError when the sandbox refuses (read-only, no space);
- *   SandboxError ERR_CANCELLED when `signal` aborts.
+ * @throws ConfigError for a relative path; GuestError when the sandbox refuses (read-only, no space) or the
+ *   path exists and is not a regular file; SandboxError ERR_CANCELLED when `signal` aborts.
  */
 export async function writeSandboxFile(
   container: Dockerode.Container,
@@ -105,7 +137,7 @@ export async function writeSandboxFile(
   options: FileOptions = {},
 ): Promise<void> {
   const stdin = typeof data === 'string' ? Buffer.from(data) : data
-  const cmd = ['sh', '-c', WRITE_SCRIPT, 'sandtier-write', checkPath(path)]
+  const cmd = ['sh', '-c', WRITE_SCRIPT, 'sandtier-write', checkPath(path), sandboxSeconds(options)]
   await runFileExec(
     container,
     { cmd, stdin, maxStdoutBytes: 0, what: `writeFile ${path}` },
@@ -114,9 +146,9 @@ export async function writeSandboxFile(
 }
 
 /**
- * Reads `path` from the sandbox; `head -c` bounds what the sandbox sends, so /dev/zero cannot stream forever.
- * @throws ConfigError for a relative path; GuestError when it is missing, unreadable or over maxBytes;
- *   SandboxError ERR_CANCELLED when `signal` aborts.
+ * Reads the regular file `path` from the sandbox; `dd count=` bounds what the sandbox sends.
+ * @throws ConfigError for a relative path; GuestError when it is missing, unreadable, over maxBytes or not a
+ *   regular file (a FIFO, socket, device or directory); SandboxError ERR_CANCELLED when `signal` aborts.
  */
 export async function readSandboxFile(
   container: Dockerode.Container,
@@ -124,7 +156,15 @@ export async function readSandboxFile(
   maxBytes: number,
   options: FileOptions = {},
 ): Promise<Uint8Array> {
-  const cmd = ['head', '-c', String(maxBytes + 1), '--', checkPath(path)]
+  const cmd = [
+    'sh',
+    '-c',
+    READ_SCRIPT,
+    'sandtier-read',
+    checkPath(path),
+    sandboxSeconds(options),
+    String(maxBytes + 1),
+  ]
   return await runFileExec(
     container,
     { cmd, stdin: undefined, maxStdoutBytes: maxBytes, what: `readFile ${path}` },

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # sandtier base image recipe: Debian bookworm minbase + python3 + ca-certificates + the host's node binary,
-# user `sandbox` (1000:1000, home /home/sandbox), /work owned by it, and a preloaded statx() shim for gVisor
-# (statx-compat.c); imported with `docker import` (no registry).
+# user `sandbox` (1000:1000, home /home/sandbox), /work owned by it, a preloaded statx() shim for gVisor
+# (statx-compat.c) and the NSS module "sandbox" (nss-sandbox.c), which names the per-container uids sandtier
+# runs sandboxes as (>= 65536, in no /etc/passwd); imported with `docker import` (no registry).
 #
-# scripts/build-image.sh hashes the text of every file in images/base/ (this one and statx-compat.c) plus the node
+# scripts/build-image.sh hashes the text of every file in images/base/ (this one and the C sources) plus the node
 # version and the architecture into the tag sandtier-base:<hash>, so any edit here produces a new tag and a
 # rebuild. Do not call it directly. Needs root, debootstrap, gcc (for the shim) and a running dockerd.
 #
@@ -20,8 +21,8 @@ say() { printf 'mkrootfs: %s\n' "$*" >&2; }
 chmod 0755 "$dir"
 mkdir -p "$debs"
 
-say "debootstrap $suite (minbase + python3, ca-certificates) from $mirror"
-debootstrap --variant=minbase --include=python3,ca-certificates --cache-dir="$debs" \
+say "debootstrap $suite (minbase + python3, ca-certificates, libseccomp2) from $mirror"
+debootstrap --variant=minbase --include=python3,ca-certificates,libseccomp2 --cache-dir="$debs" \
   "$suite" "$dir" "$mirror" >&2
 
 # The host's node (same version as the host side of sandtier) and any shared library it needs that the rootfs lacks.
@@ -34,9 +35,21 @@ ldd "$node_bin" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print 
   fi
 done
 
-# statx() shim for the gVisor release in Debian (see statx-compat.c), preloaded into every process.
+# statx() shim for the gVisor release in Debian (see statx-compat.c) and the seccomp filter of processes runsc
+# starts with `exec` (see seccomp-preload.c; it uses the image's libseccomp), preloaded into every process.
 gcc -shared -fPIC -O2 -Wall -o "$dir/usr/local/lib/sandtier-statx-compat.so" "$(dirname "$0")/statx-compat.c"
-echo /usr/local/lib/sandtier-statx-compat.so >"$dir/etc/ld.so.preload"
+gcc -shared -fPIC -O2 -Wall -o "$dir/usr/local/lib/sandtier-seccomp.so" "$(dirname "$0")/seccomp-preload.c" -ldl
+chroot "$dir" /usr/bin/test -e "$(chroot "$dir" /sbin/ldconfig -p | awk '$1 == "libseccomp.so.2" { print $NF; exit }')" ||
+  { say "libseccomp.so.2 is missing from the rootfs (seccomp-preload.c needs it)"; exit 1; }
+printf '%s\n' /usr/local/lib/sandtier-statx-compat.so /usr/local/lib/sandtier-seccomp.so >"$dir/etc/ld.so.preload"
+
+# Names for the per-container uids and gids (see nss-sandbox.c), next to glibc's own NSS modules.
+libdir=$(dirname "$(chroot "$dir" /sbin/ldconfig -p | awk '$1 == "libc.so.6" { print $NF; exit }')")
+gcc -shared -fPIC -O2 -Wall -Wl,-soname,libnss_sandbox.so.2 -o "$dir$libdir/libnss_sandbox.so.2" \
+  "$(dirname "$0")/nss-sandbox.c"
+chroot "$dir" /sbin/ldconfig
+sed -i -E 's/^(passwd|group):([[:space:]]+)files$/\1:\2files sandbox/' "$dir/etc/nsswitch.conf"
+grep -qE '^passwd:[[:space:]]+files sandbox$' "$dir/etc/nsswitch.conf" || { say "nsswitch.conf: passwd line not as expected"; exit 1; }
 
 # Non-root user and the work directory.
 chroot "$dir" /usr/sbin/groupadd --gid 1000 sandbox
@@ -49,6 +62,15 @@ smoke=$( {
   chroot "$dir" /usr/local/bin/node -e 'process.exit(0)'
   chroot "$dir" /usr/bin/python3 -c 'import ssl, json, sys; sys.exit(0)'
   chroot "$dir" /bin/ls -ld / >/dev/null
+  [[ "$(chroot "$dir" /usr/bin/getent passwd 1879048192)" == 'sandbox:x:1879048192:1879048192::/work:/bin/sh' ]] ||
+    echo "getent passwd 1879048192 does not name the sandbox user"
+  [[ "$(chroot "$dir" /usr/bin/getent group 1879048192)" == 'sandbox:x:1879048192:' ]] ||
+    echo "getent group 1879048192 does not name the sandbox group"
+  [[ "$(chroot "$dir" /usr/bin/getent passwd 1000)" == sandbox:x:1000:1000:* ]] || echo "uid 1000 lost its name"
+  # A malformed filter must stop the process (exit 125), never let it run unfiltered.
+  rc=0
+  SANDTIER_SECCOMP='rule allow' chroot "$dir" /bin/true 2>/dev/null || rc=$?
+  [[ $rc == 125 ]] || echo "the seccomp preload does not fail closed (exit $rc)"
 } 2>&1)
 [[ -z "$smoke" ]] || { say "smoke test in the rootfs printed: $smoke"; exit 1; }
 

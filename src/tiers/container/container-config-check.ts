@@ -17,11 +17,16 @@ export const MIN_RUNSC_MEMORY_BYTES = 48 * MiB
 /** node alone runs about 11 threads, each counted by the pids cgroup under runc. */
 export const MIN_PID_LIMIT = 16
 
-/** Capabilities that would give the guest the kernel or the host, even as a non-root user. */
+/**
+ * Capabilities that would give the guest the kernel or the host, even as a non-root user. SETUID and SETGID
+ * would let it leave its own uid for another sandbox's (or a host user's) and share their per-uid kernel
+ * budgets (see sandbox-uids.ts).
+ */
 const FORBIDDEN_CAPABILITIES = new Set([
   'ALL', 'SYS_ADMIN', 'SYS_MODULE', 'SYS_PTRACE', 'SYS_RAWIO', 'SYS_BOOT', 'SYS_TIME', 'SYSLOG',
   'MAC_ADMIN', 'MAC_OVERRIDE', 'NET_ADMIN', 'DAC_READ_SEARCH', 'BPF', 'PERFMON', 'AUDIT_CONTROL',
   'SYS_RESOURCE', 'LINUX_IMMUTABLE', 'WAKE_ALARM', 'BLOCK_SUSPEND', 'CHECKPOINT_RESTORE',
+  'SETUID', 'SETGID', 'SETPCAP',
 ]) // prettier-ignore
 
 function checkCapabilities(capabilities: readonly string[]): void {

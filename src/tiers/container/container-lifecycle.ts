@@ -1,9 +1,12 @@
 /**
  * Creating, inspecting, killing and removing sandbox containers. Removal is always forced and tolerates a
- * container that is already gone, so cleanup paths never throw for the normal case.
+ * container that is already gone, so cleanup paths never throw for the normal case. A container holds its
+ * sandbox uid (see sandbox-uids.ts) from its create until its removal.
  */
 import type Dockerode from 'dockerode'
 import { engineCall, isEngineUnreachable, ContainerEngineError } from './engine-call.js'
+import { sandboxUidOf } from './hardening.js'
+import { bindUid, releaseContainerUid, releaseUid } from './sandbox-uids.js'
 
 /** What the engine says about a container after a run. */
 export interface ContainerState {
@@ -15,14 +18,25 @@ export interface ContainerState {
 }
 
 /**
- * Creates and starts a container; a container that was created but failed to start is removed.
- * @throws EngineError
+ * Creates and starts a container; a container that was created but failed to start is removed. The request
+ * must carry a sandbox uid (withSandboxUser): the container holds it until removeContainer, a failed create
+ * frees it.
+ * @throws EngineError; Error for a request without a sandbox uid (a bug: it would run as the image's user).
  */
 export async function startContainer(
   docker: Dockerode,
   spec: Dockerode.ContainerCreateOptions,
 ): Promise<Dockerode.Container> {
-  const container = await engineCall('create container', () => docker.createContainer(spec))
+  const uid = sandboxUidOf(spec)
+  if (uid === undefined) throw new Error('startContainer: the request has no sandbox uid')
+  let container: Dockerode.Container
+  try {
+    container = await engineCall('create container', () => docker.createContainer(spec))
+  } catch (error) {
+    releaseUid(uid)
+    throw error
+  }
+  bindUid(container.id, uid)
   try {
     await engineCall('start container', () => container.start())
   } catch (error) {
@@ -32,7 +46,10 @@ export async function startContainer(
   return container
 }
 
-/** Force-removes a container; a missing one or an unreachable engine is not an error here. */
+/**
+ * Force-removes a container; a missing one or an unreachable engine is not an error here. Its uid is freed
+ * once the engine said the container is gone (an unreachable engine may still run it: the uid stays held).
+ */
 export async function removeContainer(
   container: Dockerode.Container,
   timeoutMs = 30_000,
@@ -44,14 +61,14 @@ export async function removeContainer(
       timeoutMs,
     )
   } catch (error) {
-    if (
-      error instanceof ContainerEngineError &&
-      (error.statusCode === 404 || error.statusCode === 409)
-    )
-      return
     if (isEngineUnreachable(error)) return
+    // 404: already gone. 409: a removal is already in progress; the uid is freed by that caller.
+    if (error instanceof ContainerEngineError && error.statusCode === 404)
+      return releaseContainerUid(container.id)
+    if (error instanceof ContainerEngineError && error.statusCode === 409) return
     throw error
   }
+  releaseContainerUid(container.id)
 }
 
 /** SIGKILLs every process of the container (the container stops; it is not removed). */

@@ -30,9 +30,16 @@ import {
   type EngineInfo,
 } from './engine.js'
 import { checkEgressConfig, NO_POOL, SandboxEgress } from './egress.js'
-import { containerSpec, hardeningKey } from './hardening.js'
+import { containerSpec, hardeningKey, withSandboxUser } from './hardening.js'
+import { sharedHostFiles, type SharedHostFiles } from './host-files.js'
 import { newSessionIdentity, type SessionIdentity } from './labels.js'
 import { reapOrphans, sessionContainers } from './orphans.js'
+import {
+  checkUidRangeOnHost,
+  DEFAULT_SANDBOX_UIDS,
+  SandboxUids,
+  type SandboxUidRange,
+} from './sandbox-uids.js'
 import { WarmPool } from './warm-pool.js'
 
 export interface ContainerTierOptions {
@@ -46,6 +53,18 @@ export interface ContainerTierOptions {
   poolSize?: number
   /** The engine client. @default DOCKER_HOST when it is a unix socket, else /var/run/docker.sock */
   docker?: Dockerode
+  /**
+   * Host uids (and gids) for sandbox containers, one per container: a range no host user, group or
+   * subordinate id range may overlap (checked against /etc/passwd, /etc/group, /etc/subuid, /etc/subgid).
+   * @default { first: 1879048192, count: 1048576 }
+   */
+  sandboxUids?: SandboxUidRange
+}
+
+/** What every container of the tier needs from the host before its first create. */
+interface HostReady {
+  engine: EngineInfo
+  hostFiles: SharedHostFiles
 }
 
 export class ContainerTier implements Tier {
@@ -56,8 +75,9 @@ export class ContainerTier implements Tier {
   readonly #identity: SessionIdentity = newSessionIdentity()
   readonly #pool: WarmPool
   readonly #sandboxes = new Set<ContainerSandbox>()
-  readonly #images = new Map<string, Promise<EngineInfo>>()
-  #started: Promise<EngineInfo> | undefined
+  readonly #uids: SandboxUids
+  readonly #images = new Map<string, Promise<HostReady>>()
+  #started: Promise<void> | undefined
   #closing: Promise<void> | undefined
 
   constructor(
@@ -71,6 +91,7 @@ export class ContainerTier implements Tier {
     this.id = id
     this.runtime = runtime
     this.#docker = options.docker ?? createDockerClient()
+    this.#uids = new SandboxUids(options.sandboxUids ?? DEFAULT_SANDBOX_UIDS)
     this.#pool = new WarmPool({
       size: poolSize,
       start: (spec) => startContainer(this.#docker, spec),
@@ -124,18 +145,22 @@ export class ContainerTier implements Tier {
   }
 
   // Preflight for an image (engine answers, runtime registered, image present), once per image; the first one
-  // also reaps orphans. A failure is not cached: the engine may come up later.
-  #ready(image: string): Promise<EngineInfo> {
+  // also reaps orphans, checks the uid range against the host's users and writes the shared host files. A
+  // failure is not cached: the engine may come up later.
+  #ready(image: string): Promise<HostReady> {
     let ready = this.#images.get(image)
     if (!ready) {
       ready = (async () => {
-        const info = await preflight(this.#docker, this.id, this.runtime, image)
-        this.#started ??= this.reapOrphans().then(
-          () => info,
-          () => info,
-        )
-        await this.#started
-        return info
+        const engine = await preflight(this.#docker, this.id, this.runtime, image)
+        const [hostFiles] = await Promise.all([
+          sharedHostFiles(),
+          checkUidRangeOnHost(this.#uids.range),
+          (this.#started ??= this.reapOrphans().then(
+            () => undefined,
+            () => undefined,
+          )),
+        ])
+        return { engine, hostFiles }
       })()
       this.#images.set(image, ready)
       ready.catch(() => this.#images.delete(image))
@@ -150,7 +175,7 @@ export class ContainerTier implements Tier {
   async createSandbox(config: ResolvedConfig, signal?: AbortSignal): Promise<ContainerSandbox> {
     if (this.#closing) throw new SandboxClosedError(`${this.id} tier`)
     this.validate(config)
-    const engine = await this.#ready(config.container.image)
+    const { engine, hostFiles } = await this.#ready(config.container.image)
     if (config.cpuQuota > engine.cpus)
       throw new ConfigError(
         'cpuQuota',
@@ -160,14 +185,18 @@ export class ContainerTier implements Tier {
     throwIfAborted(signal)
     // With networkEnabled: the sandbox's own egress proxy, and containers that route through it.
     const egress = await SandboxEgress.open(config)
-    const makeSpec = (): Dockerode.ContainerCreateOptions => {
+    // Containers of one sandbox differ only in their uid and labels: the key is the request without them.
+    const template = (): Dockerode.ContainerCreateOptions => {
       const spec = containerSpec(config, {
         runtime: this.runtime,
         tier: this.id,
         identity: this.#identity,
+        hostFiles,
       })
       return egress ? egress.applyTo(spec) : spec
     }
+    const makeSpec = (): Dockerode.ContainerCreateOptions =>
+      withSandboxUser(template(), this.#uids.allocate())
     const sandbox = await this.#createOrExplain(
       {
         docker: this.#docker,
@@ -175,7 +204,7 @@ export class ContainerTier implements Tier {
         runtime: this.runtime,
         engine,
         pool: egress ? NO_POOL : this.#pool,
-        key: hardeningKey(makeSpec()),
+        key: hardeningKey(template()),
         makeSpec,
         egress,
         onClose: (s) => this.#sandboxes.delete(s),

@@ -3,10 +3,11 @@
  * leave through the sandbox's EgressProxy on the host, which applies the same NetworkPolicy as the in-process
  * tiers. The proxy's Unix socket is bind-mounted read-only into the container, where the forwarder (the
  * container's main process) relays 127.0.0.1:EGRESS_PORT to it; HTTP_PROXY and friends point there, node
- * loads a proxy-aware fetch and agents, and the only DNS server is a loopback address nobody serves.
+ * loads a proxy-aware fetch and agents, and the only DNS server is a loopback address nobody serves (the
+ * shared resolv.conf of host-files.ts). The socket's host directory is a random name under the neutral
+ * directory of host-files.ts: the guest sees that path in /proc/self/mountinfo, and nothing else of the host.
  */
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type Dockerode from 'dockerode'
 import type { ResolvedConfig } from '../../config.js'
@@ -17,6 +18,7 @@ import { NetworkPolicy } from '../../policy/network-policy.js'
 import type { ExecResult } from '../../types.js'
 import type { NormalizedRequest } from '../tier.js'
 import { HARNESS_DIR } from './guest-command.js'
+import { privateHostDir } from './host-files.js'
 import { WarmPool } from './warm-pool.js'
 
 /** The forwarder's port on the container's loopback. */
@@ -72,8 +74,8 @@ function egressEnvironment(existing: string[]): string[] {
 }
 
 /**
- * One sandbox's egress: a proxy on a socket in a private host directory (mode 0700; the container reaches
- * the socket only through its bind mount), and the container settings that route through it.
+ * One sandbox's egress: a proxy on a socket in a private host directory (mode 0700, see privateHostDir; the
+ * container reaches the socket only through its bind mount), and the container settings that route through it.
  */
 export class SandboxEgress {
   readonly proxy: EgressProxy
@@ -92,7 +94,7 @@ export class SandboxEgress {
   static async open(config: ResolvedConfig): Promise<SandboxEgress | undefined> {
     if (!config.network.enabled) return undefined
     const policy = new NetworkPolicy(config.network)
-    const dir = await mkdtemp(join(tmpdir(), 'sandtier-egress-'))
+    const dir = await privateHostDir()
     try {
       const proxy = await EgressProxy.listen(policy, { socketPath: join(dir, 'proxy.sock') })
       return new SandboxEgress(proxy, dir)
@@ -102,7 +104,7 @@ export class SandboxEgress {
     }
   }
 
-  /** The create request with the forwarder as main process, the proxy environment, socket and DNS. */
+  /** The create request with the forwarder as main process, the proxy environment and socket. */
   applyTo(spec: Dockerode.ContainerCreateOptions): Dockerode.ContainerCreateOptions {
     const host = spec.HostConfig ?? {}
     return {
@@ -114,11 +116,6 @@ export class SandboxEgress {
         // The socket itself, read-only: a directory bind would let the guest write into the host's /tmp,
         // and runsc cannot connect through a read-only directory bind.
         Binds: [...(host.Binds ?? []), `${this.proxy.socketPath}:${EGRESS_SOCKET_PATH}:ro`],
-        // No resolver but a loopback address nobody serves: names resolve on the host, through the policy.
-        // One short attempt: gVisor's netstack answers no ICMP, so a lookup would otherwise wait 5 s × 2.
-        Dns: ['127.0.0.1'],
-        DnsSearch: [],
-        DnsOptions: ['timeout:1', 'attempts:1'],
       },
     }
   }

@@ -91,6 +91,9 @@ function missing(
   // Never fall back to runc when runsc is asked for: that would silently weaken the isolation.
   if (!(runtime in info.runtimes) && runtime !== 'runc')
     return `the Docker engine has no "${runtime}" runtime (registered: ${Object.keys(info.runtimes).join(', ')})`
+  // Without --oci-seccomp runsc ignores the sandbox's seccomp profile: nested namespaces, netlink uevents…
+  if (runtime === 'runsc' && !info.runtimes['runsc']?.runtimeArgs?.includes('--oci-seccomp'))
+    return 'the Docker engine runs runsc without --oci-seccomp (the seccomp profile would be ignored)'
   if (!imagePresent) return `image "${image}" is missing`
   return undefined
 }

@@ -1,19 +1,21 @@
 /**
  * ResolvedConfig → the Docker create request of one sandbox container, hardened: no network, no
- * capabilities, no new privileges, a non-root user, a read-only root with size-limited tmpfs for /tmp and
- * /work, memory without swap, a CPU quota, a pids limit, our seccomp profile (runc), no logs, labels.
+ * capabilities, no new privileges, a host uid of its own (see sandbox-uids.ts), a read-only root with
+ * size-limited tmpfs for /tmp and /work, memory without swap, a CPU quota, a pids limit, our seccomp profile
+ * (runc; runsc with --oci-seccomp and the image's preload for exec'd processes), neutral /etc/hosts,
+ * /etc/hostname and /etc/resolv.conf instead of Docker's per-container copies (see host-files.ts), no logs,
+ * labels.
  */
 import { createHash } from 'node:crypto'
 import type Dockerode from 'dockerode'
 import { MiB, type ResolvedConfig } from '../../config.js'
 import type { TierId } from '../../types.js'
 import type { ContainerRuntime } from './engine.js'
-import { containerLabels, type SessionIdentity } from './labels.js'
-import { SECCOMP_PROFILE_JSON } from './seccomp-profile.js'
+import { SANDBOX_HOSTNAME, type SharedHostFiles } from './host-files.js'
+import { containerLabels, LABEL_UID, type SessionIdentity } from './labels.js'
+import { SECCOMP_PROFILE_JSON, SECCOMP_RULES } from './seccomp-profile.js'
 import { volumeBinds } from './volumes.js'
 
-/** The user every sandbox process runs as (the image's `sandbox` user). */
-export const SANDBOX_USER = '1000:1000'
 /** The container's main process when the config has no `command`: it only keeps the container alive. */
 export const DEFAULT_COMMAND = ['sleep', 'infinity']
 
@@ -45,14 +47,41 @@ function tmpfsMounts(diskSpaceBytes: number): Record<string, string> {
   return {
     // Guest scratch space and the harness's request files: never executable.
     '/tmp': `rw,nosuid,nodev,noexec,${size},mode=1777`,
-    // The working directory: owned by the sandbox user; scripts written here may be executed.
-    '/work': `rw,nosuid,nodev,exec,${size},uid=1000,gid=1000,mode=0755`,
+    // The working directory, scripts written here may be executed; withSandboxUser makes the uid its owner.
+    '/work': `rw,nosuid,nodev,exec,${size},mode=0755`,
   }
 }
 
-function environment(config: ResolvedConfig): string[] {
+/**
+ * Read-only binds of the neutral host files over Docker's per-container ones (Docker skips its own when a
+ * mount has the same target) and, under runsc, over /dev/fuse: gVisor always offers a FUSE device, and the
+ * guest has no use for it (mount is refused).
+ */
+function hostFileMounts(
+  files: SharedHostFiles,
+  runtime: ContainerRuntime,
+): Dockerode.MountSettings[] {
+  const bind = (Source: string, Target: string): Dockerode.MountSettings => ({
+    Type: 'bind',
+    Source,
+    Target,
+    ReadOnly: true,
+  })
+  const mounts = [
+    bind(files.hosts, '/etc/hosts'),
+    bind(files.hostname, '/etc/hostname'),
+    bind(files.resolvConf, '/etc/resolv.conf'),
+  ]
+  if (runtime === 'runsc') mounts.push(bind(files.empty, '/dev/fuse'))
+  return mounts
+}
+
+function environment(config: ResolvedConfig, runtime: ContainerRuntime): string[] {
   // Only what the config says, never the host's environment; HOME points at the writable work directory.
   const env: Record<string, string> = { HOME: '/work', ...config.container.env }
+  // runsc applies the OCI profile to the container's init only; the image installs it in exec'd processes
+  // from this variable (images/base/seccomp-preload.c), which the config cannot override.
+  if (runtime === 'runsc') env['SANDTIER_SECCOMP'] = SECCOMP_RULES
   return Object.entries(env).map(([k, v]) => `${k}=${v}`)
 }
 
@@ -61,7 +90,8 @@ function ulimits(runtime: ContainerRuntime, pidLimit: number): Dockerode.HostCon
     { Name: 'nofile', Soft: 4096, Hard: 4096 },
     { Name: 'core', Soft: 0, Hard: 0 },
   ]
-  // RLIMIT_NPROC counts per host uid under runc (shared by every sandbox), but per sandbox in gVisor.
+  // Under runc the pids cgroup counts the guest's tasks already; under runsc it counts Sentry threads, and
+  // gVisor enforces RLIMIT_NPROC per sandbox.
   if (runtime === 'runsc') limits.push({ Name: 'nproc', Soft: pidLimit, Hard: pidLimit })
   return limits
 }
@@ -71,26 +101,30 @@ export interface ContainerSpecOptions {
   runtime: ContainerRuntime
   tier: TierId
   identity: SessionIdentity
+  /** The neutral files mounted over Docker's /etc/hosts, /etc/hostname and /etc/resolv.conf. */
+  hostFiles: SharedHostFiles
 }
 
 /**
- * The create request for a sandbox container.
+ * The create request for a sandbox container, without its user: every container gets its own through
+ * withSandboxUser (startContainer refuses a request without one). Containers whose requests differ only in
+ * their user and labels are interchangeable (hardeningKey).
  * @throws ConfigError for volumes that would expose the host (see volumes.ts).
  */
 export function containerSpec(
   config: ResolvedConfig,
-  { runtime, tier, identity }: ContainerSpecOptions,
+  { runtime, tier, identity, hostFiles }: ContainerSpecOptions,
 ): Dockerode.ContainerCreateOptions {
   const { container } = config
-  const securityOpt = ['no-new-privileges:true']
-  // gVisor ignores OCI seccomp profiles (its Sentry is the syscall boundary): send ours to runc only.
-  if (runtime === 'runc') securityOpt.push(`seccomp=${SECCOMP_PROFILE_JSON}`)
+  // runsc applies the profile only with --oci-seccomp (scripts/engine-up.sh sets it; the preflight checks it),
+  // and only to the container's init process: see environment() for the processes of `docker exec`.
+  const securityOpt = ['no-new-privileges:true', `seccomp=${SECCOMP_PROFILE_JSON}`]
   return {
     Image: container.image,
     Cmd: container.command ?? DEFAULT_COMMAND,
-    User: SANDBOX_USER,
+    Hostname: SANDBOX_HOSTNAME,
     WorkingDir: '/work',
-    Env: environment(config),
+    Env: environment(config, runtime),
     Labels: containerLabels(identity, tier),
     Tty: false,
     OpenStdin: false,
@@ -120,6 +154,7 @@ export function containerSpec(
       CapAdd: container.capabilities.map((c) => c.toUpperCase().replace(/^CAP_/, '')),
       SecurityOpt: securityOpt,
       Binds: volumeBinds(container.volumes),
+      Mounts: hostFileMounts(hostFiles, runtime),
       LogConfig: { Type: 'none', Config: {} },
       // In a host-wide memory shortage, sandboxes die before anything else.
       OomScoreAdj: 1000,
@@ -128,6 +163,32 @@ export function containerSpec(
       RestartPolicy: { Name: 'no', MaximumRetryCount: 0 },
     },
   } as Dockerode.ContainerCreateOptions
+}
+
+/**
+ * The request of one container: it runs as `uid` (user and group), its /work is owned by it, and the uid is
+ * in its labels so that startContainer can bind it to the container.
+ */
+export function withSandboxUser(
+  spec: Dockerode.ContainerCreateOptions,
+  uid: number,
+): Dockerode.ContainerCreateOptions {
+  const tmpfs = spec.HostConfig?.Tmpfs ?? {}
+  return {
+    ...spec,
+    User: `${uid}:${uid}`,
+    Labels: { ...spec.Labels, [LABEL_UID]: String(uid) },
+    HostConfig: {
+      ...spec.HostConfig,
+      Tmpfs: { ...tmpfs, '/work': `${tmpfs['/work'] ?? 'rw'},uid=${uid},gid=${uid}` },
+    },
+  }
+}
+
+/** The uid withSandboxUser gave a request, or undefined. */
+export function sandboxUidOf(spec: Dockerode.ContainerCreateOptions): number | undefined {
+  const uid = Number(spec.Labels?.[LABEL_UID])
+  return Number.isInteger(uid) && spec.User === `${uid}:${uid}` ? uid : undefined
 }
 
 /** Identifies containers that are interchangeable: same image, runtime and hardening (labels aside). */

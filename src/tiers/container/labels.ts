@@ -1,6 +1,7 @@
 /**
- * Labels on every sandtier container, and who owns a container: a session (one tier instance), a process
- * (pid) and a host boot. A container whose owner process is gone is an orphan (see orphans.ts).
+ * Labels on every sandtier container (and `sandtier.uid`, the container's own uid), and who owns a container:
+ * a session (one tier instance), a process (pid) and a host boot. A container whose owner process is gone is an
+ * orphan (see orphans.ts).
  */
 import { randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
@@ -12,6 +13,8 @@ export const LABEL_TIER = 'sandtier.tier'
 export const LABEL_PID = 'sandtier.pid'
 export const LABEL_BOOT = 'sandtier.boot'
 export const LABEL_CREATED = 'sandtier.created'
+/** The host uid the container runs as (see sandbox-uids.ts). */
+export const LABEL_UID = 'sandtier.uid'
 
 /** Who owns the containers a tier creates. */
 export interface SessionIdentity {

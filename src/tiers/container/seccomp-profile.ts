@@ -12,8 +12,10 @@
  * Unknown and newer syscalls fail with EPERM; clone3 fails with ENOSYS so glibc falls back to clone, whose
  * namespace flags are refused (the same argument filter Docker uses).
  *
- * runsc applies the profile inside the sandbox when it runs with --oci-seccomp (scripts/engine-up.sh): there
- * it is what refuses nested user, pid and net namespaces, which gVisor otherwise grants with full capabilities.
+ * runsc applies the profile inside the sandbox when it runs with --oci-seccomp (scripts/engine-up.sh), to the
+ * container's init process only; processes started by `docker exec` get it from the image's preload
+ * (images/base/seccomp-preload.c, fed by seccompRules). There it is what refuses nested user, pid and net
+ * namespaces, which gVisor otherwise grants with full capabilities, and mknod (so no guest-made FIFOs).
  */
 
 /** Syscalls the profile allows for every process (x86_64, x86, x32, aarch64, arm names). */

@@ -52,7 +52,16 @@ export class WarmPool {
   fill(key: string, makeSpec: () => Dockerode.ContainerCreateOptions): void {
     const state = this.#state(key)
     const missing = this.#options.size - state.ready.length - state.starting
-    for (let i = 0; i < missing && !this.#closed; i++) this.#startOne(state, makeSpec())
+    for (let i = 0; i < missing && !this.#closed; i++) {
+      let spec: Dockerode.ContainerCreateOptions
+      try {
+        spec = makeSpec()
+      } catch {
+        // No request can be made now (e.g. every sandbox uid is held): the next take() tries again.
+        return
+      }
+      this.#startOne(state, spec)
+    }
   }
 
   #startOne(state: KeyState, spec: Dockerode.ContainerCreateOptions): void {

@@ -23,6 +23,9 @@ describe('checkContainerConfig', () => {
     ['capabilities[0]', { capabilities: ['SYS_ADMIN'] }, 'runc'],
     ['capabilities[1]', { capabilities: ['CHOWN', 'cap_sys_ptrace'] }, 'runc'],
     ['capabilities[0]', { capabilities: ['ALL'] }, 'runc'],
+    // A sandbox that could change its uid could take another sandbox's per-uid kernel budgets.
+    ['capabilities[0]', { capabilities: ['CAP_SETUID'] }, 'runc'],
+    ['capabilities[1]', { capabilities: ['CHOWN', 'setgid'] }, 'runsc'],
     [
       'volumes[0].hostPath',
       { volumes: [{ hostPath: '/var/run/docker.sock', containerPath: '/s' }] },

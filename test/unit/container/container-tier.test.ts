@@ -6,12 +6,18 @@ import { DockerTier } from '../../../src/tiers/docker.js'
 import { GVisorTier } from '../../../src/tiers/gvisor.js'
 
 /** An engine that answers info/version/image inspect, with the given runtimes and images. */
-function fakeEngine(runtimes: string[], images: string[] = ['sandtier-sandbox:latest']) {
+function fakeEngine(
+  runtimes: string[],
+  images: string[] = ['sandtier-sandbox:latest'],
+  runscArgs = ['--network=host', '--host-uds=open', '--oci-seccomp'],
+) {
   const createContainer = vi.fn(() => Promise.reject(new Error('must not be called')))
   const docker = {
     info: async () => ({
       ServerVersion: '20.10.24',
-      Runtimes: Object.fromEntries(runtimes.map((r) => [r, { path: r }])),
+      Runtimes: Object.fromEntries(
+        runtimes.map((r) => [r, r === 'runsc' ? { path: r, runtimeArgs: runscArgs } : { path: r }]),
+      ),
       CgroupVersion: '1',
       CgroupDriver: 'cgroupfs',
       NCPU: 2,
@@ -40,6 +46,23 @@ describe('container tier preflight', () => {
     expect(createContainer).not.toHaveBeenCalled()
     expect(await tier.availability()).toMatchObject({ available: false })
     await tier.close()
+  })
+
+  it('never runs the gvisor tier on a runsc that would ignore the seccomp profile (no --oci-seccomp)', async () => {
+    const { docker, createContainer } = fakeEngine(['runc', 'runsc'], undefined, ['--network=host'])
+    const tier = new GVisorTier({ docker })
+    await expect(tier.createSandbox(resolveConfig())).rejects.toThrow(
+      /runs runsc without --oci-seccomp/,
+    )
+    expect(createContainer).not.toHaveBeenCalled()
+    await tier.close()
+  })
+
+  it('refuses a sandbox uid range that reaches the host users (below 65536)', () => {
+    const { docker } = fakeEngine(['runc'])
+    expect(() => new DockerTier({ docker, sandboxUids: { first: 1000, count: 10 } })).toThrow(
+      /sandboxUids/,
+    )
   })
 
   it('reports a missing image as unavailable', async () => {

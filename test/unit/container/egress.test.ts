@@ -29,11 +29,14 @@ async function open(overrides: SandboxConfig = {}): Promise<SandboxEgress> {
   return egress
 }
 
+const hostFiles = { hosts: '/h', hostname: '/n', resolvConf: '/r', empty: '/e' }
+
 function baseSpec(overrides: SandboxConfig = {}) {
   return containerSpec(resolveConfig({ networkEnabled: true, ...overrides }), {
     runtime: 'runsc',
     tier: 'gvisor',
     identity,
+    hostFiles,
   })
 }
 
@@ -48,11 +51,13 @@ describe('SandboxEgress', () => {
     expect(statSync(socket).isSocket()).toBe(true)
     expect(statSync(socket).mode & 0o777).toBe(0o666)
     expect(statSync(dirname(socket)).mode & 0o777).toBe(0o700)
+    // The guest sees this path in mountinfo: a neutral directory and a random name, nothing else.
+    expect(socket).toMatch(/\/sandtier(-\d+)?\/s-[A-Za-z0-9]{6}\/proxy\.sock$/)
     await egress.close()
     expect(existsSync(dirname(socket))).toBe(false)
   })
 
-  it('routes the container through the proxy: forwarder, proxy env, socket bind, no DNS', async () => {
+  it('routes the container through the proxy: forwarder, proxy env, socket bind', async () => {
     const egress = await open()
     const spec = egress.applyTo(
       baseSpec({
@@ -74,8 +79,11 @@ describe('SandboxEgress', () => {
     expect(spec.HostConfig).toMatchObject({
       NetworkMode: 'none',
       Binds: [`${egress.proxy.socketPath}:${EGRESS_SOCKET_PATH}:ro`],
-      Dns: ['127.0.0.1'],
     })
+    // No DNS server but the one of the shared resolv.conf (a loopback address nobody serves).
+    expect(spec.HostConfig?.Mounts).toContainEqual(
+      expect.objectContaining({ Source: '/r', Target: '/etc/resolv.conf', ReadOnly: true }),
+    )
   })
 
   it('gives each sandbox its own socket, so its containers are never pooled with others', async () => {

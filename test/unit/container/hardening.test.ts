@@ -5,17 +5,27 @@ import {
   hardeningKey,
   hostPidsLimit,
   RUNSC_BASE_THREADS,
+  sandboxUidOf,
+  withSandboxUser,
 } from '../../../src/tiers/container/hardening.js'
 import { newSessionIdentity } from '../../../src/tiers/container/labels.js'
+import { SECCOMP_PROFILE_JSON } from '../../../src/tiers/container/seccomp-profile.js'
 
 const identity = newSessionIdentity()
 const MiB = 1024 * 1024
+const hostFiles = {
+  hosts: '/run/sandtier/files-v1/hosts',
+  hostname: '/run/sandtier/files-v1/hostname',
+  resolvConf: '/run/sandtier/files-v1/resolv.conf',
+  empty: '/run/sandtier/files-v1/empty',
+}
 
 function spec(runtime: 'runc' | 'runsc', overrides = {}) {
   return containerSpec(resolveConfig(overrides), {
     runtime,
     tier: runtime === 'runc' ? 'docker' : 'gvisor',
     identity,
+    hostFiles,
   })
 }
 
@@ -28,7 +38,7 @@ describe('containerSpec', () => {
         limits: { diskSpace: 8 * MiB },
       })
       const h = s.HostConfig!
-      expect(s.User).toBe('1000:1000')
+      expect(s.Hostname).toBe('sandbox')
       expect(h).toMatchObject({
         Runtime: runtime,
         Init: true,
@@ -48,7 +58,6 @@ describe('containerSpec', () => {
       expect(h.SecurityOpt).toContain('no-new-privileges:true')
       expect(h.Tmpfs?.['/tmp']).toContain(`size=${8 * MiB}`)
       expect(h.Tmpfs?.['/tmp']).toContain('noexec')
-      expect(h.Tmpfs?.['/work']).toContain('uid=1000')
       expect(s.Labels).toMatchObject({
         sandtier: '1',
         'sandtier.session': identity.sessionId,
@@ -58,13 +67,39 @@ describe('containerSpec', () => {
     }
   })
 
-  it('sends the seccomp profile to runc only (runsc ignores OCI seccomp)', () => {
-    expect(
-      spec('runc').HostConfig?.SecurityOpt?.some((o: string) => o.startsWith('seccomp=')),
-    ).toBe(true)
-    expect(
-      spec('runsc').HostConfig?.SecurityOpt?.some((o: string) => o.startsWith('seccomp=')),
-    ).toBe(false)
+  it('sends the seccomp profile to both runtimes (runsc applies it with --oci-seccomp)', () => {
+    for (const runtime of ['runc', 'runsc'] as const)
+      expect(spec(runtime).HostConfig?.SecurityOpt).toContain(`seccomp=${SECCOMP_PROFILE_JSON}`)
+  })
+
+  it('has no user until withSandboxUser gives it its own uid, gid and /work', () => {
+    const template = spec('runc', { limits: { diskSpace: 8 * MiB } })
+    expect(template.User).toBeUndefined()
+    expect(template.HostConfig?.Tmpfs?.['/work']).not.toContain('uid=')
+    expect(sandboxUidOf(template)).toBeUndefined()
+    const own = withSandboxUser(template, 1879048200)
+    expect(own.User).toBe('1879048200:1879048200')
+    expect(own.HostConfig?.Tmpfs?.['/work']).toBe(
+      `rw,nosuid,nodev,exec,size=${8 * MiB},mode=0755,uid=1879048200,gid=1879048200`,
+    )
+    expect(own.Labels?.['sandtier.uid']).toBe('1879048200')
+    expect(sandboxUidOf(own)).toBe(1879048200)
+    // The template is not changed: the pool key (hardeningKey of the template) is the same for every uid.
+    expect(template.HostConfig?.Tmpfs?.['/work']).not.toContain('uid=')
+  })
+
+  it("mounts neutral host files over Docker's per-container ones, and masks /dev/fuse under runsc", () => {
+    const mounts = (runtime: 'runc' | 'runsc') =>
+      (spec(runtime).HostConfig?.Mounts ?? []).map(
+        (m) => `${m.Source}:${m.Target}:${String(m.ReadOnly)}`,
+      )
+    const shared = [
+      `${hostFiles.hosts}:/etc/hosts:true`,
+      `${hostFiles.hostname}:/etc/hostname:true`,
+      `${hostFiles.resolvConf}:/etc/resolv.conf:true`,
+    ]
+    expect(mounts('runc')).toEqual(shared)
+    expect(mounts('runsc')).toEqual([...shared, `${hostFiles.empty}:/dev/fuse:true`])
   })
 
   it('gives runsc pids headroom for Sentry threads and bounds guest processes with RLIMIT_NPROC', () => {

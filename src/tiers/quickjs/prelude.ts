@@ -36,10 +36,22 @@ export const REMOVED_GLOBALS: readonly string[] = [
   'WeakRef',
 ]
 
+/**
+ * Methods deleted from built-in prototypes before guest code runs (docs/security.md): shrinking or detaching
+ * an ArrayBuffer under a typed array being built over it leaves the typed array reading and writing the
+ * module's heap outside the buffer (bellard/quickjs #450, #478, #492; reproduced on this build).
+ */
+export const REMOVED_METHODS: readonly (readonly [string, string])[] = [
+  ['ArrayBuffer', 'resize'],
+  ['ArrayBuffer', 'transfer'],
+  ['ArrayBuffer', 'transferToFixedLength'],
+]
+
 export const PRELUDE_SOURCE = String.raw`
 (function (native, PART_NAMES) {
   'use strict'
   const REMOVED_GLOBALS = ${JSON.stringify(REMOVED_GLOBALS)}
+  const REMOVED_METHODS = ${JSON.stringify(REMOVED_METHODS)}
   const G = globalThis
   const create = Object.create, defineProp = Object.defineProperty, getProto = Object.getPrototypeOf
   const apply = Reflect.apply, PromiseCtor = Promise, ErrorProto = Error.prototype
@@ -125,6 +137,8 @@ export const PRELUDE_SOURCE = String.raw`
   // Built-ins with known memory-safety bugs in this QuickJS build are removed before any guest code runs
   // (docs/security.md, "QuickJS audit"): SharedArrayBuffer.prototype.grow raises the length without
   // allocating, so the guest would read and write the module's memory past the buffer.
+  for (let i = 0; i < REMOVED_METHODS.length; i++)
+    delete G[REMOVED_METHODS[i][0]].prototype[REMOVED_METHODS[i][1]]
   for (let i = 0; i < REMOVED_GLOBALS.length; i++) delete G[REMOVED_GLOBALS[i]]
   function global(name, value) {
     defineProp(G, name, dataDesc(value, false))

@@ -4,7 +4,7 @@
  * the real worker: no way of naming the global finds it, and the grow bug's probe ends as a guest error.
  */
 import { describe, expect, it } from 'vitest'
-import { REMOVED_GLOBALS } from '../../../src/tiers/quickjs/prelude.js'
+import { REMOVED_GLOBALS, REMOVED_METHODS } from '../../../src/tiers/quickjs/prelude.js'
 import { useQuickJsManager } from '../../helpers/quickjs-manager.js'
 
 const { runOnce } = useQuickJsManager(1)
@@ -49,6 +49,35 @@ describe('quickjs tier: removed intrinsics are out of the guest reach', () => {
       name: 'ReferenceError',
     })
   })
+
+  it.each(REMOVED_METHODS.map(([owner, name]) => `${owner}.prototype.${name}`))(
+    'I12-1: %s is not reachable from guest code',
+    async (path) => {
+      const r = await runOnce(
+        `[typeof ${path}, Object.getOwnPropertyNames(${path.slice(0, path.lastIndexOf('.'))}).includes(${JSON.stringify(path.slice(path.lastIndexOf('.') + 1))})]`,
+      )
+      expect(r.value).toEqual(['undefined', false])
+    },
+  )
+
+  // A typed array built over a buffer that a `prototype` getter shrinks or detaches read the module's heap
+  // outside the buffer (bellard/quickjs #450, #478, #492): with the methods gone, both probes are TypeErrors.
+  const NONZERO = 'function nz(a){let n=0;for(let i=0;i<a.length;i++) if(a[i]) n++; return n}'
+  it.each([
+    ['resize', 'new ArrayBuffer(4096, { maxByteLength: 4096 })', 'ab.resize(0)'],
+    ['transfer', 'new ArrayBuffer(4096)', 'ab.transfer()'],
+  ])(
+    'I12-1: the %s-under-construction probe ends as a guest TypeError, not a read',
+    async (_name, make, shrink) => {
+      const r = await runOnce(`${NONZERO}; const ab = ${make}; const evil = function(){}.bind();
+      Object.defineProperty(evil, 'prototype', { get: () => { ${shrink}; return Uint8Array.prototype } });
+      const u8 = Reflect.construct(Uint8Array, [ab], evil); 'len ' + u8.length + ' nonzero ' + nz(u8)`)
+      expect({ status: r.status, name: r.error?.name }).toEqual({
+        status: 'error',
+        name: 'TypeError',
+      })
+    },
+  )
 
   it('I12-1: a sandbox that redefines a removed global does not give it to the next sandbox', async () => {
     const first = await runOnce('globalThis.SharedArrayBuffer = 1; globalThis.Atomics = 2; 0')

@@ -132,6 +132,11 @@ export class ContextImage {
     this.#heap = bytes.slice(layout.stackHigh, breakOf(layout, memory))
   }
 
+  /** The image's bytes: static data, and the heap from the stack's top to its break (read only). */
+  get baseline(): { data: Uint8Array; heap: Uint8Array } {
+    return { data: this.#data, heap: this.#heap }
+  }
+
   /** The image of a module holding one freshly built context; undefined if its break looks wrong. */
   static capture(
     layout: ImageLayout,

@@ -118,6 +118,16 @@ export class GuestContext {
     return this
   }
 
+  /**
+   * Ties this context to a sandbox whose image was just written into its memory (guest-image.ts): the
+   * memory limit and the host functions are part of the image, so only the host side is bound.
+   */
+  adopt(binding: GuestBinding): this {
+    if (this.#binding) throw new Error('guest context already bound')
+    this.#binding = binding
+    return this
+  }
+
   #installPrelude(): PreludeApi {
     const ctx = this.context
     const native = ctx.newObject()

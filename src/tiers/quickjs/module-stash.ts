@@ -24,6 +24,7 @@ import {
 } from './context-image.js'
 import { GuestContext, type OwnModule } from './guest-context.js'
 import type { StaticLayout } from './wasm-layout.js'
+import type { ImageSource } from './guest-image.js'
 
 /** QuickJS's emscripten build declares a 16 MiB minimum memory. */
 export const QUICKJS_MIN_PAGES = 256
@@ -65,6 +66,23 @@ export class ModuleStash {
     this.#options = options
     if (!options.staticLayout) this.imageUnsupported = 'no static layout'
   }
+
+  /**
+   * What sandbox images are taken against (guest-image.ts): the layout, the ready-context image, and which
+   * guests match it. Undefined until the first context was built, or when the build has no image.
+   */
+  get imageSource(): ImageSource | undefined {
+    const layout = this.#imageLayout
+    const image = this.#image
+    if (!layout || !image) return undefined
+    return (this.#imageSource ??= {
+      layout,
+      baseline: image.baseline,
+      matches: (guest) => this.#resettable.has(guest),
+    })
+  }
+
+  #imageSource: ImageSource | undefined
 
   /** Where the break pointer and the seed live, once learned (undefined when unsupported). */
   get imageLayout(): ImageLayout | undefined {

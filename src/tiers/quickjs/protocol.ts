@@ -1,6 +1,7 @@
 /** Messages between the QuickJS tier (host thread) and its guest workers. */
 import type { ExecStatus } from '../../types.js'
 import type { ResultError } from '../../types.js'
+import type { SandboxImage } from './sandbox-image.js'
 
 export interface CreateMessage {
   type: 'create'
@@ -9,6 +10,8 @@ export interface CreateMessage {
   maxPages: number
   memoryLimitBytes: number
   hostFunctionNames: string[]
+  /** Rebuild the sandbox from this image (its worker was lost) rather than start it fresh. */
+  image?: SandboxImage
 }
 
 export interface ExecMessage {
@@ -89,6 +92,8 @@ export interface ExecReply {
   memoryPeakBytes: number
   /** The sandbox's context was replaced after a limit breach: REPL state is gone. */
   reset: boolean
+  /** The sandbox's state after the run, for a rebuild if its worker is lost (not after a last run). */
+  image?: SandboxImage
 }
 
 export const HOST_CALL_FETCH = '__fetch'

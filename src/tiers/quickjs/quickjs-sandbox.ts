@@ -5,7 +5,9 @@
  *
  * Isolation: the guest sees only what the prelude gives it (console, timers, input, fetch through the
  * policy, host functions as JSON-in/JSON-out). It does not protect against a guest using its whole budget.
- * Sandboxes in a worker that had to be terminated lose their REPL state; their next run reports it.
+ * When a worker has to be terminated for one sandbox's run, the other sandboxes on it are rebuilt on a new
+ * worker from the image each kept after its last run (sandbox-image.ts); one whose image could not be kept
+ * (over MAX_IMAGE_BYTES) loses its REPL state, and its next run reports it (ERR_SANDBOX_RESET).
  */
 import type { ResolvedConfig } from '../../config.js'
 import { SandboxClosedError } from '../../errors.js'
@@ -13,13 +15,12 @@ import { emptyUsage, type ExecResult, type ExecStatus, type ResultError } from '
 import { WorkerGoneError } from '../guest-worker.js'
 import type { NormalizedRequest, TierSandbox } from '../tier.js'
 import { answerHostCall, type GuestFetch } from './host-calls.js'
-import { cancelSlot, type ExecMessage, type ExecReply, type HostCallEvent } from './protocol.js'
+import type { CreateMessage, ExecMessage, ExecReply, HostCallEvent } from './protocol.js'
+import { HardStop } from './hard-stop.js'
+import type { SandboxImage } from './sandbox-image.js'
 import type { HostedSandbox, QuickJsHost } from './quickjs-host.js'
 import { cancelledError, timeoutError } from '../../limits/limit-errors.js'
 import { workerLostError } from './run-errors.js'
-
-/** Time the worker gets past the deadline to stop cooperatively before it is terminated. */
-export const HARD_STOP_GRACE_MS = 100
 
 const WASM_PAGE = 65536
 
@@ -38,16 +39,22 @@ export interface QuickJsSandboxDeps {
 }
 
 let nextToken = 1
+/** Attempts of one run, each after its worker was terminated for another sandbox's run. */
+const MAX_ATTEMPTS = 16
 
 // The controller and the metered fetch are made at the run's first host call: most runs make none, and
 // building them (a NetworkPolicy, an AbortSignal whose abort makes a DOMException) cost more than the run.
 interface ActiveRun {
   controller: AbortController | undefined
-  /** Why the host ended the run, if it did (decides the status when the worker is gone). */
-  endedBy: ExecStatus | undefined
   net: ReturnType<QuickJsSandboxDeps['createFetch']> | undefined
   hostCalls: number
 }
+
+/**
+ * What the sandbox's state is known to be between runs: 'fresh' (no run changed it), an image of it taken
+ * after its last run, or unknown (no image could be kept, or a run ended without telling).
+ */
+type KnownState = 'fresh' | SandboxImage | undefined
 
 export class QuickJsSandbox implements TierSandbox, HostedSandbox {
   readonly tier = 'quickjs' as const
@@ -56,7 +63,9 @@ export class QuickJsSandbox implements TierSandbox, HostedSandbox {
   #host: QuickJsHost | undefined
   #active: ActiveRun | undefined
   #queue: Promise<unknown> = Promise.resolve()
-  #lostState = false
+  #state: KnownState = 'fresh'
+  /** The worker holding the sandbox was lost: its state must be rebuilt from #state before the next run. */
+  #lost = false
   #closed = false
   /** The worker freed the guest with the reply of a last run (NormalizedRequest.lastRun). */
   #released = false
@@ -67,21 +76,25 @@ export class QuickJsSandbox implements TierSandbox, HostedSandbox {
 
   /**
    * Places the sandbox in a worker at its first run (so it lands on a worker that is not busy), and again
-   * after its worker was lost. The create message needs no reply: the run's message follows it, and a
-   * failed creation fails that run. One reply per run means one wake-up of the host thread, not two.
+   * after its worker was lost, rebuilt there from its image. The create message needs no reply: the run's
+   * message follows it, and a failed creation (or restore) fails that run. One reply per run means one
+   * wake-up of the host thread, not two. The worker comes reserved for the run (its `busy` count taken).
    */
-  async #place(): Promise<void> {
+  async #place(image: SandboxImage | undefined): Promise<QuickJsHost> {
     const host = await this.#deps.place()
     this.#host = host
     host.attach(this.#deps.sid, this)
     const { config, sid } = this.#deps
-    host.worker.post({
+    const create: CreateMessage = {
       type: 'create',
       sid,
       maxPages: Math.floor(config.memoryLimitBytes / WASM_PAGE),
       memoryLimitBytes: config.memoryLimitBytes,
       hostFunctionNames: Object.keys(config.hostFunctions),
-    })
+    }
+    if (image) create.image = image
+    host.worker.post(create)
+    return host
   }
 
   /** Runs are serialized per sandbox: a second execute() waits for the first. */
@@ -96,64 +109,53 @@ export class QuickJsSandbox implements TierSandbox, HostedSandbox {
     if (this.#released) throw new SandboxClosedError('quickjs sandbox')
     const started = performance.now()
     if (this.#closed) return this.#result('cancelled', started, cancelledError())
-    let reserved = false
-    if (!this.#host || this.#host.closed) {
-      const lost = this.#lostState
-      await this.#place()
-      reserved = true
-      if (lost) {
-        if (this.#host) this.#host.busy--
-        this.#lostState = false
-        return this.#result('crashed', started, {
-          name: 'SandboxReset',
-          message:
-            'The sandbox lost its state because its worker was terminated; it has been reset',
-          code: 'ERR_SANDBOX_RESET',
-        })
+    const active: ActiveRun = { controller: undefined, net: undefined, hostCalls: 0 }
+    this.#active = active
+    const stop = new HardStop({
+      cancelBoard: this.#deps.cancelBoard,
+      sid: this.#deps.sid,
+      timeoutMs: request.timeoutMs,
+    })
+    request.signal?.addEventListener('abort', stop.cancel, { once: true })
+    if (request.signal?.aborted) stop.cancel()
+    this.#cancelActive = stop.cancel
+    try {
+      // A second attempt only follows the loss of the worker to another sandbox's run (see #mayRetry).
+      for (let attempt = 0; ; attempt++) {
+        const outcome = await this.#attempt(request, started, active, stop, attempt)
+        if (outcome !== 'retry') return outcome
+      }
+    } finally {
+      stop.dispose()
+      request.signal?.removeEventListener('abort', stop.cancel)
+      active.controller?.abort()
+      this.#active = undefined
+      this.#cancelActive = undefined
+    }
+  }
+
+  async #attempt(
+    request: NormalizedRequest,
+    started: number,
+    active: ActiveRun,
+    stop: HardStop,
+    attempt: number,
+  ): Promise<ExecResult | 'retry'> {
+    let host = this.#host
+    if (host && !host.closed) host.busy++
+    else {
+      const state = this.#lost ? this.#state : 'fresh'
+      this.#lost = false
+      host = await this.#place(state === 'fresh' ? undefined : state)
+      if (state === undefined) {
+        host.busy--
+        this.#state = 'fresh'
+        return this.#result('crashed', started, sandboxResetError())
       }
     }
-    const host = this.#host as QuickJsHost
     const { config, sid } = this.#deps
-    const active: ActiveRun = {
-      controller: undefined,
-      endedBy: undefined,
-      net: undefined,
-      hostCalls: 0,
-    }
-    this.#active = active
     const token = nextToken++
-    // The hard stop ends this run only. If this run's guest code is what the worker is executing, the
-    // worker is terminated; if the run merely waits (behind another sandbox's run, or for a host reply),
-    // it is abandoned where it is: it ends now, its token is cancelled so it never starts, and the worker
-    // and every other sandbox on it are untouched. An abandoned run that starts anyway is still watched.
-    let abandon: ((status: ExecStatus) => void) | undefined
-    const abandoned = new Promise<ExecStatus>((resolve) => (abandon = resolve))
-    let watch: NodeJS.Timeout | undefined
-    const hardStop = (status: ExecStatus, afterMs: number): NodeJS.Timeout =>
-      setTimeout(() => {
-        active.endedBy ??= status
-        Atomics.store(this.#deps.cancelBoard, cancelSlot(token), token)
-        if (host.isRunning(token)) {
-          void host.worker.terminate()
-          return
-        }
-        abandon?.(active.endedBy)
-        watch ??= setInterval(() => {
-          if (host.isRunning(token)) void host.worker.terminate()
-        }, HARD_STOP_GRACE_MS)
-        watch.unref()
-      }, afterMs)
-    const deadlineTimer = hardStop('timeout', request.timeoutMs + HARD_STOP_GRACE_MS)
-    let cancelTimer: NodeJS.Timeout | undefined
-    const onAbort = (): void => {
-      Atomics.store(this.#deps.cancelBoard, cancelSlot(token), token)
-      host.worker.post({ type: 'cancel', sid })
-      cancelTimer ??= hardStop('cancelled', HARD_STOP_GRACE_MS)
-    }
-    request.signal?.addEventListener('abort', onAbort, { once: true })
-    if (request.signal?.aborted) onAbort()
-    this.#cancelActive = onAbort
-    if (!reserved) host.busy++
+    stop.aim(host, token)
     try {
       const message: ExecMessage = {
         type: 'exec',
@@ -169,57 +171,69 @@ export class QuickJsSandbox implements TierSandbox, HostedSandbox {
       }
       if (request.lastRun) message.last = true
       const call = host.worker.call<ExecReply>(message)
-      // The worker still holds the run until it replies: it stays counted on the worker until then.
-      void call.then(
-        () => clearInterval(watch),
-        () => clearInterval(watch),
-      )
-      const reply = await Promise.race([call, abandoned])
-      if (typeof reply === 'string') {
-        if (request.lastRun) this.#released = true
-        return this.#result(
-          reply,
-          started,
-          statusError(reply, request.timeoutMs),
-          active.net?.usage(),
-          active.hostCalls,
-        )
-      }
-      // A reply means the worker ran the exec to its end, and so freed the guest if it was the last run.
+      void call.then(stop.settled, stop.settled)
+      const reply = await Promise.race([call, stop.abandoned])
+      // A reply means the worker ran the exec to its end, and so freed the guest if it was the last run;
+      // an abandoned last run is freed by the worker when it reaches it.
       if (request.lastRun) this.#released = true
-      const result = this.#fromReply(reply, started, active, active.net?.usage())
-      if (
-        result.status === 'cpu' &&
-        request.cpuBudgetMs !== undefined &&
-        request.cpuBudgetMs < config.cpuTimeMs
-      )
-        result.error = {
-          ...(result.error as ResultError),
-          details: { budgetMs: request.cpuBudgetMs },
-        }
-      return result
+      if (typeof reply === 'string') {
+        // The run may still start (and change the state) after it was given up: the state is unknown.
+        this.#state = undefined
+        return this.#ended(reply, started, request, active)
+      }
+      this.#state = reply.image ?? undefined
+      return this.#fromReply(reply, started, request, active)
     } catch (err) {
       if (!(err instanceof WorkerGoneError)) throw err
       // A run whose own limit had passed when its worker was lost (e.g. it waited behind a run stuck in a
       // built-in) timed out, whoever pulled the trigger.
       const overdue = performance.now() - started >= request.timeoutMs
-      const status = active.endedBy ?? (overdue ? 'timeout' : 'crashed')
-      return this.#result(
-        status,
+      if (stop.endedBy === undefined && this.#mayRetry(host, token, active, attempt, overdue))
+        return 'retry'
+      // Its result says the run was lost; like any run ended by a limit, the next one starts fresh.
+      this.#state = 'fresh'
+      return this.#ended(
+        stop.endedBy ?? (overdue ? 'timeout' : 'crashed'),
         started,
-        statusError(status, request.timeoutMs),
-        active.net?.usage(),
-        active.hostCalls,
+        request,
+        active,
       )
     } finally {
       host.busy--
-      clearTimeout(deadlineTimer)
-      clearTimeout(cancelTimer)
-      request.signal?.removeEventListener('abort', onAbort)
-      active.controller?.abort()
-      this.#active = undefined
-      this.#cancelActive = undefined
     }
+  }
+
+  /**
+   * A run whose worker was terminated for another sandbox's run starts over on a new worker, from the image
+   * taken before it, as if it had waited: only if it was not the code executing (that one is the cause),
+   * made no host call (nothing outside the sandbox saw it), the state before it is known and its own
+   * deadline has not passed. Each loss is another run's termination, so the attempts are bounded by those
+   * and by the deadline (MAX_ATTEMPTS is a backstop).
+   */
+  #mayRetry(
+    host: QuickJsHost,
+    token: number,
+    active: ActiveRun,
+    attempt: number,
+    overdue: boolean,
+  ): boolean {
+    return (
+      attempt + 1 < MAX_ATTEMPTS &&
+      !overdue &&
+      !host.isRunning(token) &&
+      active.hostCalls === 0 &&
+      this.#state !== undefined
+    )
+  }
+
+  #ended(
+    status: ExecStatus,
+    started: number,
+    request: NormalizedRequest,
+    active: ActiveRun,
+  ): ExecResult {
+    const error = statusError(status, request.timeoutMs)
+    return this.#result(status, started, error, active.net?.usage(), active.hostCalls)
   }
 
   #cancelActive: (() => void) | undefined
@@ -249,23 +263,32 @@ export class QuickJsSandbox implements TierSandbox, HostedSandbox {
   }
 
   onWorkerLost(): void {
-    if (!this.#active) this.#lostState = true
+    this.#lost = true
     this.#host = undefined
   }
 
   #fromReply(
     reply: ExecReply,
     started: number,
+    request: NormalizedRequest,
     active: ActiveRun,
-    net: Partial<ExecResult['usage']> | undefined,
   ): ExecResult {
-    const result = this.#result(reply.status, started, reply.error, net, active.hostCalls)
+    const result = this.#result(
+      reply.status,
+      started,
+      reply.error,
+      active.net?.usage(),
+      active.hostCalls,
+    )
     result.stdout = reply.stdout
     result.stderr = reply.stderr
     if (reply.truncated) result.truncated = true
     result.usage.cpuMs = reply.cpuMs
     result.usage.memoryPeakBytes = reply.memoryPeakBytes
     if (reply.valueJson !== undefined) result.value = JSON.parse(reply.valueJson)
+    const budgetMs = request.cpuBudgetMs
+    if (result.status === 'cpu' && budgetMs !== undefined && budgetMs < this.#deps.config.cpuTimeMs)
+      result.error = { ...(result.error as ResultError), details: { budgetMs } }
     return result
   }
 
@@ -303,6 +326,15 @@ export class QuickJsSandbox implements TierSandbox, HostedSandbox {
       if (!this.#released) host.worker.post({ type: 'destroy', sid: this.#deps.sid })
     }
     this.#host = undefined
+  }
+}
+
+function sandboxResetError(): ResultError {
+  return {
+    name: 'SandboxReset',
+    message:
+      'The sandbox lost its state because its worker was terminated and no image of it was kept; it has been reset',
+    code: 'ERR_SANDBOX_RESET',
   }
 }
 

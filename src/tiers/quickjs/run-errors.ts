@@ -7,7 +7,7 @@ import type { ResultError } from '../../types.js'
 export function workerLostError(): ResultError {
   return {
     name: 'GuestCrashed',
-    message: 'The guest worker died during the run',
+    message: "The guest worker died during the run; the sandbox's state was reset",
     code: 'ERR_CRASHED',
   }
 }

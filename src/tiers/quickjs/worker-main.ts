@@ -4,7 +4,8 @@
  * deadline, so nothing here has to be able to stop a runaway built-in.
  */
 import { parentPort, workerData } from 'node:worker_threads'
-import type { GuestContext } from './guest-context.js'
+import type { GuestBinding, GuestContext } from './guest-context.js'
+import { restoreGuestImage, takeGuestImage } from './guest-image.js'
 import { endedBeforeStart, fireGuestTimer, runGuest } from './guest-run.js'
 import { ModuleStash } from './module-stash.js'
 import { useRunningBoard } from './running-board.js'
@@ -33,22 +34,41 @@ const cancelBoard = new Int32Array(data.cancelBoard)
 interface Slot {
   create: CreateMessage
   guest: GuestContext
+  /** The sandbox was to be rebuilt from an image and could not be: its next run reports the reset. */
+  lostState: boolean
 }
 // Creation is async (it may instantiate a module), and an exec can arrive before it ends: keep promises.
 // Built when the create arrives, not at the first run: measured, building it in the exec's own chain of
 // promises cost ~10 µs of worker time and ~0.4 ms of p99 on back-to-back run().
 const slots = new Map<number, Promise<Slot>>()
 
-async function newGuest(create: CreateMessage): Promise<GuestContext> {
-  const guest = await stash.take(create.maxPages)
+function bindingOf(create: CreateMessage, guest: GuestContext): GuestBinding {
   const sid = create.sid
-  return guest.bind({
+  return {
     memoryLimitBytes: create.memoryLimitBytes,
     hostFunctionNames: create.hostFunctionNames,
     sendHostCall: (callId, name, argsJson) =>
       port?.postMessage({ type: 'hostCall', sid, callId, name, argsJson }),
     onTimer: (id) => fireGuestTimer(guest, id),
-  })
+  }
+}
+
+async function newGuest(create: CreateMessage): Promise<GuestContext> {
+  const guest = await stash.take(create.maxPages)
+  return guest.bind(bindingOf(create, guest))
+}
+
+/** A sandbox's guest: rebuilt from its image when the create carries one, else fresh. */
+async function newSlot(create: CreateMessage): Promise<Slot> {
+  const image = create.image
+  if (!image) return { create, guest: await newGuest(create), lostState: false }
+  const guest = await stash.take(create.maxPages)
+  const source = stash.imageSource
+  if (source && restoreGuestImage(source, guest, image))
+    return { create, guest: guest.adopt(bindingOf(create, guest)), lostState: false }
+  // Possibly half written: never reused.
+  guest.dispose()
+  return { create, guest: await newGuest(create), lostState: true }
 }
 
 /** A crashed module may be broken (an emscripten abort): dropped. Any other is reset or rebuilt by the stash. */
@@ -74,7 +94,7 @@ async function handle(message: HostToWorker): Promise<unknown> {
   switch (message.type) {
     case 'create': {
       // No reply: the run that follows awaits the slot, so a failed creation fails that run.
-      const slot = newGuest(message).then((guest) => ({ create: message, guest }))
+      const slot = newSlot(message)
       slot.catch(() => undefined)
       slots.set(message.sid, slot)
       return null
@@ -86,6 +106,11 @@ async function handle(message: HostToWorker): Promise<unknown> {
         return expired
       }
       const slot = await slotOf(message.sid)
+      if (slot.lostState) {
+        slot.lostState = false
+        if (message.last) forget(message.sid)
+        return stateLostReply()
+      }
       const reply: ExecReply = await runGuest(slot.guest, message, cancelBoard)
       if (message.last) {
         // run(): the sandbox ends with this run. Freed now (a reset is ~10 µs), in this same wake-up,
@@ -96,6 +121,12 @@ async function handle(message: HostToWorker): Promise<unknown> {
         // After a limit breach the context is not proven clean: replace it with a fresh one.
         release(slot.guest, reply.status)
         slot.guest = await newGuest(slot.create)
+      }
+      if (!message.last) {
+        // The sandbox lives on: the host keeps its state, should this worker be terminated later.
+        const source = stash.imageSource
+        const image = source && takeGuestImage(source, slot.guest)
+        if (image) reply.image = image
       }
       return reply
     }
@@ -123,7 +154,13 @@ async function handle(message: HostToWorker): Promise<unknown> {
 port.on('message', (message: HostToWorker & { id?: number }) => {
   handle(message).then(
     (value) => {
-      if (message.id !== undefined) port.postMessage({ replyTo: message.id, ok: true, value })
+      if (message.id === undefined) return
+      // An image's buffers are moved to the host, not copied.
+      const image = (value as ExecReply | null)?.image
+      const transfer = image
+        ? [image.pages.buffer as ArrayBuffer, image.bytes.buffer as ArrayBuffer]
+        : []
+      port.postMessage({ replyTo: message.id, ok: true, value }, transfer)
     },
     (err: unknown) => {
       const e = err instanceof Error ? err : new Error(String(err))
@@ -143,3 +180,22 @@ stash.fill().then(
     throw err
   },
 )
+
+/** The first run of a sandbox whose state could not be rebuilt on this worker: it does not run. */
+function stateLostReply(): ExecReply {
+  return {
+    status: 'crashed',
+    stdout: '',
+    stderr: '',
+    truncated: false,
+    cpuMs: 0,
+    memoryPeakBytes: 0,
+    reset: false,
+    error: {
+      name: 'SandboxReset',
+      message:
+        'The sandbox lost its state because its worker was terminated and it could not be rebuilt; it has been reset',
+      code: 'ERR_SANDBOX_RESET',
+    },
+  }
+}

@@ -79,3 +79,116 @@ describe('I22-3: fair turns between sandboxes', () => {
     await Promise.all([manager.destroy(flooder), manager.destroy(neighbour)])
   })
 })
+
+describe('I22-2: idle sandboxes survive the termination of their worker', () => {
+  const STUCK = "new Array(1e9).join('x')"
+
+  it('globals, closures and collections of an idle neighbour are intact after the worker is terminated', async () => {
+    const idle = await manager.createSandbox({ type: 'quickjs' })
+    const setup = `
+      globalThis.v = 1
+      globalThis.m = new Map([['a', { deep: [1, 2, 3] }]])
+      let count = 0
+      globalThis.next = () => ++count
+      next(); next()
+      globalThis.big = 'y'.repeat(300000)
+      'ready'`
+    expect((await manager.execute(idle, setup)).value).toBe('ready')
+    const busy = await manager.createSandbox({ type: 'quickjs', limits: { executionTime: 300 } })
+    // A built-in that ignores the interrupt: the only way to end it is to terminate the worker.
+    const stuck = await manager.execute(busy, STUCK)
+    expect(stuck.status).toBe('timeout')
+    const after = await manager.execute(idle, "[v, m.get('a').deep[2], next(), big.length]")
+    expect(after.status).toBe('ok')
+    expect(after.value).toEqual([1, 3, 3, 300000])
+    await Promise.all([manager.destroy(idle), manager.destroy(busy)])
+  })
+
+  it('a neighbour waiting on a timer when the worker is terminated starts over on the new worker and ends ok', async () => {
+    const waiting = await manager.createSandbox({ type: 'quickjs' })
+    await manager.execute(waiting, 'globalThis.base = 40')
+    const busy = await manager.createSandbox({ type: 'quickjs', limits: { executionTime: 300 } })
+    const pending = manager.execute(
+      waiting,
+      'globalThis.base += 1; await new Promise((r) => setTimeout(r, 600)); base + 1',
+    )
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect((await manager.execute(busy, STUCK)).status).toBe('timeout')
+    const r = await pending
+    expect(r.status).toBe('ok')
+    // Started over from the state before the run, not on top of the half-run's increment.
+    expect(r.value).toBe(42)
+    expect((await manager.execute(waiting, 'base')).value).toBe(41)
+    await Promise.all([manager.destroy(waiting), manager.destroy(busy)])
+  })
+
+  it('the sandbox whose run was stuck starts fresh, its timeout being its own limit', async () => {
+    const own = await manager.createSandbox({ type: 'quickjs', limits: { executionTime: 300 } })
+    await manager.execute(own, 'globalThis.mine = 1')
+    expect((await manager.execute(own, STUCK)).status).toBe('timeout')
+    const next = await manager.execute(own, 'typeof mine')
+    expect(next).toMatchObject({ status: 'ok', value: 'undefined' })
+    await manager.destroy(own)
+  })
+
+  it('a neighbour whose state is over the image cap is reset, and its next run says so', async () => {
+    const heavy = await manager.createSandbox({ type: 'quickjs', memoryLimit: 128 << 20 })
+    await manager.execute(heavy, "globalThis.blob = 'z'.repeat(20 << 20) + '!'; 1")
+    const busy = await manager.createSandbox({ type: 'quickjs', limits: { executionTime: 300 } })
+    expect((await manager.execute(busy, STUCK)).status).toBe('timeout')
+    const next = await manager.execute(heavy, 'typeof blob')
+    expect(next.status).toBe('crashed')
+    expect(next.error?.code).toBe('ERR_SANDBOX_RESET')
+    expect((await manager.execute(heavy, 'typeof blob')).value).toBe('undefined')
+    await Promise.all([manager.destroy(heavy), manager.destroy(busy)])
+  })
+})
+
+describe('I22: 100 tenants with random limits, some stuck in built-ins', () => {
+  it('no run ends other than by its own limit or its own error', async () => {
+    const chaos = new SandboxManager({ tiers: { quickjs: { workers: 2, spareWorkers: 1 } } })
+    try {
+      // A fixed seed: the mix is random but the same on every run of the test.
+      let seed = 22
+      const random = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31
+      type Tenant = { id: string; kind: 'good' | 'stuck' | 'spin' | 'throws'; limitMs: number }
+      const tenants: Tenant[] = []
+      for (let i = 0; i < 100; i++) {
+        const roll = random()
+        const kind = roll < 0.1 ? 'stuck' : roll < 0.2 ? 'spin' : roll < 0.3 ? 'throws' : 'good'
+        // Tenants that end by themselves wait behind stuck ones, and queueing counts against the wall
+        // clock: they get generous limits, the stuck and spinning ones short random ones.
+        const endsItself = kind === 'good' || kind === 'throws'
+        const limitMs = endsItself ? 30_000 : 200 + Math.floor(random() * 400)
+        const id = await chaos.createSandbox({
+          type: 'quickjs',
+          limits: { executionTime: limitMs },
+        })
+        tenants.push({ id, kind, limitMs })
+      }
+      const code = {
+        good: (round: number) =>
+          `globalThis.n = (globalThis.n ?? 0) + 1; ${round % 2 ? 'await new Promise((r) => setTimeout(r, 20));' : ''} [n, (() => { let s = 0; for (let i = 0; i < 20000; i++) s += i; return s })()]`,
+        stuck: () => "new Array(1e9).join('x')",
+        spin: () => 'for (;;) {}',
+        throws: () => "throw new TypeError('mine')",
+      }
+      for (let round = 1; round <= 3; round++) {
+        const results = await Promise.all(
+          tenants.map((t) => chaos.execute(t.id, code[t.kind](round))),
+        )
+        results.forEach((r, i) => {
+          const t = tenants[i] as Tenant
+          const label = `${t.kind} tenant ${i} round ${round}: ${r.status} ${r.error?.message ?? ''}`
+          if (t.kind === 'good')
+            expect({ label, value: r.value }).toEqual({ label, value: [round, 199990000] })
+          else if (t.kind === 'throws')
+            expect({ label, name: r.error?.name }).toEqual({ label, name: 'TypeError' })
+          else expect({ label, status: r.status }).toEqual({ label, status: 'timeout' })
+        })
+      }
+    } finally {
+      await chaos.close()
+    }
+  })
+})

@@ -30,6 +30,8 @@ const PAGE_BYTES = 65536
  * are far above what compiled code needs (an AssemblyScript module's table holds one entry per closure).
  */
 export const MAX_TABLE_ENTRIES = 100_000
+/** Tables a module may define: compilers emit one; 2,000 tables of 100,000 entries held 1.2 GiB of host heap. */
+export const MAX_TABLES = 8
 
 export interface ModulePolicyOptions {
   /** Initial pages of the memory the host creates. */
@@ -100,6 +102,7 @@ export function checkModule(info: ModuleInfo, options: ModulePolicyOptions): Mod
       `memory ${i}: the module defines its own memory (${own.min} pages${own.max === undefined ? '' : `, max ${own.max}`}); it must import env.memory`,
     )
   for (const [i, table] of info.tables.entries()) checkTable(i, table, problems)
+  checkTableTotal(info.tables, problems)
 
   const memory = planMemory(memoryImport, options, problems)
   checkData(info, memory, problems)
@@ -122,6 +125,17 @@ function checkTable(index: number, table: Limits, problems: string[]): void {
   else if (table.max > MAX_TABLE_ENTRIES || table.min > MAX_TABLE_ENTRIES)
     problems.push(
       `table ${index}: maximum of ${table.max} entries, more than the ${MAX_TABLE_ENTRIES} allowed`,
+    )
+}
+
+// The cap holds for all tables together: many tables within the cap each add up to the same host heap.
+function checkTableTotal(tables: readonly Limits[], problems: string[]): void {
+  if (tables.length > MAX_TABLES)
+    problems.push(`tables: ${tables.length} tables, more than the ${MAX_TABLES} allowed`)
+  const total = tables.reduce((sum, t) => sum + (t.max ?? t.min), 0)
+  if (total > MAX_TABLE_ENTRIES && tables.every((t) => (t.max ?? t.min) <= MAX_TABLE_ENTRIES))
+    problems.push(
+      `tables: a maximum of ${total} entries in all, more than the ${MAX_TABLE_ENTRIES} allowed`,
     )
 }
 

@@ -30,6 +30,19 @@ describe('I12-2: tables are bounded by a declared maximum', () => {
     expect(child.peakRssGrowthMiB).toBeLessThan(200)
   })
 
+  it('I12-2: 2,000 tables of 100,000 entries each are refused; the host does not grow', async () => {
+    const child = await runInChild({
+      language: 'wasm',
+      wasmBinary: hostile.manyTables(2000, 100_000),
+    })
+    expect(child.exitCode).toBe(0)
+    expect(child.rejected).toMatchObject({
+      code: 'ERR_VALIDATION',
+      message: expect.stringContaining('tables: 2000 tables, more than the 8 allowed') as unknown,
+    })
+    expect(child.peakRssGrowthMiB).toBeLessThan(200)
+  })
+
   it('I12-2: a table with a maximum above 100,000 entries is refused before it runs', async () => {
     const refused = await run(
       { language: 'wasm', wasmBinary: hostile.tableGrow(1, 10_000_000) },

@@ -123,6 +123,16 @@ describe('checkModule', () => {
     },
   )
 
+  it('refuses tables whose maxima add up past the cap, or too many tables (I12-2)', () => {
+    const two = new WasmBuilder().table(1, 60_000).table(1, 60_000).build()
+    expect(problems(two)).toEqual([
+      'tables: a maximum of 120000 entries in all, more than the 100000 allowed',
+    ])
+    const many = new WasmBuilder()
+    for (let i = 0; i < 9; i++) many.table(0, 1)
+    expect(problems(many.build())).toEqual(['tables: 9 tables, more than the 8 allowed'])
+  })
+
   it('accepts a table whose maximum is within the cap', () => {
     expect(() => check(new WasmBuilder().table(1, 100_000).build())).not.toThrow()
   })

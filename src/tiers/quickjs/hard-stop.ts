@@ -8,7 +8,7 @@
  * still watched, and its worker terminated if it is then found executing.
  */
 import type { ExecStatus } from '../../types.js'
-import { cancelSlot } from './protocol.js'
+import { cancelSlot, startSlot } from './protocol.js'
 import type { QuickJsHost } from './quickjs-host.js'
 
 /** Time the worker gets past the deadline to stop cooperatively before it is terminated. */
@@ -17,6 +17,8 @@ export const HARD_STOP_GRACE_MS = 100
 export class HardStop {
   /** Why the host ended the run, if it did; the first reason wins. */
   endedBy: ExecStatus | undefined
+  /** This run's guest code had to be ended by terminating its worker. */
+  terminatedWorker = false
   /** Settles with the status when the run is abandoned (it never rejects). */
   readonly abandoned: Promise<ExecStatus>
   readonly #abandon: (status: ExecStatus) => void
@@ -52,6 +54,16 @@ export class HardStop {
     this.#cancelTimer ??= setTimeout(() => this.#fire('cancelled'), HARD_STOP_GRACE_MS)
   }
 
+  /**
+   * False only when the run was given up and the worker had not started it: it never will (see startSlot),
+   * so the sandbox's state is as before it.
+   */
+  get mayHaveStarted(): boolean {
+    const target = this.#target
+    if (!target || this.endedBy === undefined) return true
+    return Atomics.load(this.#cancelBoard, startSlot(target.token)) === target.token
+  }
+
   /** The run ended for the caller: its deadline and cancel timers are disarmed (a watch goes on). */
   dispose(): void {
     clearTimeout(this.#deadline)
@@ -68,13 +80,17 @@ export class HardStop {
     const target = this.#target
     if (target) Atomics.store(this.#cancelBoard, cancelSlot(target.token), target.token)
     if (target?.host.isRunning(target.token)) {
+      this.terminatedWorker = true
       void target.host.worker.terminate()
       return
     }
     this.#abandon(this.endedBy)
     this.#watch ??= setInterval(() => {
       const t = this.#target
-      if (t?.host.isRunning(t.token)) void t.host.worker.terminate()
+      if (t?.host.isRunning(t.token)) {
+        this.terminatedWorker = true
+        void t.host.worker.terminate()
+      }
     }, HARD_STOP_GRACE_MS)
     this.#watch.unref()
   }

@@ -107,3 +107,15 @@ export const CANCEL_BOARD_SLOTS = 1024
 export function cancelSlot(token: number): number {
   return token % CANCEL_BOARD_SLOTS
 }
+
+/**
+ * A second set of slots on the same board: the worker writes a run's token there before it checks the
+ * cancel slot, and the host reads it after it wrote the cancel slot. With sequentially consistent atomics
+ * one of them sees the other's write: a run the host finds not started never starts.
+ */
+export function startSlot(token: number): number {
+  return CANCEL_BOARD_SLOTS + (token % CANCEL_BOARD_SLOTS)
+}
+
+/** Int32 slots of the board: cancel slots, then start slots. */
+export const BOARD_SLOTS = 2 * CANCEL_BOARD_SLOTS

@@ -27,8 +27,14 @@ const WASM_PAGE = 65536
 export interface QuickJsSandboxDeps {
   sid: number
   config: ResolvedConfig
-  /** A worker to live in, reserved (its `busy` count taken) for the run that asked: at the first run, and again after the worker was lost. */
-  place: () => Promise<QuickJsHost>
+  /**
+   * A worker to live in, reserved (its `busy` count taken) for the run that asked: at the first run, and
+   * again after the worker was lost. `isolated`: a sandbox whose run had its worker terminated gets a
+   * worker apart from the other tenants from then on.
+   */
+  place: (isolated: boolean) => Promise<QuickJsHost>
+  /** Told once, when the sandbox moves to the isolation worker. */
+  onIsolated: () => void
   /** Builds the host side of the guest's fetch for one run, with its usage meter. */
   createFetch: (config: ResolvedConfig) => {
     fetch: GuestFetch
@@ -69,6 +75,10 @@ export class QuickJsSandbox implements TierSandbox, HostedSandbox {
   #closed = false
   /** The worker freed the guest with the reply of a last run (NormalizedRequest.lastRun). */
   #released = false
+  /** The token of a run given up on (abandoned) whose reply has not arrived yet. */
+  #abandoned: number | undefined
+  /** A run of this sandbox had its worker terminated: it lives apart from other tenants from then on. */
+  #isolated = false
 
   constructor(deps: QuickJsSandboxDeps) {
     this.#deps = deps
@@ -81,7 +91,7 @@ export class QuickJsSandbox implements TierSandbox, HostedSandbox {
    * wake-up of the host thread, not two. The worker comes reserved for the run (its `busy` count taken).
    */
   async #place(image: SandboxImage | undefined): Promise<QuickJsHost> {
-    const host = await this.#deps.place()
+    const host = await this.#deps.place(this.#isolated)
     this.#host = host
     host.attach(this.#deps.sid, this)
     const { config, sid } = this.#deps
@@ -126,6 +136,10 @@ export class QuickJsSandbox implements TierSandbox, HostedSandbox {
         if (outcome !== 'retry') return outcome
       }
     } finally {
+      if (stop.terminatedWorker && !this.#isolated) {
+        this.#isolated = true
+        this.#deps.onIsolated()
+      }
       stop.dispose()
       request.signal?.removeEventListener('abort', stop.cancel)
       active.controller?.abort()
@@ -171,14 +185,27 @@ export class QuickJsSandbox implements TierSandbox, HostedSandbox {
       }
       if (request.lastRun) message.last = true
       const call = host.worker.call<ExecReply>(message)
-      void call.then(stop.settled, stop.settled)
+      void call.then((late) => {
+        stop.settled()
+        // The worker runs a sandbox's runs in order, so a given-up run's reply still comes before the next
+        // run's: its image is the state the next run starts from.
+        if (this.#abandoned === token) {
+          this.#abandoned = undefined
+          this.#state = late.image ?? undefined
+        }
+      }, stop.settled)
       const reply = await Promise.race([call, stop.abandoned])
       // A reply means the worker ran the exec to its end, and so freed the guest if it was the last run;
       // an abandoned last run is freed by the worker when it reaches it.
       if (request.lastRun) this.#released = true
       if (typeof reply === 'string') {
-        // The run may still start (and change the state) after it was given up: the state is unknown.
-        this.#state = undefined
+        // A run given up before the worker started it never starts: the state is as before. One that
+        // started ends in the worker by the same limit, which resets the sandbox like any limit: fresh,
+        // until its late reply (which the worker sends before the next run's) gives the exact image.
+        if (stop.mayHaveStarted) {
+          this.#state = 'fresh'
+          this.#abandoned = token
+        }
         return this.#ended(reply, started, request, active)
       }
       this.#state = reply.image ?? undefined

@@ -14,7 +14,7 @@ import { resolveWorkerScript } from '../worker-script.js'
 import { defaultHostWorkers, WorkerPool } from '../worker-pool.js'
 import { createRunFetch } from '../in-process-fetch.js'
 import { QUICKJS_MIN_PAGES } from './module-stash.js'
-import { CANCEL_BOARD_SLOTS } from './protocol.js'
+import { BOARD_SLOTS } from './protocol.js'
 import { QuickJsHost } from './quickjs-host.js'
 import { QuickJsSandbox, type QuickJsSandboxDeps } from './quickjs-sandbox.js'
 import { readStaticLayout } from './wasm-layout.js'
@@ -45,8 +45,12 @@ export class QuickJsTier implements Tier {
   readonly #sandboxes = new Set<QuickJsSandbox>()
   readonly #createFetch: QuickJsSandboxDeps['createFetch']
   #growing: Promise<QuickJsHost> | undefined
+  /** Sandboxes that caused a termination, ever (they live on the isolation worker). */
+  #isolatedSandboxes = 0
+  /** The worker of sandboxes whose runs had a worker terminated, kept apart from everyone else's. */
+  #isolation: Promise<QuickJsHost> | undefined
   #nextSid = 1
-  readonly #cancelBoard = new Int32Array(new SharedArrayBuffer(CANCEL_BOARD_SLOTS * 4))
+  readonly #cancelBoard = new Int32Array(new SharedArrayBuffer(BOARD_SLOTS * 4))
   #closed = false
 
   constructor(options: QuickJsTierOptions = {}) {
@@ -101,7 +105,8 @@ export class QuickJsTier implements Tier {
     const sandbox = new QuickJsSandbox({
       sid: this.#nextSid++,
       config,
-      place: () => this.#place(),
+      place: (isolated) => (isolated ? this.#placeIsolated() : this.#place()),
+      onIsolated: () => this.#isolatedSandboxes++,
       createFetch: this.#createFetch,
       cancelBoard: this.#cancelBoard,
     })
@@ -119,6 +124,7 @@ export class QuickJsTier implements Tier {
       workers: this.#liveHosts().length,
       sandboxes: this.#sandboxes.size,
       spareWorkers: this.#pool.spareCount,
+      isolatedSandboxes: this.#isolatedSandboxes,
     }
   }
 
@@ -167,11 +173,35 @@ export class QuickJsTier implements Tier {
     return grown
   }
 
+  /**
+   * A worker apart from the shared ones, for sandboxes that caused a termination: a tenant that keeps
+   * feeding built-ins that ignore the interrupt then only ever terminates its own kind's worker.
+   */
+  async #placeIsolated(): Promise<QuickJsHost> {
+    if (this.#closed) throw new SandboxClosedError('quickjs tier')
+    const pending = this.#isolation
+    const current = await pending?.catch(() => undefined)
+    if (current && !current.closed) {
+      current.busy++
+      return current
+    }
+    // Gone (terminated by its own tenants) or never made; a concurrent placement may have made it anew.
+    if (this.#isolation === pending) {
+      this.#isolation = this.#pool.take().then((worker) => new QuickJsHost(worker))
+      this.#isolation.catch(() => undefined)
+    }
+    const host = await (this.#isolation as Promise<QuickJsHost>)
+    host.busy++
+    return host
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
     await Promise.allSettled([...this.#sandboxes].map((s) => s.close()))
     const hosts = this.#hosts.splice(0)
+    const isolated = await this.#isolation?.catch(() => undefined)
+    if (isolated) hosts.push(isolated)
     await Promise.allSettled(hosts.map((h) => h.worker.terminate()))
     await this.#pool.close()
   }

@@ -9,7 +9,13 @@ import { restoreGuestImage, takeGuestImage } from './guest-image.js'
 import { endedBeforeStart, fireGuestTimer, runGuest } from './guest-run.js'
 import { ModuleStash } from './module-stash.js'
 import { useRunningBoard } from './running-board.js'
-import type { CreateMessage, ExecReply, HostToWorker } from './protocol.js'
+import {
+  startSlot,
+  type CreateMessage,
+  type ExecMessage,
+  type ExecReply,
+  type HostToWorker,
+} from './protocol.js'
 import type { StaticLayout } from './wasm-layout.js'
 
 interface QuickJsWorkerData {
@@ -90,6 +96,49 @@ function forget(sid: number): void {
   slot?.then(({ guest }) => stash.recycle(guest)).catch(() => undefined)
 }
 
+/** Sandboxes' runs in order: the tail of each sandbox's chain of runs in this worker. */
+const turns = new Map<number, Promise<unknown>>()
+
+async function exec(message: ExecMessage): Promise<ExecReply> {
+  const reply = await runOrEnd(message)
+  if (!message.last) {
+    // The sandbox lives on: the host keeps its state, should this worker be terminated later. Also
+    // after a run that did not start: its reply may be the one the host waits on for the state.
+    const slot = await slots.get(message.sid)?.catch(() => undefined)
+    const source = stash.imageSource
+    const image = source && slot && takeGuestImage(source, slot.guest)
+    if (image) reply.image = image
+  }
+  return reply
+}
+
+async function runOrEnd(message: ExecMessage): Promise<ExecReply> {
+  Atomics.store(cancelBoard, startSlot(message.token), message.token)
+  const expired = endedBeforeStart(message, cancelBoard)
+  if (expired) {
+    if (message.last) forget(message.sid)
+    return expired
+  }
+  const slot = await slotOf(message.sid)
+  if (slot.lostState) {
+    slot.lostState = false
+    if (message.last) forget(message.sid)
+    return stateLostReply()
+  }
+  const reply: ExecReply = await runGuest(slot.guest, message, cancelBoard)
+  if (message.last) {
+    // run(): the sandbox ends with this run. Freed now (a reset is ~10 µs), in this same wake-up,
+    // rather than on a destroy message that would wake the worker (and the host's send) once more.
+    slots.delete(message.sid)
+    release(slot.guest, reply.status)
+  } else if (reply.reset) {
+    // After a limit breach the context is not proven clean: replace it with a fresh one.
+    release(slot.guest, reply.status)
+    slot.guest = await newGuest(slot.create)
+  }
+  return reply
+}
+
 async function handle(message: HostToWorker): Promise<unknown> {
   switch (message.type) {
     case 'create': {
@@ -100,35 +149,18 @@ async function handle(message: HostToWorker): Promise<unknown> {
       return null
     }
     case 'exec': {
-      const expired = endedBeforeStart(message, cancelBoard)
-      if (expired) {
-        if (message.last) forget(message.sid)
-        return expired
-      }
-      const slot = await slotOf(message.sid)
-      if (slot.lostState) {
-        slot.lostState = false
-        if (message.last) forget(message.sid)
-        return stateLostReply()
-      }
-      const reply: ExecReply = await runGuest(slot.guest, message, cancelBoard)
-      if (message.last) {
-        // run(): the sandbox ends with this run. Freed now (a reset is ~10 µs), in this same wake-up,
-        // rather than on a destroy message that would wake the worker (and the host's send) once more.
-        slots.delete(message.sid)
-        release(slot.guest, reply.status)
-      } else if (reply.reset) {
-        // After a limit breach the context is not proven clean: replace it with a fresh one.
-        release(slot.guest, reply.status)
-        slot.guest = await newGuest(slot.create)
-      }
-      if (!message.last) {
-        // The sandbox lives on: the host keeps its state, should this worker be terminated later.
-        const source = stash.imageSource
-        const image = source && takeGuestImage(source, slot.guest)
-        if (image) reply.image = image
-      }
-      return reply
+      // One run per sandbox at a time, even if the host gave up on the previous one (it ended on the host
+      // at its deadline but still waits here, e.g. behind another sandbox's stuck run).
+      const previous = turns.get(message.sid)
+      // run() (a last run on a new sandbox) has nothing before or after it: no bookkeeping on its path.
+      if (!previous && message.last) return exec(message)
+      const turn = previous ? previous.then(() => exec(message)) : exec(message)
+      const tail = turn.catch(() => undefined)
+      turns.set(message.sid, tail)
+      void tail.then(() => {
+        if (turns.get(message.sid) === tail) turns.delete(message.sid)
+      })
+      return turn
     }
     case 'destroy': {
       forget(message.sid)

@@ -12,6 +12,8 @@ beforeAll(async () => {
   await manager.runOnce({ type: 'quickjs' }, '1')
 })
 
+/** A built-in that ignores the interrupt: the only way to end it is to terminate the worker. */
+const STUCK = "new Array(1e9).join('x')"
 const SPIN_3S = '{ const t = Date.now(); while (Date.now() - t < 3000) {} } kept + 1'
 
 describe('I22-1: a queued run whose deadline passes is abandoned, never the run in front of it', () => {
@@ -81,8 +83,6 @@ describe('I22-3: fair turns between sandboxes', () => {
 })
 
 describe('I22-2: idle sandboxes survive the termination of their worker', () => {
-  const STUCK = "new Array(1e9).join('x')"
-
   it('globals, closures and collections of an idle neighbour are intact after the worker is terminated', async () => {
     const idle = await manager.createSandbox({ type: 'quickjs' })
     const setup = `
@@ -141,6 +141,28 @@ describe('I22-2: idle sandboxes survive the termination of their worker', () => 
     expect(next.error?.code).toBe('ERR_SANDBOX_RESET')
     expect((await manager.execute(heavy, 'typeof blob')).value).toBe('undefined')
     await Promise.all([manager.destroy(heavy), manager.destroy(busy)])
+  })
+})
+
+describe('I22-2: a tenant that causes terminations lives apart from then on', () => {
+  it('after its stuck run, it runs on a worker of its own, beside (not behind) the shared worker', async () => {
+    const offender = await manager.createSandbox({ type: 'quickjs' })
+    const neighbour = await manager.createSandbox({ type: 'quickjs' })
+    const isolatedBefore = (await manager.stats()).tiers.quickjs?.['isolatedSandboxes'] ?? 0
+    const stuck = await manager.execute(offender, { code: STUCK, timeoutMs: 300 })
+    expect(stuck.status).toBe('timeout')
+    expect((await manager.stats()).tiers.quickjs?.['isolatedSandboxes']).toBe(isolatedBefore + 1)
+    // This manager has one shared worker: two 800 ms loops on it would take 1.6 s end to end. On two
+    // workers they overlap.
+    const loop = '{ const t = Date.now(); while (Date.now() - t < 800) {} } 1'
+    const started = performance.now()
+    const both = await Promise.all([
+      manager.execute(neighbour, loop),
+      manager.execute(offender, loop),
+    ])
+    expect(both.map((r) => r.status)).toEqual(['ok', 'ok'])
+    expect(performance.now() - started).toBeLessThan(1500)
+    await Promise.all([manager.destroy(offender), manager.destroy(neighbour)])
   })
 })
 

@@ -60,7 +60,6 @@ export class GuestWorker {
       stdout: false,
       stderr: false,
     })
-    this.#worker.unref()
     this.ready = new Promise<void>((resolve, reject) => {
       const onReady = (event: WorkerEvent): void => {
         if (event.type !== 'ready') return
@@ -75,6 +74,9 @@ export class GuestWorker {
     this.#worker.on('message', (message: WorkerReply | WorkerEvent) => this.#onMessage(message))
     this.#worker.on('error', (err) => this.#fail(new WorkerGoneError('error', err)))
     this.#worker.on('exit', () => this.#fail(new WorkerGoneError('exited')))
+    // Last: adding the first 'message' listener refs the worker's port again (Node's port referencing),
+    // and an idle worker must never keep the process alive.
+    this.#worker.unref()
   }
 
   get threadId(): number {

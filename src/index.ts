@@ -12,7 +12,12 @@ export {
   type MeasuredUsage,
 } from './limits/resource-limiter.js'
 export { ENFORCEMENT, type Enforcement, type EnforcedLimit } from './limits/enforcement.js'
-export { NetworkPolicy, evaluate, type PolicyRequest } from './policy/network-policy.js'
+export {
+  NetworkPolicy,
+  evaluate,
+  type NetworkPolicyOptions,
+  type PolicyRequest,
+} from './policy/network-policy.js'
 export type { Decision, DenyReason } from './policy/decision.js'
 export { createIptablesRules } from './policy/iptables-rules.js'
 export { resolveConfig } from './config.js'

@@ -51,8 +51,15 @@ export class NetworkPolicy {
   readonly #blockedPorts: ReadonlySet<number>
   readonly #allowedPorts: ReadonlySet<number>
 
-  /** @throws ConfigError for an unparsable `allowedDomains` entry or `allowPrivateCidrs` CIDR. */
-  constructor(config: ResolvedNetworkConfig) {
+  /**
+   * Takes the policy part of a SandboxConfig (`networkEnabled`, `allowedDomains`, `blockedPorts`,
+   * `network`), as the seed did, or a resolved network config. A policy that lists allowed domains is
+   * enabled unless `networkEnabled: false` says otherwise; one with none allows nothing.
+   * @example new NetworkPolicy({ allowedDomains: ['api.example.com'] }).evaluateUrl('https://api.example.com/')
+   * @throws ConfigError naming the first invalid option (or unparsable domain rule or CIDR).
+   */
+  constructor(options: ResolvedNetworkConfig | NetworkPolicyOptions) {
+    const config = isResolved(options) ? options : resolvePolicyOptions(options)
     this.config = Object.freeze({ ...config })
     this.#rules = config.allowedDomains.map((entry, i) => parseDomainRule(entry, i))
     this.#privateExemptions = config.allowPrivateCidrs.map((entry, i) => {
@@ -192,9 +199,38 @@ function canonicalHost(hostname: string): string | undefined {
   }
 }
 
+/** The policy fields of a SandboxConfig, as `new NetworkPolicy(...)` takes them. */
+export type NetworkPolicyOptions = Pick<
+  SandboxConfig,
+  'networkEnabled' | 'allowedDomains' | 'blockedPorts' | 'network'
+>
+
+function resolvePolicyOptions(options: NetworkPolicyOptions): ResolvedNetworkConfig {
+  if (typeof options !== 'object' || options === null || Array.isArray(options))
+    throw new ConfigError(
+      'NetworkPolicy options',
+      'an object such as { allowedDomains: [...] }',
+      options,
+    )
+  const { networkEnabled, allowedDomains, blockedPorts, network } = options as Record<
+    string,
+    unknown
+  >
+  const enabled =
+    networkEnabled ??
+    (Array.isArray(allowedDomains) && allowedDomains.length > 0 ? true : undefined)
+  return resolveConfig({
+    networkEnabled: enabled,
+    allowedDomains,
+    blockedPorts,
+    network,
+  } as SandboxConfig).network
+}
+
 function isResolved(
-  config: ResolvedNetworkConfig | SandboxConfig,
+  config: ResolvedNetworkConfig | SandboxConfig | NetworkPolicyOptions,
 ): config is ResolvedNetworkConfig {
+  if (typeof config !== 'object' || config === null) return false
   const candidate = config as Partial<ResolvedNetworkConfig>
   return typeof candidate.enabled === 'boolean' && Array.isArray(candidate.allowPrivateCidrs)
 }

@@ -324,4 +324,45 @@ describe('allowedDomains entries', () => {
       })
     }
   })
+
+  it('I14-3: new NetworkPolicy takes the seed-style config: allowed domains enable it', () => {
+    const p = new NetworkPolicy({ allowedDomains: ['api.example.com'], blockedPorts: [8443] })
+    expect(p.evaluateUrl('https://api.example.com/v1')).toEqual({ allow: true })
+    expect(p.evaluateUrl('https://api.example.com:8443/')).toEqual({
+      allow: false,
+      reason: 'port_blocked',
+    })
+    expect(p.evaluateUrl('https://other.example.com/')).toEqual({
+      allow: false,
+      reason: 'domain_not_allowed',
+    })
+  })
+
+  it('I14-3: networkEnabled: false or no allowed domain allows nothing', () => {
+    const off = new NetworkPolicy({ networkEnabled: false, allowedDomains: ['api.example.com'] })
+    expect(off.evaluateUrl('https://api.example.com/')).toEqual({
+      allow: false,
+      reason: 'network_disabled',
+    })
+    expect(new NetworkPolicy({}).evaluateUrl('https://api.example.com/')).toEqual({
+      allow: false,
+      reason: 'network_disabled',
+    })
+  })
+
+  it.each([
+    ['null', null, /NetworkPolicy options/],
+    ['an array', ['api.example.com'], /NetworkPolicy options/],
+    ['allowedDomains not an array', { allowedDomains: 'api.example.com' }, /allowedDomains/],
+    ['a negative blocked port', { allowedDomains: ['a.com'], blockedPorts: [-1] }, /blockedPorts/],
+    [
+      'a bad CIDR',
+      { allowedDomains: ['a.com'], network: { allowPrivateCidrs: ['x'] } },
+      /allowPrivateCidrs/,
+    ],
+  ])('I14-3: new NetworkPolicy with %s throws a ConfigError naming it', (_name, options, named) => {
+    const make = (): NetworkPolicy => new NetworkPolicy(options as never)
+    expect(make).toThrow(ConfigError)
+    expect(make).toThrow(named)
+  })
 })

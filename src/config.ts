@@ -83,6 +83,13 @@ export interface SandboxConfig {
   capabilities?: string[]
   volumes?: VolumeMount[]
   env?: Record<string, string>
+  /**
+   * Largest `code` a container run accepts; a larger one rejects with ConfigError. JavaScript/TypeScript is
+   * prepared on the host (in a worker, under the run's deadline): token-dense TypeScript needs up to ~100×
+   * its size in that worker's heap and ~2 s per MiB of a core. Agent-written programs are kilobytes.
+   * @default 1 MiB
+   */
+  maxSourceBytes?: number
   /** wasm tier: the user module (language 'wasm'). */
   wasmBinary?: Uint8Array
   /** wasm tier: initial pages of the imported memory. @default 1 */
@@ -131,6 +138,7 @@ export interface ResolvedConfig {
     capabilities: string[]
     volumes: VolumeMount[]
     env: Record<string, string>
+    maxSourceBytes: number
   }
   wasm: { wasmBinary: Uint8Array | undefined; memoryPages: number; maxMemoryPages: number }
   hostFunctions: Record<string, HostFunction>
@@ -175,6 +183,7 @@ const KNOWN_KEYS = new Set<string>([
   'capabilities',
   'volumes',
   'env',
+  'maxSourceBytes',
   'wasmBinary',
   'memoryPages',
   'maxMemoryPages',
@@ -420,6 +429,12 @@ export function resolveConfig(input: SandboxConfig = {}, allowRunKeys = false): 
       capabilities: stringArray('capabilities', config['capabilities']),
       volumes: resolveVolumes(config['volumes']),
       env: resolveEnv(config['env']),
+      maxSourceBytes:
+        optionalNumber('maxSourceBytes', config['maxSourceBytes'], {
+          min: 1,
+          max: 64 * MiB,
+          integer: true,
+        }) ?? MiB,
     },
     wasm: { wasmBinary, memoryPages, maxMemoryPages },
     hostFunctions: resolveHostFunctions(config['hostFunctions']),

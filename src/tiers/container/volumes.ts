@@ -2,8 +2,16 @@
  * `volumes` → HostConfig.Binds, refusing every mount that would hand the guest the host: the Docker socket
  * (root on the host), the host root, kernel interfaces (/proc, /sys, /dev), system configuration and boot
  * files, Docker's and containerd's state, and any container path that would shadow what the sandbox needs.
+ *
+ * A socket is refused wherever it sits below a mounted directory, not only as the mount itself: a guest
+ * connects to a Unix socket through any path that reaches it, read-only mounts included (connect() needs no
+ * write access to the mount). So a host directory is scanned (Docker binds are recursive: mounts below it
+ * are scanned too) and refused when it holds a Unix socket at any depth, or when the scan would exceed
+ * MAX_SCANNED_ENTRIES (a tree too large to vouch for); directories that are ancestors of the forbidden trees
+ * (/var/lib → /var/lib/docker) are refused without a scan. A socket created after the check is not seen: mount
+ * directories that no daemon writes into.
  */
-import { realpathSync } from 'node:fs'
+import { readdirSync, realpathSync } from 'node:fs'
 import path from 'node:path'
 import type { VolumeMount } from '../../config.js'
 import { ConfigError } from '../../errors.js'
@@ -55,8 +63,41 @@ const FORBIDDEN_CONTAINER_EXACT = [
   '/usr',
 ]
 
+/** Entries (files and directories) a volume's host directory may hold, so that scanning it stays bounded. */
+export const MAX_SCANNED_ENTRIES = 50_000
+
 function isUnder(p: string, tree: string): boolean {
   return p === tree || p.startsWith(`${tree}/`)
+}
+
+/** What a scan for sockets found: the first socket's path, or a tree too large to scan. */
+export type SocketScan = { socket: string } | { tooLarge: true }
+
+/**
+ * The first Unix socket below `dir` (symlinks are not followed: inside the container they resolve in the
+ * container's own tree), tooLarge past `maxEntries`, or undefined when there is none. Entry types come from
+ * readdir (no stat per entry), so 50,000 entries take tens of milliseconds.
+ */
+export function findSocket(dir: string, maxEntries = MAX_SCANNED_ENTRIES): SocketScan | undefined {
+  const pending = [dir]
+  let seen = 0
+  for (let current = pending.pop(); current !== undefined; current = pending.pop()) {
+    let entries
+    try {
+      entries = readdirSync(current, { withFileTypes: true })
+    } catch {
+      // Unreadable for us (root) means unreadable in the sandbox too; a file path has no entries.
+      continue
+    }
+    seen += entries.length
+    if (seen > maxEntries) return { tooLarge: true }
+    for (const entry of entries) {
+      const full = `${current === '/' ? '' : current}/${entry.name}`
+      if (entry.isSocket()) return { socket: full }
+      if (entry.isDirectory()) pending.push(full)
+    }
+  }
+  return undefined
 }
 
 // `..`, `.`, duplicate slashes and trailing slashes must not smuggle a path past the checks.
@@ -75,7 +116,18 @@ export function forbiddenHostPath(hostPath: string): string | undefined {
   if (FORBIDDEN_HOST_EXACT.includes(hostPath)) return 'a host system directory'
   const tree = FORBIDDEN_HOST_TREES.find((t) => isUnder(hostPath, t))
   if (tree) return `a path under ${tree}`
+  const holds = FORBIDDEN_HOST_TREES.find((t) => isUnder(t, hostPath))
+  if (holds) return `a directory that holds ${holds}`
   return undefined
+}
+
+/** The reason an existing host path may not be mounted because of what it holds, or undefined. */
+function forbiddenContents(resolved: string): string | undefined {
+  const found = findSocket(resolved)
+  if (found === undefined) return undefined
+  if ('tooLarge' in found)
+    return `a directory with more than ${MAX_SCANNED_ENTRIES} entries (too large to check for sockets)`
+  return `a directory holding a Unix socket (${found.socket})`
 }
 
 // A symlink must not lead to a forbidden path, and a missing path would be created by dockerd as root.
@@ -99,7 +151,11 @@ export function volumeBinds(volumes: readonly VolumeMount[]): string[] {
     const hostPath = normalize(hostOption, volume.hostPath)
     const containerPath = normalize(containerOption, volume.containerPath)
     const why =
-      forbiddenHostPath(hostPath) ?? forbiddenHostPath(resolveHostPath(hostOption, hostPath))
+      forbiddenHostPath(hostPath) ??
+      (() => {
+        const resolved = resolveHostPath(hostOption, hostPath)
+        return forbiddenHostPath(resolved) ?? forbiddenContents(resolved)
+      })()
     if (why) throw new ConfigError(hostOption, `a host path that is not ${why}`, volume.hostPath)
     if (
       FORBIDDEN_CONTAINER_EXACT.includes(containerPath) ||

@@ -1,9 +1,10 @@
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { createServer, type Server } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { ConfigError } from '../../../src/errors.js'
-import { forbiddenHostPath, volumeBinds } from '../../../src/tiers/container/volumes.js'
+import { findSocket, forbiddenHostPath, volumeBinds } from '../../../src/tiers/container/volumes.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'sandtier-volumes-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -81,4 +82,45 @@ describe('volumeBinds', () => {
     ).toThrow(/used by one volume only/)
     expect(() => volumeBinds([{ hostPath: dir, containerPath: '/a:rw' }])).toThrow(ConfigError)
   })
+
+  it.each(['/var/lib', '/usr/lib', '/var/lib/'])(
+    'I12-8: refuses %s, a directory that holds a forbidden tree',
+    (hostPath) => {
+      expect(() => volumeBinds([{ hostPath, containerPath: '/data' }])).toThrow(
+        /a directory that holds \/(var\/lib|usr\/lib)\//,
+      )
+    },
+  )
+
+  it('I12-8: refuses a directory with a Unix socket anywhere below it, read-only or not', async () => {
+    const tree = join(dir, 'with-socket')
+    mkdirSync(join(tree, 'a/b/c'), { recursive: true })
+    writeFileSync(join(tree, 'a/file.txt'), 'data')
+    expect(volumeBinds([{ hostPath: tree, containerPath: '/data' }])).toEqual([`${tree}:/data:ro`])
+    const server = await listen(join(tree, 'a/b/c/engine.sock'))
+    try {
+      for (const readOnly of [true, false])
+        expect(() => volumeBinds([{ hostPath: tree, containerPath: '/data', readOnly }])).toThrow(
+          /volumes\[0\]\.hostPath.*Unix socket/,
+        )
+    } finally {
+      server.close()
+    }
+  })
+
+  it('refuses a tree too large to scan for sockets', () => {
+    const tree = join(dir, 'large')
+    mkdirSync(tree)
+    for (let i = 0; i < 12; i++) writeFileSync(join(tree, `f${i}`), '')
+    expect(findSocket(tree, 10)).toEqual({ tooLarge: true })
+    expect(findSocket(tree, 20)).toBeUndefined()
+  })
 })
+
+function listen(path: string): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(path, () => resolve(server))
+  })
+}

@@ -27,6 +27,12 @@ export interface ExecHandle {
   readonly ended: Promise<StreamEnd>
   /** Stops reading: destroys the client side of the stream (the process is not affected). */
   detach(): void
+  /**
+   * Stops reading but keeps the stream: the engine's buffers and the exec's pipe fill up and the process
+   * blocks on its next write, so a flood past a cap stops at once instead of streaming on into a closed
+   * connection until the process is killed.
+   */
+  pause(): void
 }
 
 /** Deadline for creating and starting an exec (the engine answers these in milliseconds when healthy). */
@@ -83,7 +89,7 @@ export async function startExec(
     stream.write(spec.stdin, () => undefined)
     stream.end()
   }
-  return { exec, ended, detach: () => stream.destroy() }
+  return { exec, ended, detach: () => stream.destroy(), pause: () => stream.pause() }
 }
 
 /** What `exec inspect` says about the exec's process. */

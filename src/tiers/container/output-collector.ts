@@ -4,7 +4,10 @@
  *
  * The report is `\n\0sandtier:<nonce>:<json>\n`, written by the harness after the guest finished. The nonce is
  * random per run, so guest output cannot be mistaken for it by accident; a guest that forges it only changes
- * its own result. The report's bytes never count as output and never appear in `stderr`.
+ * its own result. The report's bytes never count as output and never appear in `stderr`, but they are counted
+ * too, against maxReportBytes: every byte received counts against one cap or the other, and the moment
+ * either is passed onLimit stops the run (a guest that opens a report line and never ends it is not a way
+ * around the output cap).
  */
 import type { OutputStream } from './frame-demuxer.js'
 
@@ -12,9 +15,11 @@ export interface CollectorOptions {
   maxOutputBytes: number
   /** The run's report nonce; undefined for runs without a harness (shell). */
   nonce: string | undefined
-  /** Largest report kept; a larger one is dropped and flagged. */
+  /** run-guest.sh's nonce: its line `\n\0sandtier-end:<nonce>\n`, when it ends stderr, is split off. */
+  endNonce?: string | undefined
+  /** Largest report; a larger one is dropped and flagged, and stops the run like output does. */
   maxReportBytes: number
-  /** Called once, when guest output first goes past maxOutputBytes. */
+  /** Called once, when guest output first goes past maxOutputBytes or the report past maxReportBytes. */
   onLimit: () => void
 }
 
@@ -28,6 +33,8 @@ export interface CollectedOutput {
   /** The report's JSON text, when the harness wrote one. */
   report: string | undefined
   reportTooLarge: boolean
+  /** stderr ended with run-guest.sh's line: it found nothing of the run alive after the command. */
+  endVerified: boolean
 }
 
 type ReportState = 'guest' | 'report' | 'after'
@@ -35,6 +42,9 @@ type ReportState = 'guest' | 'report' | 'after'
 export class OutputCollector {
   readonly #options: CollectorOptions
   readonly #marker: Buffer | undefined
+  readonly #endMarker: Buffer | undefined
+  /** The last stderr bytes, held back while they could be run-guest.sh's line (which must end the stream). */
+  #tail: Buffer = Buffer.alloc(0)
   readonly #kept: Record<OutputStream, Buffer[]> = { stdout: [], stderr: [] }
   #keptBytes = 0
   #seenBytes = 0
@@ -44,20 +54,41 @@ export class OutputCollector {
   #report: Buffer[] = []
   #reportBytes = 0
   #reportTooLarge = false
+  #limitReached = false
 
   constructor(options: CollectorOptions) {
     this.#options = options
     this.#marker =
       options.nonce === undefined ? undefined : Buffer.from(`\n\0sandtier:${options.nonce}:`)
+    this.#endMarker =
+      options.endNonce === undefined
+        ? undefined
+        : Buffer.from(`\n\0sandtier-end:${options.endNonce}\n`)
   }
 
-  /** True once guest output went past the limit. */
+  /** True once guest output or the report went past its cap. */
   get exceeded(): boolean {
-    return this.#truncated
+    return this.#limitReached
+  }
+
+  #limit(): void {
+    if (this.#limitReached) return
+    this.#limitReached = true
+    this.#options.onLimit()
   }
 
   write(stream: OutputStream, chunk: Buffer): void {
-    if (stream === 'stdout' || this.#marker === undefined) this.#guest(stream, chunk)
+    if (stream === 'stdout') return this.#guest(stream, chunk)
+    if (this.#endMarker === undefined) return this.#stderrIn(chunk)
+    // Everything but the last marker-length bytes goes on at once; those wait for the next chunk or finish().
+    const data = this.#tail.length > 0 ? Buffer.concat([this.#tail, chunk]) : chunk
+    const cut = Math.max(data.length - this.#endMarker.length, 0)
+    this.#tail = Buffer.from(data.subarray(cut))
+    if (cut > 0) this.#stderrIn(data.subarray(0, cut))
+  }
+
+  #stderrIn(chunk: Buffer): void {
+    if (this.#marker === undefined) this.#guest('stderr', chunk)
     else this.#stderr(chunk, this.#marker)
   }
 
@@ -85,7 +116,8 @@ export class OutputCollector {
     if (this.#reportBytes > this.#options.maxReportBytes) {
       this.#reportTooLarge = true
       this.#report = []
-    } else this.#report.push(Buffer.from(part))
+      this.#limit()
+    } else if (!this.#reportTooLarge) this.#report.push(Buffer.from(part))
     if (end >= 0) {
       this.#state = 'after'
       // Anything after the report (a background process still writing) is guest output again.
@@ -104,14 +136,15 @@ export class OutputCollector {
     }
     if (room > 0) this.#kept[stream].push(Buffer.from(chunk.subarray(0, room)))
     this.#keptBytes += Math.max(room, 0)
-    if (!this.#truncated) {
-      this.#truncated = true
-      this.#options.onLimit()
-    }
+    this.#truncated = true
+    this.#limit()
   }
 
   /** Ends collection: flushes held bytes and returns what was kept. */
   finish(): CollectedOutput {
+    const endVerified = this.#endMarker !== undefined && this.#tail.equals(this.#endMarker)
+    if (!endVerified && this.#tail.length > 0) this.#stderrIn(this.#tail)
+    this.#tail = Buffer.alloc(0)
     if (this.#state === 'guest' && this.#held.length > 0) this.#guest('stderr', this.#held)
     this.#held = Buffer.alloc(0)
     const report =
@@ -125,6 +158,7 @@ export class OutputCollector {
       outputBytes: this.#seenBytes,
       report,
       reportTooLarge: this.#reportTooLarge,
+      endVerified,
     }
   }
 }

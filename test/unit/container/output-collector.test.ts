@@ -85,6 +85,55 @@ describe('OutputCollector', () => {
     expect(c.finish()).toMatchObject({ truncated: false, report: undefined, reportTooLarge: true })
   })
 
+  it('K5: stops the run once a forged report line that never ends passes maxReportBytes', () => {
+    const onLimit = vi.fn()
+    const c = collector(1024, onLimit)
+    c.write('stderr', Buffer.from(`\n\0sandtier:${nonce}:{"value":"`))
+    c.write('stderr', Buffer.alloc(200, 0x78))
+    expect(onLimit).not.toHaveBeenCalled()
+    c.write('stderr', Buffer.alloc(100, 0x78))
+    expect(onLimit).toHaveBeenCalledTimes(1)
+    expect(c.exceeded).toBe(true)
+    // The flood goes on until the kill lands: nothing more is kept, onLimit is not called again.
+    for (let i = 0; i < 100; i++) c.write('stderr', Buffer.alloc(64 * 1024, 0x78))
+    expect(onLimit).toHaveBeenCalledTimes(1)
+    expect(c.finish()).toMatchObject({ report: undefined, reportTooLarge: true, stderr: '' })
+  })
+
+  it("splits off run-guest.sh's end line when it ends stderr, at every cut", () => {
+    const end = `\n\0sandtier-end:e1\n`
+    const raw = Buffer.from(`warn${report('{"value":1}')}${end}`)
+    for (let cut = 1; cut < raw.length; cut++) {
+      const c = new OutputCollector({
+        maxOutputBytes: 100,
+        nonce,
+        endNonce: 'e1',
+        maxReportBytes: 256,
+        onLimit: () => undefined,
+      })
+      c.write('stderr', raw.subarray(0, cut))
+      c.write('stderr', raw.subarray(cut))
+      expect(c.finish()).toMatchObject({ stderr: 'warn', report: '{"value":1}', endVerified: true })
+    }
+  })
+
+  it('does not vouch for a run when anything follows the end line, or the nonce differs', () => {
+    const make = (): OutputCollector =>
+      new OutputCollector({
+        maxOutputBytes: 100,
+        nonce: undefined,
+        endNonce: 'e1',
+        maxReportBytes: 256,
+        onLimit: () => undefined,
+      })
+    const late = make()
+    late.write('stderr', Buffer.from('\n\0sandtier-end:e1\nlate'))
+    expect(late.finish()).toMatchObject({ endVerified: false, stderr: '\n\0sandtier-end:e1\nlate' })
+    const forged = make()
+    forged.write('stderr', Buffer.from('\n\0sandtier-end:e2\n'))
+    expect(forged.finish().endVerified).toBe(false)
+  })
+
   it('computes the longest partial marker suffix', () => {
     const marker = Buffer.from('\n\0sandtier:')
     expect(partialMarkerLength(Buffer.from('abc\n\0sand'), marker)).toBe(6)

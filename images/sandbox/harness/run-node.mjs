@@ -3,22 +3,49 @@
 // module's default export (a function is called with `input` and awaited), else its last expression, which
 // the host exposed as the export `__st_last`.
 //
-// Request: env SANDTIER_REQ (JSON) or SANDTIER_REQ_FILE (path of that JSON), {code, isModule, input?, nonce}.
+// Request: the start of stdin, `<byte length>\n<JSON>` with {code, isModule, input?, nonce}, read before any guest
+// code runs (never in the environment, argv or a file, where another process could read it); the guest's own
+// stdin follows it, unread.
 // Report: one line at the very end of stderr, `\n\0sandtier:<nonce>:<json>\n`, where json is {value?} or
 // {error: {name, message, stack, code?}}; the host strips it, so guest stdout and stderr are never mixed with it.
-import { readFileSync, writeFileSync, mkdirSync, unlinkSync, writeSync } from 'node:fs'
+import { readSync, writeFileSync, mkdirSync, unlinkSync, writeSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { pathToFileURL } from 'node:url'
 
 const MAX_DEPTH = 256
 
+const MAX_HEADER_BYTES = 20
+
+// Reads up to `length` bytes of stdin into buf at offset; 0 at end of input. Waits out EAGAIN (a
+// non-blocking stdin) instead of failing.
+function readStdin(buf, offset, length) {
+  for (;;) {
+    try {
+      return readSync(0, buf, offset, length, null)
+    } catch (e) {
+      if (e.code !== 'EAGAIN') throw e
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1)
+    }
+  }
+}
+
+// Exactly the framed request and not one byte more: what follows is the guest's stdin.
 function readRequest() {
-  const file = process.env.SANDTIER_REQ_FILE
-  const text = file ? readFileSync(file, 'utf8') : process.env.SANDTIER_REQ
-  delete process.env.SANDTIER_REQ
-  delete process.env.SANDTIER_REQ_FILE
-  if (file) unlinkSync(file)
-  return JSON.parse(text)
+  const byte = Buffer.alloc(1)
+  let header = ''
+  for (;;) {
+    if (readStdin(byte, 0, 1) === 0) throw new Error('sandtier: the request ended early')
+    if (byte[0] === 0x0a) break
+    header += String.fromCharCode(byte[0])
+    if (header.length > MAX_HEADER_BYTES) throw new Error('sandtier: bad request header')
+  }
+  const body = Buffer.alloc(Number(header))
+  for (let at = 0; at < body.length; ) {
+    const got = readStdin(body, at, body.length - at)
+    if (got === 0) throw new Error('sandtier: the request ended early')
+    at += got
+  }
+  return JSON.parse(body.toString('utf8'))
 }
 
 function notJsonSafe(path, what) {
@@ -128,7 +155,8 @@ try {
   if (request.isModule) {
     mkdirSync('/tmp/.sandtier', { recursive: true, mode: 0o700 })
     const file = '/tmp/.sandtier/main-' + request.nonce + '.mjs'
-    writeFileSync(file, request.code)
+    // Readable by this run only while it is imported, then gone; the run's processes are ended at its end.
+    writeFileSync(file, request.code, { mode: 0o600 })
     let ns
     try {
       ns = await import(pathToFileURL(file).href)

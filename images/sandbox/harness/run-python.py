@@ -8,8 +8,10 @@
 #   3. otherwise no value.
 # The global `input` holds the request's input when one was given; without one the builtin input() stays.
 #
-# Request: env SANDTIER_REQ (JSON) or SANDTIER_REQ_FILE (path), {code, input?, nonce}. Report: one line at the
-# very end of stderr, "\n\0sandtier:<nonce>:<json>\n" with {value?} or {error: {name, message, stack, code?}}.
+# Request: the start of stdin, "<byte length>\n<JSON>" with {code, input?, nonce}, read before any guest code runs
+# (never in the environment, argv or a file, where another process could read it); the guest's own stdin follows
+# it, unread. Report: one line at the very end of stderr, "\n\0sandtier:<nonce>:<json>\n" with {value?} or
+# {error: {name, message, stack, code?}}.
 import ast
 import atexit
 import builtins
@@ -25,14 +27,30 @@ FILENAME = 'main.py'
 VALUE_NAME = '__sandtier_value__'
 
 
+MAX_HEADER_BYTES = 20
+
+
 def read_request():
-    path = os.environ.pop('SANDTIER_REQ_FILE', None)
-    text = os.environ.pop('SANDTIER_REQ', None)
-    if path:
-        with open(path, encoding='utf-8') as f:
-            text = f.read()
-        os.unlink(path)
-    return json.loads(text)
+    """Exactly the framed request from fd 0, unbuffered: what follows is the guest's stdin."""
+    header = b''
+    while True:
+        byte = os.read(0, 1)
+        if not byte:
+            raise RuntimeError('sandtier: the request ended early')
+        if byte == b'\n':
+            break
+        header += byte
+        if len(header) > MAX_HEADER_BYTES:
+            raise RuntimeError('sandtier: bad request header')
+    remaining = int(header)
+    parts = []
+    while remaining > 0:
+        part = os.read(0, min(remaining, 1 << 20))
+        if not part:
+            raise RuntimeError('sandtier: the request ended early')
+        parts.append(part)
+        remaining -= len(part)
+    return json.loads(b''.join(parts).decode('utf-8'))
 
 
 class ResultNotSerializable(TypeError):

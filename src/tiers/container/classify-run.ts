@@ -60,6 +60,18 @@ function containerDied(facts: RunFacts): boolean {
   return facts.container !== undefined && (!facts.container.running || facts.container.missing)
 }
 
+/**
+ * True when the run's container cannot serve the next run: a limit or a survivor forced its kill, the engine
+ * went away, or it died. The sandbox then gets a new one, and the result says so (sandbox-reset.ts).
+ */
+export function lostContainer(facts: RunFacts): boolean {
+  const killed = (outcome: RunFacts['termination']): boolean =>
+    outcome === 'container-killed' || outcome === 'failed'
+  if (killed(facts.termination) || killed(facts.sweep)) return true
+  if (facts.engineError) return true
+  return containerDied(facts)
+}
+
 function classify(
   facts: RunFacts,
   ctx: ClassifyContext,

@@ -1,6 +1,7 @@
 /**
- * One run in a sandbox container: starts the exec, streams and counts output, enforces the wall-clock, CPU
- * and output limits and cancellation, ends the whole process tree when one hits (terminate-run.ts), and
+ * One run in a sandbox container: starts the exec (the framed request, then the guest's stdin, on its stdin),
+ * streams and counts output, enforces the wall-clock, CPU and output limits and cancellation, ends the whole
+ * run when one hits and after its normal end too (terminate-run.ts: nothing the run started outlives it), and
  * gathers the facts classify-run.ts turns into an ExecResult. Never hangs: every wait is bounded by the run's
  * deadline plus the termination budget, also when the engine disappears.
  */
@@ -12,9 +13,9 @@ import { isEngineUnreachable, toEngineError } from './engine-call.js'
 import { inspectExec, startExec, type ExecHandle, type ExecState } from './exec-stream.js'
 import type { GuestCommand } from './guest-command.js'
 import { OutputCollector, type CollectedOutput } from './output-collector.js'
-import { writeSandboxFile } from './sandbox-files.js'
+import type { ProcessCensus } from './process-census.js'
 import { RunControl, type StopReason } from './run-control.js'
-import type { TerminationOutcome } from './terminate-run.js'
+import { endRun, type TerminationOutcome } from './terminate-run.js'
 
 export type { StopReason } from './run-control.js'
 
@@ -29,7 +30,10 @@ export interface RunLimits {
 export interface RunContext {
   container: Dockerode.Container
   cgroup: CgroupReader
+  /** The host's census of the container's processes (runc with local cgroup files), else undefined. */
+  census: ProcessCensus | undefined
   command: GuestCommand
+  /** The guest's own stdin, sent after the framed request. */
   stdin: Uint8Array | undefined
   limits: RunLimits
   signal: AbortSignal | undefined
@@ -42,7 +46,10 @@ export interface RunFacts {
   output: CollectedOutput
   exitCode: number | null
   stop: StopReason | undefined
+  /** How the run's processes were ended after a stop. */
   termination: TerminationOutcome | undefined
+  /** How the run's leftovers were ended after its normal end; undefined when it was stopped or lost. */
+  sweep: TerminationOutcome | undefined
   /** The engine went away during the run. */
   engineError: EngineError | undefined
   /** Inspected when the exit code or the stream suggested the container itself may have died. */
@@ -80,6 +87,11 @@ const STREAM_GRACE_MS = 200
 
 async function finishStopped(handle: ExecHandle, control: RunControl): Promise<TerminationOutcome> {
   const outcome = (await control.termination) ?? 'failed'
+  // The stream paused at the output cap has nothing more to give.
+  if (control.stop === 'output') {
+    handle.detach()
+    return outcome
+  }
   // With the processes gone the stream ends at once; do not wait on a wedged engine.
   const ended = await Promise.race([handle.ended, sleep(STREAM_GRACE_MS).then(() => undefined)])
   if (ended === undefined) handle.detach()
@@ -92,22 +104,30 @@ async function finishStopped(handle: ExecHandle, control: RunControl): Promise<T
  */
 export async function runInContainer(ctx: RunContext): Promise<RunFacts> {
   const { container, cgroup, command, limits } = ctx
-  const control = new RunControl(container, cgroup, ctx.watchExit)
+  const control = new RunControl(container, cgroup, ctx.census, ctx.watchExit)
+  // The exec, once started: the output limit may fire from its first chunk on.
+  const current: { handle?: ExecHandle } = {}
   const collector = new OutputCollector({
     maxOutputBytes: limits.maxOutputBytes,
     nonce: command.nonce,
+    endNonce: command.endNonce,
     maxReportBytes: limits.maxReportBytes,
-    onLimit: () => control.request('output'),
+    // Past the cap nothing more is read: the guest blocks once the engine's buffers are full, and the
+    // stream is let go once the killer has stopped it (see endRun's onKillStarted).
+    onLimit: () => {
+      current.handle?.pause()
+      control.request('output', () => current.handle?.detach())
+    },
   })
-  if (command.stage) await writeSandboxFile(container, command.stage.path, command.stage.data)
   await cgroup.resetPeak()
   const before = await cgroup.read()
   control.setBaseline(before)
-  const handle = await startExec(
-    container,
-    { cmd: command.cmd, env: command.env, stdin: ctx.stdin },
-    (s, c) => collector.write(s, c),
+  const stdin = ctx.stdin ? Buffer.concat([command.request, ctx.stdin]) : command.request
+  const handle = await startExec(container, { cmd: command.cmd, stdin }, (s, c) =>
+    collector.write(s, c),
   )
+  current.handle = handle
+  if (collector.exceeded) handle.pause()
   // The run's clock (wallMs and the deadline) starts when its process does.
   const started = Date.now()
   const timer = setTimeout(() => control.request('timeout'), limits.timeoutMs)
@@ -162,9 +182,20 @@ export async function runInContainer(ctx: RunContext): Promise<RunFacts> {
     if (!engineError) state = await inspect()
     if (!engineError) after = await control.sample()
   }
-  return buildFacts(collector.finish(), control, {
+  // The run ended by itself: whatever it left behind (a background loop, a setsid'd child) ends now, before
+  // it can idle on the host's CPU or watch the next run — unless run-guest.sh already did so and vouched for
+  // it. After the sample, so the sweep's own exec is not billed to the run.
+  const output = collector.finish()
+  let sweep: TerminationOutcome | undefined
+  const alive = state === undefined || (state.running && !state.missing)
+  if (!control.stop && !engineError && !control.containerExited && alive)
+    sweep = output.endVerified
+      ? 'cleaned'
+      : await endRun(container, { census: ctx.census, normalEnd: true, pidsExhausted: false })
+  return buildFacts(output, control, {
     exitCode,
     termination,
+    sweep,
     engineError,
     state,
     wallMs,
@@ -176,6 +207,7 @@ export async function runInContainer(ctx: RunContext): Promise<RunFacts> {
 interface RawFacts {
   exitCode: number | null
   termination: TerminationOutcome | undefined
+  sweep: TerminationOutcome | undefined
   engineError: EngineError | undefined
   state: ContainerState | undefined
   wallMs: number
@@ -190,6 +222,7 @@ function buildFacts(output: CollectedOutput, control: RunControl, raw: RawFacts)
     exitCode: raw.exitCode,
     stop: control.stop,
     termination: raw.termination,
+    sweep: raw.sweep,
     engineError: raw.engineError,
     container: raw.state,
     wallMs: raw.wallMs,

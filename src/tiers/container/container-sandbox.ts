@@ -6,7 +6,8 @@
  * Does not protect: the guest's files from later runs in the same sandbox (that is the point of a sandbox),
  * nor against kernel bugs reachable through the allowed syscalls on runc (use gvisor for untrusted code).
  * How it fails: a run that hits a limit resolves with its status; when the limit took the container down
- * (OOM under runsc, a fork bomb, an unkillable run) the sandbox gets a new container and /work starts empty.
+ * (OOM under runsc, a fork bomb, an unkillable run) the sandbox gets a new container, /work starts empty,
+ * and the result says so (sandbox-reset.ts). Nothing a run starts outlives it (terminate-run.ts).
  * Engine failures reject with EngineError; a destroyed sandbox rejects with SandboxClosedError.
  */
 import type Dockerode from 'dockerode'
@@ -15,15 +16,17 @@ import { ConfigError, SandboxClosedError } from '../../errors.js'
 import type { ExecResult, Language, TierId } from '../../types.js'
 import type { NormalizedRequest, TierSandbox } from '../tier.js'
 import { openCgroupReader, type CgroupReader } from './cgroup-stats.js'
-import { toExecResult, type ClassifyContext } from './classify-run.js'
+import { lostContainer, toExecResult, type ClassifyContext } from './classify-run.js'
 import { removeContainer, startContainer } from './container-lifecycle.js'
 import { runInContainer, type RunFacts } from './container-run.js'
 import { ContainerEngineError } from './engine-call.js'
 import type { ContainerRuntime, EngineInfo } from './engine.js'
 import { earlyResult } from './early-result.js'
 import { meterRun, withNetworkUsage, type SandboxEgress } from './egress.js'
-import { guestCommand, type GuestCommand } from './guest-command.js'
+import { guestCommand, withEndOfRun, type GuestCommand } from './guest-command.js'
+import { openProcessCensus, type ProcessCensus } from './process-census.js'
 import { readSandboxFile, writeSandboxFile, type FileOptions } from './sandbox-files.js'
+import { markReset, sandboxResetError } from './sandbox-reset.js'
 import type { WarmPool } from './warm-pool.js'
 
 /** Languages a container sandbox runs. */
@@ -54,7 +57,12 @@ export interface ContainerSandboxDeps {
 interface Current {
   container: Dockerode.Container
   cgroup: CgroupReader
+  /** Opened at the container's first run (it costs an inspect); undefined where the host cannot take one. */
+  census?: Promise<ProcessCensus | undefined>
 }
+
+/** The container was found gone before a run: the run did not happen. */
+class ContainerGone {}
 
 // The container is gone or stopped: exec create answers 404 or 409.
 function isContainerGone(error: unknown): boolean {
@@ -62,12 +70,6 @@ function isContainerGone(error: unknown): boolean {
   if (error.statusCode === 404 || error.statusCode === 409) return true
   // A container that exited just before "start exec" comes back as HTTP 500 "container not running".
   return error.statusCode === 500 && /is not running|container not running/.test(error.message)
-}
-
-function lostContainer(facts: RunFacts): boolean {
-  if (facts.termination === 'container-killed' || facts.termination === 'failed') return true
-  if (facts.engineError) return true
-  return facts.container !== undefined && (!facts.container.running || facts.container.missing)
 }
 
 export class ContainerSandbox implements TierSandbox {
@@ -157,7 +159,6 @@ export class ContainerSandbox implements TierSandbox {
     const startedAt = Date.now()
     if (!CONTAINER_LANGUAGES.includes(request.language))
       throw new ConfigError('language', CONTAINER_LANGUAGES.join(', '), request.language)
-    const command = guestCommand(request, this.#config)
     const ctx: ClassifyContext = {
       tier: this.tier,
       startedAt,
@@ -167,46 +168,69 @@ export class ContainerSandbox implements TierSandbox {
       pidLimit: this.#config.pidLimit,
       memoryLimitBytes: this.#config.memoryLimitBytes,
     }
-    if ('compileError' in command) return earlyResult(ctx, 'error', command.compileError)
+    // The source is prepared under the run's own deadline, which the run in the container then continues.
+    const command = await guestCommand(request, this.#config, {
+      timeoutMs: request.timeoutMs,
+      signal: request.signal,
+    })
+    if ('early' in command) return earlyResult(ctx, command.early, command.error)
+    // Under runsc the run ends itself whole inside its exec (a second exec costs ~50-100 ms there); under
+    // runc the host's census checks it for free, and run-guest.sh could not be trusted (no Yama on the host).
+    const runCommand = this.#deps.runtime === 'runsc' ? withEndOfRun(command) : command
+    const timeoutMs = Math.max(request.timeoutMs - (Date.now() - startedAt), 1)
     return await this.#serial(async () => {
       this.#assertOpen()
       if (request.signal?.aborted) return earlyResult(ctx, 'cancelled')
       const { value: facts, network } = await meterRun(this.#deps.egress, request, () =>
-        this.#run(command, request),
+        this.#run(runCommand, request, timeoutMs),
       )
-      if (lostContainer(facts) && !this.#closing) this.#replace()
-      return withNetworkUsage(toExecResult(facts, ctx), network)
+      if (facts instanceof ContainerGone)
+        return earlyResult(
+          ctx,
+          'crashed',
+          sandboxResetError(
+            "The sandbox's container was stopped or removed since its last run, so the code did not run",
+          ),
+        )
+      const reset = lostContainer(facts) && !this.#closing
+      if (reset) this.#replace()
+      const result = withNetworkUsage(toExecResult(facts, ctx), network)
+      return reset ? markReset(result) : result
     })
   }
 
-  async #run(command: GuestCommand, request: NormalizedRequest): Promise<RunFacts> {
+  async #run(
+    command: GuestCommand,
+    request: NormalizedRequest,
+    timeoutMs: number,
+  ): Promise<RunFacts | ContainerGone> {
     const limits = {
-      timeoutMs: request.timeoutMs,
+      timeoutMs,
       cpuTimeMs: this.#config.cpuTimeMs,
       cpuQuota: this.#config.cpuQuota,
       maxOutputBytes: this.#config.maxOutputBytes,
       maxReportBytes: this.#config.maxOutputBytes + REPORT_OVERHEAD_BYTES,
     }
     const stdin = typeof request.stdin === 'string' ? Buffer.from(request.stdin) : request.stdin
-    const attempt = async (): Promise<RunFacts> => {
-      const { container, cgroup } = await this.#container()
+    const current = await this.#container()
+    current.census ??= openProcessCensus(current.container, this.#deps.engine, this.#deps.runtime)
+    try {
       return await runInContainer({
-        container,
-        cgroup,
+        container: current.container,
+        cgroup: current.cgroup,
+        census: await current.census,
         command,
         stdin,
         limits,
         signal: request.signal,
         watchExit: this.#deps.runtime === 'runsc',
       })
-    }
-    try {
-      return await attempt()
     } catch (error) {
-      // The container died between runs (engine restart, killed from outside): one retry on a new one.
+      // The container died between runs (killed or removed from outside): the sandbox gets a new one, and
+      // this run reports the reset instead of running on it as if /work were still there.
       if (!isContainerGone(error) || this.#closing) throw error
       this.#replace()
-      return await attempt()
+      return new ContainerGone()
     }
   }
 

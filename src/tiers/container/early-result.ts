@@ -1,14 +1,16 @@
-/** Results of runs that end before anything runs in the container (TypeScript that does not parse, a signal
- * already aborted): same shape as every other result, with an empty usage receipt. */
-import { cancelledError } from '../../limits/limit-errors.js'
+/** Results of runs that end before anything runs in the container (source that does not parse or whose
+ * preparation passed the deadline, a signal already aborted, a container found gone): same shape as every
+ * other result, with an empty usage receipt. */
+import { cancelledError, timeoutError } from '../../limits/limit-errors.js'
 import { emptyUsage, type ExecResult, type ResultError } from '../../types.js'
 import type { ClassifyContext } from './classify-run.js'
 
 export function earlyResult(
   ctx: ClassifyContext,
-  status: 'error' | 'cancelled',
+  status: 'error' | 'cancelled' | 'timeout' | 'crashed',
   error?: ResultError,
 ): ExecResult {
+  const fallback = status === 'timeout' ? timeoutError(ctx.timeoutMs) : cancelledError()
   return {
     status,
     stdout: '',
@@ -18,6 +20,6 @@ export function earlyResult(
     durationMs: Date.now() - ctx.startedAt,
     usage: emptyUsage(),
     escalations: [],
-    error: error ?? cancelledError(),
+    error: error ?? fallback,
   }
 }

@@ -1,35 +1,63 @@
 /**
  * NormalizedRequest → the process a container runs for it. JavaScript and TypeScript go through the node
- * harness (types stripped and module mode chosen on the host, see js-source.ts), Python
- * through the python harness, shell straight to `sh -c`. Small requests travel in the exec's environment;
- * requests past what one environment string may hold (128 KiB on Linux) are written to a file first.
+ * harness (types stripped and module mode chosen on the host, off its main thread: js-source-pool.ts), Python
+ * through the python harness, shell through a fixed `sh -c` loader that `eval`s the code.
+ *
+ * The request (code, input, report nonce) never sits where another process of the sandbox could read it: not
+ * in the exec's environment (/proc/<pid>/environ), not in argv (/proc/<pid>/cmdline), not in a file. It is the
+ * first thing on the exec's stdin, framed as `<byte length>\n<request>`, and the harness or loader reads exactly
+ * that much before any guest code runs; the guest's own stdin follows it.
  */
 import { randomBytes } from 'node:crypto'
 import type { ResolvedConfig } from '../../config.js'
 import { ConfigError } from '../../errors.js'
 import type { ResultError } from '../../types.js'
 import type { NormalizedRequest } from '../tier.js'
-import { prepareJavaScript } from './js-source.js'
+import { prepareOffThread } from './js-source-pool.js'
 
 export const HARNESS_DIR = '/opt/sandtier'
-/** Where requests too large for the environment are staged (tmpfs, noexec, private to the sandbox). */
-export const STAGING_DIR = '/tmp/.sandtier'
-/** Largest request passed in the environment; MAX_ARG_STRLEN is 128 KiB. */
-export const MAX_INLINE_REQUEST_BYTES = 96 * 1024
 
-/** The process to run for a request, and an optional file to write before it. */
+/**
+ * Shell code up to this size is read by the shell's own `read` (one syscall per byte, no process started:
+ * a process costs tens of milliseconds under gVisor); larger code by `head -c`, one process but few syscalls.
+ */
+export const SHELL_READ_MAX_BYTES = 16 * 1024
+
+/**
+ * Both loaders read the framed code from stdin and then run it in this same shell (so `exit`, traps and `$0`
+ * behave as with `sh -c <code>`); neither reads past it, so the guest's stdin is left for the guest.
+ * SHELL_LINE_LOADER reads `<line count>\n<lines>`, SHELL_BYTE_LOADER `<byte count>\n<bytes>`.
+ */
+export const SHELL_LINE_LOADER =
+  'read -r __sandtier_n || exit 125; __sandtier_code=; ' +
+  'while [ "$__sandtier_n" -gt 0 ] && IFS= read -r __sandtier_line; do ' +
+  '__sandtier_code="$__sandtier_code$__sandtier_line\n"; __sandtier_n=$((__sandtier_n - 1)); done; ' +
+  'unset __sandtier_n __sandtier_line; eval "$__sandtier_code"'
+export const SHELL_BYTE_LOADER =
+  'read -r __sandtier_n || exit 125; __sandtier_code=$(head -c "$__sandtier_n") || exit 125; ' +
+  'unset __sandtier_n; eval "$__sandtier_code"'
+
+/** The process to run for a request. */
 export interface GuestCommand {
   cmd: string[]
-  env: string[]
   /** The harness report nonce; undefined for shell, which has no value. */
   nonce: string | undefined
-  /** Written into the sandbox before the command runs. */
-  stage?: { path: string; data: Buffer }
+  /** The start of the exec's stdin: the framed request. The guest's own stdin is sent after it. */
+  request: Buffer
+  /** Set when run-guest.sh ends the run inside the exec and vouches for it with this nonce (runsc). */
+  endNonce?: string
 }
 
-/** A request that fails before anything runs (TypeScript that does not parse). */
-export interface GuestCompileError {
-  compileError: ResultError
+/** A request that ends before anything runs: source that does not parse, or its preparation was stopped. */
+export interface GuestEarlyEnd {
+  early: 'error' | 'timeout' | 'cancelled'
+  error?: ResultError
+}
+
+/** The deadline and signal of the run, which bound the preparation of its source too. */
+export interface PrepareBounds {
+  timeoutMs: number
+  signal: AbortSignal | undefined
 }
 
 function interpreter(
@@ -42,60 +70,104 @@ function interpreter(
   return ['node', `--max-old-space-size=${heapMb}`, `${HARNESS_DIR}/run-node.mjs`]
 }
 
-function harnessCommand(
-  base: string[],
-  payload: Record<string, unknown>,
-  nonce: string,
-): GuestCommand {
-  const json = JSON.stringify(payload)
-  if (Buffer.byteLength(json) <= MAX_INLINE_REQUEST_BYTES)
-    return { cmd: base, env: [`SANDTIER_REQ=${json}`], nonce }
-  const path = `${STAGING_DIR}/req-${nonce}.json`
+/** `<byte length>\n<bytes>`: what the harnesses and SHELL_BYTE_LOADER read first from stdin. */
+export function frameRequest(body: string): Buffer {
+  const bytes = Buffer.from(body, 'utf8')
+  return Buffer.concat([Buffer.from(`${bytes.length}\n`), bytes])
+}
+
+/** The shell command for `code`, and its framing (see SHELL_LINE_LOADER / SHELL_BYTE_LOADER). */
+function shellCommand(code: string): GuestCommand {
+  if (Buffer.byteLength(code) > SHELL_READ_MAX_BYTES)
+    return { cmd: ['sh', '-c', SHELL_BYTE_LOADER], nonce: undefined, request: frameRequest(code) }
+  // `read` needs every line ended; one more newline at the end changes nothing for sh.
+  const text = code.endsWith('\n') ? code : `${code}\n`
+  const lines = text.split('\n').length - 1
   return {
-    cmd: base,
-    env: [`SANDTIER_REQ_FILE=${path}`],
-    nonce,
-    stage: { path, data: Buffer.from(json) },
+    cmd: ['sh', '-c', SHELL_LINE_LOADER],
+    nonce: undefined,
+    request: Buffer.concat([Buffer.from(`${lines}\n`), Buffer.from(text)]),
   }
 }
 
-function shellCommand(code: string, nonce: string): GuestCommand {
-  if (Buffer.byteLength(code) <= MAX_INLINE_REQUEST_BYTES)
-    return { cmd: ['sh', '-c', code], env: [], nonce: undefined }
-  const path = `${STAGING_DIR}/main-${nonce}.sh`
-  return { cmd: ['sh', path], env: [], nonce: undefined, stage: { path, data: Buffer.from(code) } }
+/**
+ * The command run under run-guest.sh, which ends the run whole inside the same exec when the command is done
+ * and vouches for it with a nonce only it knows (see that script for why this holds under gVisor only).
+ */
+export function withEndOfRun(command: GuestCommand): GuestCommand {
+  const endNonce = randomBytes(16).toString('hex')
+  return {
+    ...command,
+    cmd: ['sh', `${HARNESS_DIR}/run-guest.sh`, ...command.cmd],
+    request: Buffer.concat([Buffer.from(`${endNonce}\n`), command.request]),
+    endNonce,
+  }
+}
+
+/** @throws ConfigError naming `maxSourceBytes` when the code is larger. */
+function checkSourceSize(code: string, config: ResolvedConfig): void {
+  const bytes = Buffer.byteLength(code)
+  if (bytes > config.container.maxSourceBytes)
+    throw new ConfigError(
+      'maxSourceBytes',
+      `code of at most ${config.container.maxSourceBytes} bytes`,
+      `${bytes} bytes of code`,
+    )
 }
 
 /**
  * Builds the command for a request.
- * @throws ConfigError for a language containers do not run (assemblyscript, wasm).
+ * @throws ConfigError for a language containers do not run (assemblyscript, wasm), or code larger than
+ *   `maxSourceBytes`.
  */
-export function guestCommand(
+export async function guestCommand(
   request: NormalizedRequest,
   config: ResolvedConfig,
-): GuestCommand | GuestCompileError {
+  bounds: PrepareBounds,
+): Promise<GuestCommand | GuestEarlyEnd> {
   const nonce = randomBytes(16).toString('hex')
   const input = request.input === undefined ? {} : { input: request.input }
   switch (request.language) {
     case 'shell':
-      return shellCommand(request.code, nonce)
-    case 'python':
-      return harnessCommand(
-        interpreter('python', config),
-        { code: request.code, nonce, ...input },
+      checkSourceSize(request.code, config)
+      return shellCommand(request.code)
+    case 'python': {
+      checkSourceSize(request.code, config)
+      const payload = { code: request.code, nonce, ...input }
+      return {
+        cmd: interpreter('python', config),
         nonce,
-      )
+        request: frameRequest(JSON.stringify(payload)),
+      }
+    }
     case 'javascript':
     case 'typescript': {
-      let prepared: { code: string; isModule: boolean }
-      try {
-        prepared = prepareJavaScript(request.code, request.language)
-      } catch (error) {
-        const e = error as Error
-        return { compileError: { name: 'SyntaxError', message: e.message, code: 'ERR_GUEST' } }
+      checkSourceSize(request.code, config)
+      const prepared = await prepareOffThread(request.code, request.language, bounds)
+      if (!prepared.ok) {
+        if (prepared.reason === 'syntax')
+          return {
+            early: 'error',
+            error: { name: 'SyntaxError', message: prepared.message, code: 'ERR_GUEST' },
+          }
+        if (prepared.reason === 'resources')
+          return {
+            early: 'error',
+            error: {
+              name: 'ResourceExceededError',
+              message: prepared.message,
+              code: 'ERR_RESOURCE_EXCEEDED',
+            },
+          }
+        return { early: prepared.reason }
       }
-      const payload = { code: prepared.code, isModule: prepared.isModule, nonce, ...input }
-      return harnessCommand(interpreter(request.language, config), payload, nonce)
+      const { code, isModule } = prepared.source
+      const payload = { code, isModule, nonce, ...input }
+      return {
+        cmd: interpreter(request.language, config),
+        nonce,
+        request: frameRequest(JSON.stringify(payload)),
+      }
     }
     default:
       throw new ConfigError(

@@ -5,7 +5,8 @@
  */
 import type Dockerode from 'dockerode'
 import type { CgroupCounters, CgroupReader } from './cgroup-stats.js'
-import { terminateRun, type TerminationOutcome } from './terminate-run.js'
+import type { ProcessCensus } from './process-census.js'
+import { endRun, type TerminationOutcome } from './terminate-run.js'
 
 /** A limit or the caller ended the run. */
 export type StopReason = 'timeout' | 'cpu' | 'output' | 'cancelled'
@@ -25,6 +26,7 @@ export class RunControl {
   lastSample: CgroupCounters | undefined
   readonly #container: Dockerode.Container
   readonly #cgroup: CgroupReader
+  readonly #census: ProcessCensus | undefined
   readonly #waitAbort = new AbortController()
   #cpuPoll: NodeJS.Timeout | undefined
   #before: CgroupCounters | undefined
@@ -33,10 +35,17 @@ export class RunControl {
    * @param watchExit watch the container with the engine's `wait`: needed under runsc, where a sandbox
    * killed by its cgroup leaves the exec stream open. Under runc the stream ends with the container's
    * processes, so the extra engine request per run is skipped.
+   * @param census the host's census of the container's processes (runc), which checks the kill.
    */
-  constructor(container: Dockerode.Container, cgroup: CgroupReader, watchExit: boolean) {
+  constructor(
+    container: Dockerode.Container,
+    cgroup: CgroupReader,
+    census: ProcessCensus | undefined,
+    watchExit: boolean,
+  ) {
     this.#container = container
     this.#cgroup = cgroup
+    this.#census = census
     this.interrupted = new Promise((resolve) => (this.#interrupt = resolve))
     if (!watchExit) return
     container.wait({ abortSignal: this.#waitAbort.signal }).then(
@@ -52,14 +61,19 @@ export class RunControl {
 
   /**
    * Stops the run for `reason` and starts killing its processes; later reasons are ignored. The counters
-   * are sampled first: killing may take the container and its cgroup with it.
+   * are sampled first: killing may take the container and its cgroup with it. `onKillStarted`: see endRun.
    */
-  request(reason: StopReason): void {
+  request(reason: StopReason, onKillStarted?: () => void): void {
     if (this.stop) return
     this.stop = reason
     this.termination = this.sample().then((now) => {
       const refused = (now?.pidsLimitHits ?? 0) > (this.#before?.pidsLimitHits ?? 0)
-      return terminateRun(this.#container, refused)
+      return endRun(this.#container, {
+        census: this.#census,
+        normalEnd: false,
+        pidsExhausted: refused,
+        onKillStarted,
+      })
     })
     this.#interrupt()
   }

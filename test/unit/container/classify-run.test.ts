@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import { toExecResult, type ClassifyContext } from '../../../src/tiers/container/classify-run.js'
+import {
+  lostContainer,
+  toExecResult,
+  type ClassifyContext,
+} from '../../../src/tiers/container/classify-run.js'
 import type { RunFacts } from '../../../src/tiers/container/container-run.js'
 import { ContainerEngineError } from '../../../src/tiers/container/engine-call.js'
 
@@ -22,10 +26,12 @@ function facts(over: Partial<RunFacts> = {}, report?: unknown): RunFacts {
       outputBytes: 3,
       report: report === undefined ? undefined : JSON.stringify(report),
       reportTooLarge: false,
+      endVerified: false,
     },
     exitCode: 0,
     stop: undefined,
     termination: undefined,
+    sweep: undefined,
     engineError: undefined,
     container: undefined,
     wallMs: 10,
@@ -150,5 +156,17 @@ describe('toExecResult', () => {
   it('marks truncated output', () => {
     const output = { ...facts().output, truncated: true }
     expect(toExecResult(facts({ output, stop: 'output' }), ctx).truncated).toBe(true)
+  })
+
+  it('K2: keeps the container after a stop whose kill left only its own processes', () => {
+    for (const termination of ['clean', 'cleaned'] as const)
+      expect(lostContainer(facts({ stop: 'timeout', termination }))).toBe(false)
+    expect(lostContainer(facts({ stop: 'timeout', termination: 'container-killed' }))).toBe(true)
+  })
+
+  it('K1: loses the container when a normal end left a survivor the killer could not end', () => {
+    expect(lostContainer(facts({ sweep: 'cleaned' }))).toBe(false)
+    expect(lostContainer(facts({ sweep: 'container-killed' }))).toBe(true)
+    expect(lostContainer(facts({ sweep: 'failed' }))).toBe(true)
   })
 })

@@ -57,6 +57,14 @@ describe('node harness (value rule of the QuickJS tier)', () => {
     expect(run(code, {}, 'piped').report).toEqual({ value: 'piped0' })
   })
 
+  it('K4: leaves no trace of the request in its environment or argv', () => {
+    const code =
+      'const fs = require("fs"); const m = "SECRET" + "-MARK"; ' +
+      '[fs.readFileSync("/proc/self/environ", "latin1"), fs.readFileSync("/proc/self/cmdline", "latin1")]' +
+      '.some((t) => t.includes(m) || t.includes("nonce"))'
+    expect(run(code, { input: 'SECRET-MARK' }).report).toEqual({ value: false })
+  })
+
   it('keeps the exit code of process.exit', () => {
     expect(run('process.exit(7)')).toMatchObject({ status: 7, report: {} })
   })

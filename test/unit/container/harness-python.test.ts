@@ -27,6 +27,14 @@ describe('python harness value rule', () => {
     expect(run(guarded)).toMatchObject({ stdout: '1\n', report: {} })
   })
 
+  it('K4: leaves no trace of the request in its environment or argv', () => {
+    const code =
+      'm = "SECRET" + "-MARK"\n' +
+      'texts = [open(f"/proc/self/{n}", "rb").read().decode("latin1") for n in ("environ", "cmdline")]\n' +
+      'any(m in t or "nonce" in t for t in texts)'
+    expect(run(code, 'SECRET-MARK').report).toEqual({ value: false })
+  })
+
   it('keeps the builtin input() when no input is given', () => {
     expect(run('input()', undefined, 'line\n').report).toEqual({ value: 'line' })
   })

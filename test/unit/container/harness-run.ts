@@ -1,6 +1,7 @@
 /** Runs an image harness script on the host (same node and a python3) and parses its report. */
 import { spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { frameRequest } from '../../../src/tiers/container/guest-command.js'
 
 const HARNESS = fileURLToPath(new URL('../../../images/sandbox/harness/', import.meta.url))
 
@@ -19,11 +20,13 @@ export function runHarness(
   const nonce = 'n0nce'
   const [cmd, script] =
     language === 'node' ? ['node', 'run-node.mjs'] : ['python3', 'run-python.py']
+  // The request travels first on stdin, framed as the tier frames it; the guest's stdin follows.
+  const framed = frameRequest(JSON.stringify({ nonce, ...request }))
   const result = spawnSync(cmd, [`${HARNESS}${script}`], {
-    input: stdin,
+    input: Buffer.concat([framed, Buffer.from(stdin)]),
     encoding: 'utf8',
     timeout: 20_000,
-    env: { PATH: process.env['PATH'] ?? '', SANDTIER_REQ: JSON.stringify({ nonce, ...request }) },
+    env: { PATH: process.env['PATH'] ?? '' },
   })
   const marker = `\n\0sandtier:${nonce}:`
   const at = result.stderr.lastIndexOf(marker)

@@ -140,14 +140,20 @@ describe.each(KINDS)('%s tier basics', (kind) => {
     })
   })
 
-  it('runs requests larger than an environment string through a staged file', async () => {
+  it('runs large requests, framed on stdin ahead of the guest stdin', async () => {
     const big = `x = "${'a'.repeat(200_000)}"\nlen(x)`
     expect(await sandbox.execute(request(big, 'python'))).toMatchObject({
       status: 'ok',
       value: 200_000,
     })
-    const sh = await sandbox.execute(request(`# ${'b'.repeat(120_000)}\necho big-shell`))
-    expect(sh).toMatchObject({ status: 'ok', stdout: 'big-shell\n' })
+    const sh = await sandbox.execute(
+      request(`# ${'b'.repeat(120_000)}\ncat; echo big-shell`, 'shell', { stdin: 'in\n' }),
+    )
+    expect(sh).toMatchObject({ status: 'ok', stdout: 'in\nbig-shell\n' })
+    const multiline = await sandbox.execute(
+      request('read -r a; echo "got $a"\nprintf "%s|" "$0" "$#"', 'shell', { stdin: 'x y\n' }),
+    )
+    expect(multiline).toMatchObject({ status: 'ok', stdout: 'got x y\nsh|0|' })
   })
 
   it('serializes concurrent runs in one sandbox', async () => {

@@ -47,6 +47,7 @@ const SECTIONS = {
   memory: await import('./cases/memory.js'),
   containers: await import('./cases/containers.js'),
   escalation: await import('./cases/escalation.js'),
+  neighbours: await import('./cases/neighbours.js'),
 }
 
 const started = new Date()

@@ -8,6 +8,7 @@ export const SECTION_IDS = [
   'throughput',
   'memory',
   'escalation',
+  'neighbours',
 ]
 
 const USAGE = `usage: node bench/run.js [--quick] [--tiers quickjs,wasm,docker,gvisor] [--sections ${SECTION_IDS.join(',')}]
@@ -28,6 +29,7 @@ export const SECONDS_PER_TICK = {
   throughput: 2.3,
   memory: 4,
   escalation: 1.5,
+  neighbours: 0.8,
 }
 
 /** Sample counts and workload sizes. Full mirrors PERF-FLOORS (300 in-process rounds, 30 docker rounds). */
@@ -49,6 +51,17 @@ export const PRESETS = {
     memory: { n: 100, workerN: 10, rounds: 3, settleTries: 40 },
     containerMemory: { n: 10, rounds: 2, settleMs: 5000 },
     escalation: { fibNs: [32, 35], reps: 3 },
+    // 12 rounds × blocks of 250: 3000 samples per neighbour figure; a flood keeps 200 runs queued
+    neighbours: {
+      rounds: 12,
+      block: 250,
+      blockWarmup: 20,
+      depth: 200,
+      settleRuns: 10,
+      floodMs: 1000,
+      replRounds: 2000,
+      replWarmup: 100,
+    },
   },
   quick: {
     startup: { rounds: 10, warmup: 2, compileEvery: 10, backToBack: 100 },
@@ -59,6 +72,16 @@ export const PRESETS = {
     memory: { n: 5, workerN: 2, rounds: 1, settleTries: 6 },
     containerMemory: { n: 1, rounds: 1, settleMs: 500 },
     escalation: { fibNs: [18], reps: 1 },
+    neighbours: {
+      rounds: 1,
+      block: 100,
+      blockWarmup: 10,
+      depth: 200,
+      settleRuns: 5,
+      floodMs: 250,
+      replRounds: 100,
+      replWarmup: 10,
+    },
   },
 }
 

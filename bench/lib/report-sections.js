@@ -168,3 +168,50 @@ export function escalationText(index, section) {
   }
   return lines.join('\n')
 }
+
+/**
+ * The one-worker bound of issue 22: under a flood, a neighbour's run waits at most about one flooder run
+ * (the one running when it arrives) plus one more (its reply crossing the next one's admission), so its p99
+ * is judged against quiet p99 + 2 × the flooder's run p50, all from the same run.
+ */
+export function neighbourBound(index, s = '.oneworker') {
+  const flood = stat(index.get(`nb.flood${s}`), 'p99')
+  const quiet = stat(index.get(`nb.quiet${s}`), 'p99')
+  const run = stat(index.get(`nb.flooder.run${s}`), 'p50')
+  if ([flood, quiet, run].some((v) => v === undefined || Number.isNaN(v))) return undefined
+  const boundMs = quiet + 2 * run
+  return { p99Ms: flood, quietP99Ms: quiet, flooderRunP50Ms: run, boundMs, met: flood <= boundMs }
+}
+
+/** Neighbours: figure | p50 | p99 | n | × reference (p50 / p99) | reference; then the one-worker bound. */
+export function neighboursTable(index, section) {
+  const lines = [
+    head(
+      ['figure', 'p50', 'p99', 'n', '× reference p50', '× reference p99', 'reference'],
+      ['---', '---:', '---:', '---:', '---:', '---:', '---'],
+    ),
+  ]
+  for (const c of Object.values(section.cases ?? {})) {
+    if (c.errorKey && !c.summary) continue
+    const ok = c.summary && !c.skipped && c.floor
+    const ratios = ok
+      ? [
+          ratioTo(index, c, c.floor),
+          ratioTo(index, c, c.floor, 'p99'),
+          c.refName ?? shortLabel(index, c.floor),
+        ]
+      : ['', '', '']
+    lines.push(row([c.label, ...valueCells(c), ...ratios]))
+  }
+  const workers = section.workers
+    ? `Workers: ${Object.entries(section.workers)
+        .map(([k, v]) => `${k} ${v ?? '?'}`)
+        .join(', ')}. `
+    : ''
+  const b = neighbourBound(index)
+  const bound = b
+    ? `One worker: the neighbour's p99 under the flood is ${fmtValue(b.p99Ms, 'ms')}; bound = quiet p99 ${fmtValue(b.quietP99Ms, 'ms')} + 2 × flooder run p50 ${fmtValue(b.flooderRunP50Ms, 'ms')} = ${fmtValue(b.boundMs, 'ms')}: ${b.met ? 'met' : '**not met**'}.`
+    : 'One-worker bound: not measured.'
+  const how = `${workers}Each flood block keeps ${section.depth ?? '?'} runs of \`${section.floodCode ?? '?'}\` submitted on one flooder sandbox (the manager serializes them, so one at a time is admitted); quiet and flood blocks of ${section.block ?? '?'} back-to-back samples alternate in a fresh random order each round. The flooder's throughput is counted per block over at least ${section.floodMs ?? '?'} ms from the neighbour's first sample (median over blocks); its run time is ExecResult.durationMs (tier send → reply), which includes waiting behind a neighbour's run.`
+  return `${lines.join('\n')}\n\n${bound}\n\n${how}`
+}

@@ -5,6 +5,7 @@ import {
   escalationText,
   latencyTable,
   memoryTable,
+  neighboursTable,
   throughputTable,
 } from './report-sections.js'
 import { QUALITATIVE, SEED_CLAIMS } from './seed-claims.js'
@@ -209,6 +210,7 @@ export function renderReport(results) {
     ['throughput', throughputTable],
     ['memory', memoryTable],
     ['escalation', escalationText],
+    ['neighbours', neighboursTable],
   ]
   for (const [id, render] of detail) {
     const section = s[id]

@@ -33,7 +33,9 @@ export class Admission {
    * place back). @throws CapacityError when the queue is full.
    */
   hold(): <T>(task: () => Promise<T>) => Promise<T> {
-    if (this.#running >= this.#maxConcurrent && this.queued >= this.#maxQueued) throw this.#full()
+    // Held runs are not admitted yet, so they count as queued even while a slot is free: the total a
+    // manager accepts is maxConcurrent running plus maxQueued waiting, wherever they wait.
+    if (this.#running + this.queued >= this.#maxConcurrent + this.#maxQueued) throw this.#full()
     this.#held++
     return <T>(task: () => Promise<T>): Promise<T> => {
       this.#held--

@@ -220,11 +220,12 @@ export class SandboxManager extends EventEmitter<ManagerEvents> {
     this.#totals.escalated++
     this.emit('escalate', { id: live.id, from: live.tierId, to, reason })
     // One wall-clock limit for the whole run: the container gets what the first attempt (and the
-    // container's creation) left of it, never a fresh one.
-    const remainingMs = Math.floor(request.timeoutMs - (performance.now() - started))
+    // container's start) left of it, never a fresh one.
+    const elapsedMs = performance.now() - started
+    const deadlineAt = Date.now() - elapsedMs + request.timeoutMs
     const second =
-      remainingMs >= 1
-        ? await container.execute({ ...request, cpuBudgetMs: undefined, timeoutMs: remainingMs })
+      elapsedMs < request.timeoutMs
+        ? await container.execute({ ...request, cpuBudgetMs: undefined, deadlineAt })
         : timedOutBeforeStart(to, request.timeoutMs)
     const wallMs = first.usage.wallMs + second.usage.wallMs
     return {

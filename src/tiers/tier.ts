@@ -13,6 +13,12 @@ export interface NormalizedRequest {
   stdin: string | Uint8Array | undefined
   /** Wall-clock limit for this run, already capped by the sandbox's executionTime. */
   timeoutMs: number
+  /**
+   * When the caller's wall-clock limit ends (epoch ms), if the run started before this tier saw it (an
+   * escalated run continues the first attempt's clock): the tier ends the run by then, whatever is left
+   * of `timeoutMs`. Errors still name `timeoutMs`, the caller's limit.
+   */
+  deadlineAt?: number
   signal: AbortSignal | undefined
   fn: string | undefined
   args: unknown[] | undefined

@@ -214,11 +214,15 @@ export class ContainerSandbox implements TierSandbox {
     const stdin = typeof request.stdin === 'string' ? Buffer.from(request.stdin) : request.stdin
     const current = await this.#container()
     current.census ??= openProcessCensus(current.container, this.#deps.engine, this.#deps.runtime)
+    const census = await current.census
+    // An escalated run continues the first attempt's clock, container start included.
+    if (request.deadlineAt !== undefined)
+      limits.timeoutMs = Math.max(1, Math.min(timeoutMs, request.deadlineAt - Date.now()))
     try {
       return await runInContainer({
         container: current.container,
         cgroup: current.cgroup,
-        census: await current.census,
+        census,
         command,
         stdin,
         limits,

@@ -152,3 +152,20 @@ describe('manager: scale and misuse', () => {
     }
   })
 })
+
+describe('manager: one wall-clock limit across escalation (issue 12, finding 8)', () => {
+  it('an endless loop that escalates on its CPU budget ends timeout on the caller limit, not after a fresh one', async () => {
+    const started = performance.now()
+    const r = await once('for (;;) {}', {
+      inProcessCpuBudgetMs: 1500,
+      limits: { executionTime: 3000, cpuTime: 60_000 },
+    })
+    const elapsed = performance.now() - started
+    expect(r.status).toBe('timeout')
+    expect(r.escalations).toEqual([{ from: 'quickjs', to: 'gvisor', reason: 'cpu-budget' }])
+    // With a fresh limit on the container it took 1.5 s in process + 3 s + the container's stop: ~5 s.
+    // Stopping a container run takes up to ~0.5 s on runsc (the kill and the check of what is left),
+    // which the container tests allow generously; one clock ends it at 3 s plus that.
+    expect(elapsed).toBeLessThan(3000 + 1000)
+  })
+})

@@ -17,6 +17,7 @@ import type { NormalizedRequest, TierSandbox } from '../tier.js'
 import { answerHostCall, type GuestFetch } from './host-calls.js'
 import type { CreateMessage, ExecMessage, ExecReply, HostCallEvent } from './protocol.js'
 import { HardStop } from './hard-stop.js'
+import type { ImageBudget } from './image-budget.js'
 import type { SandboxImage } from './sandbox-image.js'
 import type { HostedSandbox, QuickJsHost } from './quickjs-host.js'
 import { cancelledError, timeoutError } from '../../limits/limit-errors.js'
@@ -33,6 +34,8 @@ export interface QuickJsSandboxDeps {
    * worker apart from the other tenants from then on.
    */
   place: (isolated: boolean) => Promise<QuickJsHost>
+  /** What the tier's sandbox images may hold together on the host. */
+  imageBudget: ImageBudget
   /** Told once, when the sandbox moves to the isolation worker. */
   onIsolated: () => void
   /** Builds the host side of the guest's fetch for one run, with its usage meter. */
@@ -70,6 +73,8 @@ export class QuickJsSandbox implements TierSandbox, HostedSandbox {
   #active: ActiveRun | undefined
   #queue: Promise<unknown> = Promise.resolve()
   #state: KnownState = 'fresh'
+  /** Host bytes the kept image takes, counted against the tier's ImageBudget. */
+  #imageBytes = 0
   /** The worker holding the sandbox was lost: its state must be rebuilt from #state before the next run. */
   #lost = false
   #closed = false
@@ -105,6 +110,18 @@ export class QuickJsSandbox implements TierSandbox, HostedSandbox {
     if (image) create.image = image
     host.worker.post(create)
     return host
+  }
+
+  /** Records what the sandbox's state is known to be; an image that does not fit the budget is not kept. */
+  #setState(state: KnownState): void {
+    const bytes = typeof state === 'object' ? state.bytes.byteLength + state.pages.byteLength : 0
+    if (this.#deps.imageBudget.swap(this.#imageBytes, bytes)) {
+      this.#state = state
+      this.#imageBytes = bytes
+    } else {
+      this.#state = undefined
+      this.#imageBytes = 0
+    }
   }
 
   /** Runs are serialized per sandbox: a second execute() waits for the first. */
@@ -163,7 +180,7 @@ export class QuickJsSandbox implements TierSandbox, HostedSandbox {
       host = await this.#place(state === 'fresh' ? undefined : state)
       if (state === undefined) {
         host.busy--
-        this.#state = 'fresh'
+        this.#setState('fresh')
         return this.#result('crashed', started, sandboxResetError())
       }
     }
@@ -191,7 +208,7 @@ export class QuickJsSandbox implements TierSandbox, HostedSandbox {
         // run's: its image is the state the next run starts from.
         if (this.#abandoned === token) {
           this.#abandoned = undefined
-          this.#state = late.image ?? undefined
+          this.#setState(late.image ?? undefined)
         }
       }, stop.settled)
       const reply = await Promise.race([call, stop.abandoned])
@@ -203,12 +220,12 @@ export class QuickJsSandbox implements TierSandbox, HostedSandbox {
         // started ends in the worker by the same limit, which resets the sandbox like any limit: fresh,
         // until its late reply (which the worker sends before the next run's) gives the exact image.
         if (stop.mayHaveStarted) {
-          this.#state = 'fresh'
+          this.#setState('fresh')
           this.#abandoned = token
         }
         return this.#ended(reply, started, request, active)
       }
-      this.#state = reply.image ?? undefined
+      this.#setState(reply.image ?? undefined)
       return this.#fromReply(reply, started, request, active)
     } catch (err) {
       if (!(err instanceof WorkerGoneError)) throw err
@@ -218,7 +235,7 @@ export class QuickJsSandbox implements TierSandbox, HostedSandbox {
       if (stop.endedBy === undefined && this.#mayRetry(host, token, active, attempt, overdue))
         return 'retry'
       // Its result says the run was lost; like any run ended by a limit, the next one starts fresh.
-      this.#state = 'fresh'
+      this.#setState('fresh')
       return this.#ended(
         stop.endedBy ?? (overdue ? 'timeout' : 'crashed'),
         started,
@@ -347,6 +364,7 @@ export class QuickJsSandbox implements TierSandbox, HostedSandbox {
     this.#closed = true
     this.#cancelActive?.()
     await this.#queue
+    this.#setState(undefined)
     const host = this.#host
     if (host && !host.closed) {
       host.detach(this.#deps.sid)

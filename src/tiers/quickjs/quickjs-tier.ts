@@ -15,6 +15,7 @@ import { defaultHostWorkers, WorkerPool } from '../worker-pool.js'
 import { createRunFetch } from '../in-process-fetch.js'
 import { QUICKJS_MIN_PAGES } from './module-stash.js'
 import { BOARD_SLOTS } from './protocol.js'
+import { ImageBudget } from './image-budget.js'
 import { QuickJsHost } from './quickjs-host.js'
 import { QuickJsSandbox, type QuickJsSandboxDeps } from './quickjs-sandbox.js'
 import { readStaticLayout } from './wasm-layout.js'
@@ -30,6 +31,12 @@ export interface QuickJsTierOptions {
   spareWorkers?: number
   /** Instantiated QuickJS modules (64 MiB limit) kept ready per worker. @default 2 */
   warmModules?: number
+  /**
+   * Host memory that the state images of all sandboxes may hold together, so that they survive the
+   * termination of their worker (sandbox-image.ts); past it a sandbox's state is not protected.
+   * @default 256 MiB
+   */
+  imageBudgetBytes?: number
   /** Builds the host side of the guest's `fetch` for a run. @default through the sandbox's NetworkPolicy */
   createFetch?: QuickJsSandboxDeps['createFetch']
 }
@@ -45,6 +52,7 @@ export class QuickJsTier implements Tier {
   readonly #sandboxes = new Set<QuickJsSandbox>()
   readonly #createFetch: QuickJsSandboxDeps['createFetch']
   #growing: Promise<QuickJsHost> | undefined
+  readonly #imageBudget: ImageBudget
   /** Sandboxes that caused a termination, ever (they live on the isolation worker). */
   #isolatedSandboxes = 0
   /** The worker of sandboxes whose runs had a worker terminated, kept apart from everyone else's. */
@@ -56,6 +64,7 @@ export class QuickJsTier implements Tier {
   constructor(options: QuickJsTierOptions = {}) {
     this.#workers = options.workers ?? defaultHostWorkers()
     this.#createFetch = options.createFetch ?? createRunFetch
+    this.#imageBudget = new ImageBudget(options.imageBudgetBytes)
     const wasmBytes = readFileSync(require.resolve('@jitl/quickjs-wasmfile-release-sync/wasm'))
     const layout = readStaticLayout(wasmBytes)
     this.#pool = new WorkerPool({
@@ -107,6 +116,7 @@ export class QuickJsTier implements Tier {
       config,
       place: (isolated) => (isolated ? this.#placeIsolated() : this.#place()),
       onIsolated: () => this.#isolatedSandboxes++,
+      imageBudget: this.#imageBudget,
       createFetch: this.#createFetch,
       cancelBoard: this.#cancelBoard,
     })
@@ -125,6 +135,7 @@ export class QuickJsTier implements Tier {
       sandboxes: this.#sandboxes.size,
       spareWorkers: this.#pool.spareCount,
       isolatedSandboxes: this.#isolatedSandboxes,
+      imageBytes: this.#imageBudget.usedBytes,
     }
   }
 

@@ -144,6 +144,36 @@ describe('I22-2: idle sandboxes survive the termination of their worker', () => 
   })
 })
 
+describe('I22-2: sandbox images are bounded on the host', () => {
+  it('past the tier budget a sandbox keeps no image (and says so after a loss); destroy gives its bytes back', async () => {
+    const small = new SandboxManager({
+      tiers: { quickjs: { workers: 1, spareWorkers: 1, imageBudgetBytes: 256 * 1024 } },
+    })
+    try {
+      const stats = async (): Promise<number | undefined> =>
+        (await small.stats()).tiers.quickjs?.['imageBytes']
+      const light = await small.createSandbox({ type: 'quickjs' })
+      await small.execute(light, 'globalThis.v = 1')
+      const lightBytes = (await stats()) ?? 0
+      expect(lightBytes).toBeGreaterThan(0)
+      expect(lightBytes).toBeLessThan(256 * 1024)
+      const heavy = await small.createSandbox({ type: 'quickjs' })
+      await small.execute(heavy, "globalThis.big = 'q'.repeat(1 << 20) + '!'; 1")
+      // The heavy image did not fit: only the light one is held.
+      expect(await stats()).toBe(lightBytes)
+      const busy = await small.createSandbox({ type: 'quickjs', limits: { executionTime: 300 } })
+      expect((await small.execute(busy, STUCK)).status).toBe('timeout')
+      expect((await small.execute(light, 'v')).value).toBe(1)
+      const lost = await small.execute(heavy, 'typeof big')
+      expect(lost.error?.code).toBe('ERR_SANDBOX_RESET')
+      await Promise.all([small.destroy(light), small.destroy(heavy), small.destroy(busy)])
+      expect(await stats()).toBe(0)
+    } finally {
+      await small.close()
+    }
+  })
+})
+
 describe('I22-2: a tenant that causes terminations lives apart from then on', () => {
   it('after its stuck run, it runs on a worker of its own, beside (not behind) the shared worker', async () => {
     const offender = await manager.createSandbox({ type: 'quickjs' })

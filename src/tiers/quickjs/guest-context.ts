@@ -3,6 +3,7 @@
  *
  * Handles never leave this file: the rest of the worker sees strings only.
  */
+import { randomFillSync } from 'node:crypto'
 import type { QuickJSContext, QuickJSHandle, QuickJSRuntime } from 'quickjs-emscripten'
 import type { QuickJSWASMModule } from 'quickjs-emscripten'
 import { PRELUDE_SOURCE } from './prelude.js'
@@ -25,6 +26,9 @@ export interface OwnModule {
   memory: WebAssembly.Memory
   maxPages: number
 }
+
+/** Most bytes one crypto.getRandomValues call may ask for (WebCrypto's quota). */
+export const MAX_RANDOM_BYTES = 65536
 
 /** QuickJS stack limit. Above 128 KiB, deep recursion or JSON nesting overflows the host V8 stack. */
 export const GUEST_STACK_BYTES = 128 * 1024
@@ -156,6 +160,39 @@ export class GuestContext {
         run.timers.delete(key)
       })
       .consume((fn) => ctx.setProp(native, 'clearTimer', fn))
+    // Promise state for the console (util.inspect shows 'Promise { <pending> }'): read without running
+    // guest code; -1 when the value is not a QuickJS promise (a Proxy of one included).
+    ctx
+      .newFunction('promiseState', (value) => {
+        const state = ctx.getPromiseState(value)
+        if (state.type === 'pending') return ctx.newNumber(0)
+        if (state.type === 'rejected') {
+          state.error.dispose()
+          return ctx.newNumber(2)
+        }
+        if (state.notAPromise) return ctx.newNumber(-1)
+        state.value.dispose()
+        return ctx.newNumber(1)
+      })
+      .consume((fn) => ctx.setProp(native, 'promiseState', fn))
+    ctx
+      .newFunction('promiseResult', (value) => {
+        const state = ctx.getPromiseState(value)
+        if (state.type === 'pending') return ctx.undefined
+        if (state.type === 'rejected') return state.error
+        return state.notAPromise ? ctx.undefined : state.value
+      })
+      .consume((fn) => ctx.setProp(native, 'promiseResult', fn))
+    // crypto.getRandomValues and randomUUID: bytes from the host's CSPRNG, at most one WebCrypto quota.
+    ctx
+      .newFunction('randomBytes', (n) => {
+        const count = ctx.getNumber(n)
+        if (!Number.isInteger(count) || count < 0 || count > MAX_RANDOM_BYTES) return ctx.undefined
+        const bytes = new Uint8Array(count)
+        randomFillSync(bytes)
+        return ctx.newArrayBuffer(bytes.buffer)
+      })
+      .consume((fn) => ctx.setProp(native, 'randomBytes', fn))
     ctx
       .newFunction('load', (name) => {
         // Compiles a prelude part in this context, while the context is built (see prelude.ts).

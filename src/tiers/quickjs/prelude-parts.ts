@@ -10,7 +10,12 @@
  */
 import { MAX_HOST_CALL_ARGS_BYTES, MAX_PENDING_TIMERS } from './run-state.js'
 import { ERROR_MESSAGE_CHARS, ERROR_NAME_CHARS, ERROR_STACK_CHARS } from './bounded-read.js'
-export type PreludePartName = 'complete' | 'copy' | 'describe' | 'console' | 'timers' | 'host'
+import { INSPECT } from './prelude-inspect.js'
+import { CONSOLE } from './prelude-console.js'
+import { GLOBALS } from './prelude-globals.js'
+import { URL_PART } from './prelude-url.js'
+export type PreludePartName =
+  'complete' | 'copy' | 'describe' | 'inspect' | 'console' | 'timers' | 'host' | 'globals' | 'url'
 
 const COPY = String.raw`
 (function (P) {
@@ -140,109 +145,6 @@ const DESCRIBE = String.raw`
     // whose index setters the guest can define on Array.prototype; a string needs no array.
     return '{"name":' + P.stringify(name) + ',"message":' + P.stringify(message) + ',"stack":' + P.stringify(stack) + '}'
   } }
-})
-`
-
-const CONSOLE = String.raw`
-(function (P) {
-  'use strict'
-  const apply = P.apply, strSlice = P.strSlice, strIndexOf = P.strIndexOf, clip = P.clip
-  const IDENTIFIER = /^[A-Za-z_$][\w$]*$/
-  const MAX_ITEMS = 100
-
-  // Every occurrence of from (a string) replaced with to; indexOf and slice only, no RegExp or Symbol.replace.
-  function replaceAll(s, from, to) {
-    let out = '', at = 0
-    for (;;) {
-      const i = apply(strIndexOf, s, [from, at])
-      if (i < 0) return at === 0 ? s : out + apply(strSlice, s, [at])
-      out += apply(strSlice, s, [at, i]) + to
-      at = i + from.length
-    }
-  }
-  function quote(s) { return "'" + replaceAll(replaceAll(replaceAll(s, '\\', '\\\\'), "'", "\\'"), '\n', '\\n') + "'" }
-
-  // Formats a console argument like Node's util.inspect does for common values, in at most about max
-  // characters: a huge string or object is cut while it is formatted, never formatted whole and then cut.
-  function inspect(v, max) { return show(v, 0, new P.SetCtor(), max) }
-
-  function show(v, depth, seen, max) {
-    switch (typeof v) {
-      case 'string': return depth === 0 ? clip(v, max) : quote(clip(v, max))
-      case 'number': return (v === 0 && 1 / v < 0) ? '-0' : P.StringCtor(v)
-      case 'bigint': return P.StringCtor(v) + 'n'
-      case 'boolean': case 'undefined': return P.StringCtor(v)
-      case 'symbol': return P.StringCtor(v)
-      case 'function': return '[Function: ' + clip(P.StringCtor(v.name || '(anonymous)'), 200) + ']'
-    }
-    if (v === null) return 'null'
-    if (apply(P.setHas, seen, [v])) return '[Circular *1]'
-    if (P.isError(v)) {
-      const head = clip(P.StringCtor(v.name), max) + ': ' + clip(P.StringCtor(v.message), max)
-      let stack = v.stack ? clip(P.StringCtor(v.stack), max) : ''
-      if (stack.length && apply(P.strCharCodeAt, stack, [stack.length - 1]) === 10) stack = apply(strSlice, stack, [0, -1])
-      return clip(stack ? head + '\n' + stack : head, max)
-    }
-    if (P.getProto(v) === P.DateProto) return apply(P.toISO, v, [])
-    if (depth > 2) return P.isArray(v) ? '[Array]' : '[Object]'
-    apply(P.setAdd, seen, [v])
-    try {
-      const list = parts(max)
-      if (P.isArray(v)) {
-        const length = v.length
-        if (length === 0) return '[]'
-        for (let i = 0; i < length && i < MAX_ITEMS && !list.full(); i++) list.add(show(v[i], depth + 1, seen, max))
-        if (length > MAX_ITEMS) list.add('... ' + (length - MAX_ITEMS) + ' more items')
-        return list.wrap('[', ']')
-      }
-      const keys = P.ownKeys(v)
-      if (keys.length === 0) return '{}'
-      for (let i = 0; i < keys.length && !list.full(); i++) {
-        const k = keys[i]
-        const d = P.getDesc(v, k)
-        const key = apply(P.reExec, IDENTIFIER, [k]) !== null ? k : quote(clip(k, max))
-        const accessor = d && (P.hasOwn(d, 'get') || P.hasOwn(d, 'set'))
-        list.add(key + ': ' + (accessor ? '[Getter/Setter]' : show(d && d.value, depth + 1, seen, max)))
-      }
-      return list.wrap('{', '}')
-    } finally {
-      apply(P.setDelete, seen, [v])
-    }
-  }
-
-  // The items of an array or object, kept as both layouts at once (no array, so no Array.prototype method).
-  function parts(max) {
-    let count = 0, oneLine = '', multiLine = ''
-    return {
-      full: function () { return oneLine.length > max },
-      add: function (item) {
-        oneLine += (count ? ', ' : '') + item
-        multiLine += (count ? ',\n  ' : '') + item
-        count++
-      },
-      wrap: function (open, close) {
-        const line = open + ' ' + oneLine + ' ' + close
-        return clip(line.length <= 72 ? line : open + '\n  ' + multiLine + '\n' + close, max)
-      },
-    }
-  }
-
-  // One console line, cut at the room left for output; the native is told when it was cut.
-  function write(fd, args) {
-    const room = P.native.room()
-    let out = ''
-    for (let i = 0; i < args.length && out.length <= room; i++)
-      out += (i ? ' ' : '') + inspect(args[i], room - out.length)
-    out += '\n'
-    const clipped = out.length > room
-    P.native.write(fd, clipped ? apply(strSlice, out, [0, room]) : out, clipped)
-  }
-
-  return {
-    inspect: inspect,
-    out: function () { write(1, arguments) },
-    err: function () { write(2, arguments) },
-  }
 })
 `
 
@@ -415,9 +317,12 @@ export const PRELUDE_PARTS: Readonly<Record<PreludePartName, string>> = {
   complete: COMPLETE,
   copy: COPY,
   describe: DESCRIBE,
+  inspect: INSPECT,
   console: CONSOLE,
   timers: TIMERS,
   host: HOST,
+  globals: GLOBALS,
+  url: URL_PART,
 }
 
 export function isPreludePart(name: string): name is PreludePartName {

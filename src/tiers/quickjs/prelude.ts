@@ -26,7 +26,9 @@
  *
  * `native` is a host object with: write(fd, text, clipped) → boolean, room() → output bytes left,
  * hostCall(name, argsJson) → Promise<string>, setTimer(id, ms), clearTimer(id), load(part) → the part's
- * factory. It is captured here and never reaches a global.
+ * factory, promiseState(value) → -1 (not a promise), 0 pending, 1 fulfilled, 2 rejected,
+ * promiseResult(promise) → its value or reason, randomBytes(n) → an ArrayBuffer of n bytes from the host's
+ * CSPRNG (n ≤ 65536). It is captured here and never reaches a global.
  */
 /** Globals deleted before guest code runs (see the audit in docs/security.md). */
 export const REMOVED_GLOBALS: readonly string[] = [
@@ -74,6 +76,7 @@ export const PRELUDE_SOURCE = String.raw`
   P.DateProto = Date.prototype
   P.toISO = Date.prototype.toISOString
   P.ErrorCtor = Error
+  P.ErrorProto = ErrorProto
   P.TypeErrorCtor = TypeError
   P.RangeErrorCtor = RangeError
   P.PromiseCtor = PromiseCtor
@@ -101,6 +104,86 @@ export const PRELUDE_SOURCE = String.raw`
   P.isFiniteNumber = Number.isFinite
   P.native = native
   P.G = G
+  // For the inspect, console and globals parts (prelude-inspect.ts, prelude-console.ts, prelude-globals.ts).
+  function getter(proto, key) { return Object.getOwnPropertyDescriptor(proto, key).get }
+  P.getOwnNames = Object.getOwnPropertyNames
+  P.getOwnSymbols = Object.getOwnPropertySymbols
+  P.freeze = Object.freeze
+  P.strRepeat = String.prototype.repeat
+  P.fromCharCode = String.fromCharCode
+  P.numToString = Number.prototype.toString
+  P.numToFixed = Number.prototype.toFixed
+  P.NumberCtor = Number
+  P.parseInt = parseInt
+  P.parseFloat = parseFloat
+  P.isNaN = Number.isNaN
+  P.floor = Math.floor
+  P.round = Math.round
+  P.sqrt = Math.sqrt
+  P.random = Math.random
+  P.dateNow = Date.now
+  P.dateGetTime = Date.prototype.getTime
+  P.dateToString = Date.prototype.toString
+  P.symIterator = Symbol.iterator
+  P.symToStringTag = Symbol.toStringTag
+  P.SymbolFor = Symbol.for
+  P.fnToString = Function.prototype.toString
+  P.FunctionProto = Function.prototype
+  P.AsyncFunctionProto = getProto(async function () {})
+  P.GeneratorFunctionProto = getProto(function* () {})
+  P.AsyncGeneratorFunctionProto = getProto(async function* () {})
+  P.ArrayCtor = Array
+  P.ObjectCtor = Object
+  P.RegExpProto = RegExp.prototype
+  P.reSource = getter(RegExp.prototype, 'source')
+  P.reFlags = create(null)
+  const flagNames = ['hasIndices', 'global', 'ignoreCase', 'multiline', 'dotAll', 'unicode', 'unicodeSets', 'sticky']
+  for (let i = 0; i < flagNames.length; i++) {
+    const d = Object.getOwnPropertyDescriptor(RegExp.prototype, flagNames[i])
+    if (d) P.reFlags['dgimsuvy'[i]] = d.get
+  }
+  P.RegExpCtor = RegExp
+  P.mapSize = getter(Map.prototype, 'size')
+  P.setSize = getter(Set.prototype, 'size')
+  P.setValues = Set.prototype.values
+  P.setIterNext = getProto(new Set().values()).next
+  P.mapIterNext = getProto(new Map().entries()).next
+  P.weakMapHas = WeakMap.prototype.has
+  P.weakSetHas = WeakSet.prototype.has
+  const TypedArrayProto = getProto(Uint8Array.prototype)
+  P.taTag = getter(TypedArrayProto, Symbol.toStringTag)
+  P.taLength = getter(TypedArrayProto, 'length')
+  P.taBuffer = getter(TypedArrayProto, 'buffer')
+  P.taByteOffset = getter(TypedArrayProto, 'byteOffset')
+  P.taByteLength = getter(TypedArrayProto, 'byteLength')
+  P.taSet = TypedArrayProto.set
+  P.taSubarray = TypedArrayProto.subarray
+  P.abByteLength = getter(ArrayBuffer.prototype, 'byteLength')
+  P.abSlice = ArrayBuffer.prototype.slice
+  P.dvByteLength = getter(DataView.prototype, 'byteLength')
+  P.dvBuffer = getter(DataView.prototype, 'buffer')
+  P.dvByteOffset = getter(DataView.prototype, 'byteOffset')
+  P.errorCtors = create(null)
+  const errorNames = ['Error', 'TypeError', 'RangeError', 'SyntaxError', 'ReferenceError', 'EvalError', 'URIError']
+  for (let i = 0; i < errorNames.length; i++) P.errorCtors[errorNames[i]] = G[errorNames[i]]
+  P.typedArrays = create(null)
+  const typedNames = ['Int8Array', 'Uint8Array', 'Uint8ClampedArray', 'Int16Array', 'Uint16Array', 'Int32Array',
+    'Uint32Array', 'Float32Array', 'Float64Array', 'BigInt64Array', 'BigUint64Array']
+  for (let i = 0; i < typedNames.length; i++) P.typedArrays[typedNames[i]] = G[typedNames[i]]
+  P.ArrayBufferCtor = ArrayBuffer
+  P.DataViewCtor = DataView
+  P.DateCtor = Date
+  P.boxed = [
+    ['Number', Number.prototype.valueOf], ['String', String.prototype.valueOf],
+    ['Boolean', Boolean.prototype.valueOf], ['BigInt', BigInt.prototype.valueOf],
+    ['Symbol', Symbol.prototype.valueOf],
+  ]
+  P.setProto(P.boxed, null)
+  P.WeakMapCtor = WeakMap
+  P.SyntaxErrorCtor = SyntaxError
+  P.encodeURIComponent = encodeURIComponent
+  P.decodeURIComponent = decodeURIComponent
+  P.encodeURI = encodeURI
 
   // A property descriptor with a null prototype: defineProperty would read an inherited get/set/value.
   function dataDesc(value, enumerable) {
@@ -144,10 +227,7 @@ export const PRELUDE_SOURCE = String.raw`
     defineProp(G, name, dataDesc(value, false))
   }
 
-  const c = create(null)
-  c.log = c.info = c.debug = con.out
-  c.warn = c.error = c.trace = con.err
-  global('console', c)
+  global('console', con.console)
   // Timers are driven by the worker and live for the current run only.
   G.setTimeout = timers.setTimeout
   G.setInterval = timers.setInterval
@@ -160,6 +240,19 @@ export const PRELUDE_SOURCE = String.raw`
   }
   // fetch goes through the host's network policy.
   G.fetch = host.fetch
+  // What Node code expects and QuickJS lacks (prelude-globals.ts, prelude-url.ts; docs/tiers.md).
+  const provided = loaded.globals.globals
+  const providedNames = P.ownKeys(provided)
+  for (let i = 0; i < providedNames.length; i++) global(providedNames[i], provided[providedNames[i]])
+  global('URL', loaded.url.URL)
+  global('URLSearchParams', loaded.url.URLSearchParams)
+  global('global', G)
+  // The names Node's util.format counts as built-in constructors (%s of an object whose toString is theirs).
+  const builtinNames = create(null)
+  const globalNames = P.getOwnNames(G)
+  for (let i = 0; i < globalNames.length; i++)
+    if (apply(P.reExec, /^[A-Z][a-zA-Z0-9]+$/, [globalNames[i]]) !== null) builtinNames[globalNames[i]] = true
+  P.builtinNames = builtinNames
 
   return {
     complete: loaded.complete.complete,

@@ -2,6 +2,7 @@
 // way: caller → manager → router → tier).
 import js from '@eslint/js'
 import importX from 'eslint-plugin-import-x'
+import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript'
 import globals from 'globals'
 import tseslint from 'typescript-eslint'
 
@@ -26,7 +27,12 @@ export default tseslint.config(
     },
     plugins: { 'import-x': importX },
     // Cycles are our concern, not our dependencies' (parsing binaryen's bundle overflows the stack).
-    settings: { 'import-x/ignore': ['node_modules'] },
+    // The TypeScript resolver maps our `.js` specifiers to their `.ts` sources: without it no import
+    // resolves, and no-cycle and no-restricted-paths check nothing.
+    settings: {
+      'import-x/ignore': ['node_modules'],
+      'import-x/resolver-next': [createTypeScriptImportResolver({ project: './tsconfig.json' })],
+    },
     rules: {
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/no-unused-vars': [
@@ -34,6 +40,43 @@ export default tseslint.config(
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
       ],
       'import-x/no-cycle': ['error', { ignoreExternal: true }],
+      // The one-way flow (docs/architecture.md): tiers never reach back into the manager, policy and limits
+      // are used by tiers and never use one, and nothing but the command line imports the command line.
+      'import-x/no-restricted-paths': [
+        'error',
+        {
+          zones: [
+            {
+              target: './src/tiers',
+              from: './src/manager',
+              message: 'tiers never import the manager',
+            },
+            { target: './src/policy', from: './src/tiers', message: 'policy/ imports no tier' },
+            { target: './src/limits', from: './src/tiers', message: 'limits/ imports no tier' },
+            {
+              target: './src/policy',
+              from: './src/manager',
+              message: 'policy/ is used by the manager',
+            },
+            {
+              target: './src/limits',
+              from: './src/manager',
+              message: 'limits/ is used by the manager',
+            },
+            {
+              target: [
+                './src/*.ts',
+                './src/manager',
+                './src/tiers',
+                './src/policy',
+                './src/limits',
+              ],
+              from: './src/cli',
+              message: 'only bin/ uses the CLI',
+            },
+          ],
+        },
+      ],
       // async methods that fulfil an async contract without awaiting are fine
       '@typescript-eslint/require-await': 'off',
       'no-restricted-imports': [

@@ -1,11 +1,17 @@
 /**
- * The error of a run that ended on a limit or a cancel, the same on every tier: one name, one code and one
- * text per outcome, so a caller can match on `error.name` (or `error.code`) without knowing where the run
- * went. The tier adds what only it knows in `details` (a wasm trap's frames, a backstop's measured usage).
+ * The error of a run that ended on a limit, a cancel, a crash or a reset, the same on every tier: one name,
+ * one code and one text per outcome, so a caller can match on `error.name` (or `error.code`) without knowing
+ * where the run went. The tier adds what only it knows in `details` (a wasm trap's frames, a backstop's
+ * measured usage). Every tier builds these errors here and nowhere else.
  */
+import { MiB } from '../config.js'
+import type { ErrorCode } from '../errors.js'
+import type { StopReason } from './deadline.js'
 import type { ResultError } from '../types.js'
 
-const MiB = 1024 * 1024
+function sizeText(limitBytes: number): string {
+  return limitBytes % MiB === 0 ? `${limitBytes / MiB} MiB` : `${limitBytes} bytes`
+}
 
 export function timeoutError(limitMs: number): ResultError {
   return {
@@ -25,10 +31,9 @@ export function cpuError(limitMs: number): ResultError {
 
 /** `why` says what ran out when the tier knows it (e.g. "allocation failed"). */
 export function memoryError(limitBytes: number, why?: string): ResultError {
-  const size = limitBytes % MiB === 0 ? `${limitBytes / MiB} MiB` : `${limitBytes} bytes`
   return {
     name: 'MemoryLimitExceeded',
-    message: `The run exceeded its memory limit of ${size}${why ? ` (${why})` : ''}`,
+    message: `The run exceeded its memory limit of ${sizeText(limitBytes)}${why ? ` (${why})` : ''}`,
     code: 'ERR_MEMORY',
   }
 }
@@ -59,11 +64,63 @@ export function resultTooLargeError(maxOutputBytes: number): ResultError {
  * that would pass it fails in the guest (ENOSPC), and the run ends 'error' with this error.
  */
 export function diskSpaceError(limitBytes: number): ResultError {
-  const size = limitBytes % MiB === 0 ? `${limitBytes / MiB} MiB` : `${limitBytes} bytes`
+  return resourceError(
+    `Resource "diskSpace" exceeded: the run's files may grow by at most ${sizeText(limitBytes)}`,
+  )
+}
+
+/** A worker's own JavaScript heap (not the guest's memory) ran out: the run ends 'memory'. */
+export function workerHeapError(): ResultError {
   return {
-    name: 'ResourceExceededError',
-    message: `Resource "diskSpace" exceeded: the run's files may grow by at most ${size}`,
-    code: 'ERR_RESOURCE_EXCEEDED',
+    name: 'MemoryLimitExceeded',
+    code: 'ERR_MEMORY',
+    message: 'The guest worker ran out of JavaScript heap (workerHeapMb)',
+  }
+}
+
+/** A run that went over a resource without a status of its own (disk, pids, a container's preparation). */
+export function resourceError(message: string): ResultError {
+  return { name: 'ResourceExceededError', message, code: 'ERR_RESOURCE_EXCEEDED' }
+}
+
+/** The container's pids limit refused a fork during a run that otherwise finished. */
+export function pidsError(pidLimit: number): ResultError {
+  return resourceError(
+    `Resource "pids" exceeded: the sandbox may run at most ${pidLimit} processes`,
+  )
+}
+
+/**
+ * The run's runtime died under it (a worker, a compiler, a container, the engine): status 'crashed', one
+ * name on every tier. `message` says what died; `code` is ERR_ENGINE when the container engine went away.
+ */
+export function crashedError(
+  message: string,
+  code: Extract<ErrorCode, 'ERR_CRASHED' | 'ERR_ENGINE'> = 'ERR_CRASHED',
+  details?: Record<string, unknown>,
+): ResultError {
+  const error: ResultError = { name: 'GuestCrashed', message, code }
+  if (details !== undefined) error.details = details
+  return error
+}
+
+/**
+ * The sandbox lost its state (a QuickJS sandbox whose worker was terminated without an image to rebuild it
+ * from, a container that had to be replaced): status 'crashed' unless a limit status says more.
+ */
+export function sandboxResetError(message: string, details?: Record<string, unknown>): ResultError {
+  const error: ResultError = { name: 'SandboxReset', message, code: 'ERR_SANDBOX_RESET' }
+  if (details !== undefined) error.details = details
+  return error
+}
+
+/** QuickJS code needs a Node capability (e.g. 'fs') only a container tier provides. */
+export function capabilityError(capability: string): ResultError {
+  return {
+    name: 'CapabilityRequired',
+    message: `The code needs "${capability}", which the quickjs tier does not provide; a container tier does`,
+    code: 'ERR_CAPABILITY_REQUIRED',
+    details: { capability },
   }
 }
 
@@ -75,17 +132,23 @@ export interface EnforcedLimits {
   maxOutputBytes: number
 }
 
-export type LimitStatus = 'timeout' | 'cpu' | 'memory' | 'output' | 'cancelled'
+export type LimitStatus = StopReason | 'memory'
 
 /** The error of a run that ended with `status`, naming the limit it broke. */
 export function limitError(status: LimitStatus, limits: EnforcedLimits): ResultError {
-  switch (status) {
+  return status === 'memory' ? memoryError(limits.memoryLimitBytes) : stopError(status, limits)
+}
+
+/** The error of a run the host stopped for `reason` (RunDeadline's first reason). */
+export function stopError(
+  reason: StopReason,
+  limits: Omit<EnforcedLimits, 'memoryLimitBytes'>,
+): ResultError {
+  switch (reason) {
     case 'timeout':
       return timeoutError(limits.timeoutMs)
     case 'cpu':
       return cpuError(limits.cpuTimeMs)
-    case 'memory':
-      return memoryError(limits.memoryLimitBytes)
     case 'output':
       return outputError(limits.maxOutputBytes)
     case 'cancelled':

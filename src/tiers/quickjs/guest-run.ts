@@ -13,6 +13,8 @@ import { markRunning } from './running-board.js'
 import { prepareSource, type EvalMode } from './source-transform.js'
 import {
   cancelledError,
+  capabilityError,
+  crashedError,
   limitError,
   memoryError,
   resultTooLargeError,
@@ -80,7 +82,7 @@ export function endedBeforeStart(
 ): ExecReply | undefined {
   // Checked on every run before anything is built: no RunState, no guest.
   const cancelled = Atomics.load(cancelBoard, cancelSlot(message.token)) === message.token
-  if (!cancelled && performance.now() < threadDeadline(message)) return undefined
+  if (!cancelled && !threadDeadline(message).exceeded()) return undefined
   return {
     status: cancelled ? 'cancelled' : 'timeout',
     stdout: '',
@@ -264,7 +266,7 @@ function toReply(
       ...base,
       status: 'crashed',
       reset: true,
-      error: { name: 'GuestCrashed', message: outcome.message, code: 'ERR_CRASHED' },
+      error: crashedError(outcome.message),
     }
   }
   if (run.stop === 'capability') {
@@ -321,15 +323,6 @@ function isJson(text: string): boolean {
     return true
   } catch {
     return false
-  }
-}
-
-function capabilityError(capability: string): ResultError {
-  return {
-    name: 'CapabilityRequired',
-    message: `The code needs "${capability}", which the quickjs tier does not provide; a container tier does`,
-    code: 'ERR_CAPABILITY_REQUIRED',
-    details: { capability },
   }
 }
 

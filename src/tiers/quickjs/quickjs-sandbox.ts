@@ -9,9 +9,16 @@
  * worker from the image each kept after its last run (sandbox-image.ts); one whose image could not be kept
  * (over MAX_IMAGE_BYTES) loses its REPL state, and its next run reports it (ERR_SANDBOX_RESET).
  */
-import type { ResolvedConfig } from '../../config.js'
+import { WASM_PAGE_BYTES, type ResolvedConfig } from '../../config.js'
 import { SandboxClosedError } from '../../errors.js'
-import { emptyUsage, type ExecResult, type ExecStatus, type ResultError } from '../../types.js'
+import {
+  cancelledError,
+  crashedError,
+  sandboxResetError,
+  timeoutError,
+} from '../../limits/limit-errors.js'
+import { execResult } from '../../limits/run-outcome.js'
+import type { ExecResult, ExecStatus, ResultError } from '../../types.js'
 import { WorkerGoneError } from '../guest-worker.js'
 import type { NormalizedRequest, TierSandbox } from '../tier.js'
 import { answerHostCall, type GuestFetch } from './host-calls.js'
@@ -20,10 +27,6 @@ import { HardStop } from './hard-stop.js'
 import type { ImageBudget } from './image-budget.js'
 import type { SandboxImage } from './sandbox-image.js'
 import type { HostedSandbox, QuickJsHost } from './quickjs-host.js'
-import { cancelledError, timeoutError } from '../../limits/limit-errors.js'
-import { workerLostError } from './run-errors.js'
-
-const WASM_PAGE = 65536
 
 export interface QuickJsSandboxDeps {
   sid: number
@@ -103,7 +106,7 @@ export class QuickJsSandbox implements TierSandbox, HostedSandbox {
     const create: CreateMessage = {
       type: 'create',
       sid,
-      maxPages: Math.floor(config.memoryLimitBytes / WASM_PAGE),
+      maxPages: Math.floor(config.memoryLimitBytes / WASM_PAGE_BYTES),
       memoryLimitBytes: config.memoryLimitBytes,
       hostFunctionNames: Object.keys(config.hostFunctions),
     }
@@ -181,7 +184,7 @@ export class QuickJsSandbox implements TierSandbox, HostedSandbox {
       if (state === undefined) {
         host.busy--
         this.#setState('fresh')
-        return this.#result('crashed', started, sandboxResetError())
+        return this.#result('crashed', started, stateLostError())
       }
     }
     const { config, sid } = this.#deps
@@ -277,7 +280,9 @@ export class QuickJsSandbox implements TierSandbox, HostedSandbox {
     active: ActiveRun,
   ): ExecResult {
     const error = statusError(status, request.timeoutMs)
-    return this.#result(status, started, error, active.net?.usage(), active.hostCalls)
+    return this.#result(status, started, error, active.net?.usage(), {
+      hostCalls: active.hostCalls,
+    })
   }
 
   #cancelActive: (() => void) | undefined
@@ -317,19 +322,15 @@ export class QuickJsSandbox implements TierSandbox, HostedSandbox {
     request: NormalizedRequest,
     active: ActiveRun,
   ): ExecResult {
-    const result = this.#result(
-      reply.status,
-      started,
-      reply.error,
-      active.net?.usage(),
-      active.hostCalls,
-    )
-    result.stdout = reply.stdout
-    result.stderr = reply.stderr
-    if (reply.truncated) result.truncated = true
-    result.usage.cpuMs = reply.cpuMs
-    result.usage.memoryPeakBytes = reply.memoryPeakBytes
-    if (reply.valueJson !== undefined) result.value = JSON.parse(reply.valueJson)
+    const result = this.#result(reply.status, started, reply.error, active.net?.usage(), {
+      hostCalls: active.hostCalls,
+      stdout: reply.stdout,
+      stderr: reply.stderr,
+      truncated: reply.truncated,
+      cpuMs: reply.cpuMs,
+      memoryPeakBytes: reply.memoryPeakBytes,
+      value: reply.valueJson === undefined ? undefined : JSON.parse(reply.valueJson),
+    })
     const budgetMs = request.cpuBudgetMs
     if (result.status === 'cpu' && budgetMs !== undefined && budgetMs < this.#deps.config.cpuTimeMs)
       result.error = { ...(result.error as ResultError), details: { budgetMs } }
@@ -341,21 +342,12 @@ export class QuickJsSandbox implements TierSandbox, HostedSandbox {
     started: number,
     error?: ResultError,
     net: Partial<ExecResult['usage']> = {},
-    hostCalls = 0,
+    facts: ReplyFacts = {},
   ): ExecResult {
     const durationMs = performance.now() - started
-    const result: ExecResult = {
-      status,
-      stdout: '',
-      stderr: '',
-      exitCode: status === 'ok' ? 0 : 1,
-      tier: 'quickjs',
-      durationMs,
-      usage: { ...emptyUsage(), ...net, wallMs: durationMs, hostCalls },
-      escalations: [],
-    }
-    if (error) result.error = error
-    return result
+    const { hostCalls = 0, cpuMs, memoryPeakBytes, ...output } = facts
+    const usage = { ...net, wallMs: durationMs, hostCalls, ...measured(cpuMs, memoryPeakBytes) }
+    return execResult({ tier: 'quickjs', status, durationMs, error, usage, ...output })
   }
 
   /** Ends a run in progress with 'cancelled', then frees the sandbox in its worker. Idempotent. */
@@ -374,13 +366,32 @@ export class QuickJsSandbox implements TierSandbox, HostedSandbox {
   }
 }
 
-function sandboxResetError(): ResultError {
-  return {
-    name: 'SandboxReset',
-    message:
-      'The sandbox lost its state because its worker was terminated and no image of it was kept; it has been reset',
-    code: 'ERR_SANDBOX_RESET',
-  }
+/** What the host counted (host calls) and what a run's reply adds to its result. */
+interface ReplyFacts {
+  hostCalls?: number
+  stdout?: string
+  stderr?: string
+  truncated?: boolean
+  cpuMs?: number
+  memoryPeakBytes?: number
+  value?: unknown
+}
+
+function measured(cpuMs?: number, memoryPeakBytes?: number): Partial<ExecResult['usage']> {
+  const usage: Partial<ExecResult['usage']> = {}
+  if (cpuMs !== undefined) usage.cpuMs = cpuMs
+  if (memoryPeakBytes !== undefined) usage.memoryPeakBytes = memoryPeakBytes
+  return usage
+}
+
+function stateLostError(): ResultError {
+  return sandboxResetError(
+    'The sandbox lost its state because its worker was terminated and no image of it was kept; it has been reset',
+  )
+}
+
+function workerLostError(): ResultError {
+  return crashedError("The guest worker died during the run; the sandbox's state was reset")
 }
 
 function statusError(status: ExecStatus, timeoutMs: number): ResultError {

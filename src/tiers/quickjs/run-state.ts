@@ -3,9 +3,11 @@
  * reason it has to stop. The interrupt handler reads it; natives (console, timers, host calls) write to it.
  */
 import type { QuickJSDeferredPromise } from 'quickjs-emscripten'
+import { RunDeadline, type StopReason } from '../../limits/deadline.js'
 import { cancelSlot } from './protocol.js'
 
-export type StopReason = 'timeout' | 'cpu' | 'output' | 'cancelled' | 'capability'
+/** The shared stop reasons, plus QuickJS's own: the guest asked for a capability only a container has. */
+export type QuickJsStop = StopReason | 'capability'
 
 /**
  * Timers a run may have pending at once. Each is a Node timer in the worker, outside the guest's memory
@@ -37,20 +39,23 @@ export interface PendingHostCall {
 }
 
 /**
- * A run's deadline in this thread's `performance.now()`: the host's absolute deadline (it counts from
- * execute(), so time spent queued in the worker is already spent), never later than a full limit from now.
+ * A run's deadline on this thread: the host's absolute deadline (it counts from execute(), so time spent
+ * queued in the worker is already spent), never later than a full limit from now.
  */
-export function threadDeadline(limits: { timeoutMs: number; deadlineAt: number }): number {
-  return Math.min(performance.now() + limits.timeoutMs, limits.deadlineAt - performance.timeOrigin)
+export function threadDeadline(limits: {
+  timeoutMs: number
+  deadlineAt: number
+}): RunDeadline<QuickJsStop> {
+  return new RunDeadline(limits.timeoutMs, {
+    notAfterMs: limits.deadlineAt - performance.timeOrigin,
+  })
 }
 
 export class RunState {
-  readonly deadline: number
+  readonly deadline: RunDeadline<QuickJsStop>
   readonly timeoutMs: number
   readonly cpuLimitMs: number
   readonly maxOutputBytes: number
-  /** The first reason to stop wins (a later one never overwrites it). */
-  stop: StopReason | undefined
   /** The interrupt handler returned true at least once: QuickJS reports this as success in promise jobs. */
   interrupted = false
   /** A Node capability the guest asked for (e.g. 'fs'); set with stop 'capability'. */
@@ -92,28 +97,34 @@ export class RunState {
     this.maxOutputBytes = maxOutputBytes
   }
 
+  /** The first reason the run was stopped for (a later one never overwrites it). */
+  get stop(): QuickJsStop | undefined {
+    return this.deadline.reason
+  }
+
   /** The guest needs something only a container has: stop now, so nothing else happens in this run. */
   requireCapability(capability: string): void {
     this.capability ??= capability
     this.requestStop('capability')
   }
 
-  requestStop(reason: StopReason): void {
-    this.stop ??= reason
+  requestStop(reason: QuickJsStop): void {
+    this.deadline.stop(reason)
     this.wake()
   }
 
   /** Called by QuickJS every few thousand bytecodes while guest code runs. */
   shouldInterrupt(): boolean {
-    if (this.stop === undefined) {
+    const { deadline } = this
+    if (deadline.reason === undefined) {
       const now = performance.now()
       if (Atomics.load(this.#cancelBoard, cancelSlot(this.token)) === this.token)
-        this.stop = 'cancelled'
-      else if (now >= this.deadline) this.stop = 'timeout'
-      else if (this.busyMs + (now - this.sliceStart) > this.cpuLimitMs) this.stop = 'cpu'
+        deadline.stop('cancelled')
+      else if (now >= deadline.atMs) deadline.stop('timeout')
+      else if (this.busyMs + (now - this.sliceStart) > this.cpuLimitMs) deadline.stop('cpu')
     }
-    if (this.stop !== undefined) this.interrupted = true
-    return this.stop !== undefined
+    if (deadline.reason !== undefined) this.interrupted = true
+    return deadline.reason !== undefined
   }
 
   /** Output bytes the run may still write (console text is clipped to this inside the guest). */
@@ -124,7 +135,7 @@ export class RunState {
   /** Output was cut (or refused) at the cap: the run stops with 'output'. */
   overflow(): void {
     this.truncated = true
-    this.stop ??= 'output'
+    this.deadline.stop('output')
   }
 
   /** Records a host call in flight; false when its arguments would take the run past its in-flight cap. */
@@ -169,11 +180,10 @@ export class RunState {
   /** Resolves when a host reply, a timer, a stop request or the deadline arrives. */
   waitForWork(): Promise<void> {
     return new Promise<void>((resolve) => {
-      const remaining = Math.max(0, this.deadline - performance.now())
       const timer = setTimeout(() => {
-        this.stop ??= 'timeout'
+        this.deadline.stop('timeout')
         resolve()
-      }, remaining)
+      }, this.deadline.remaining())
       this.#wake = () => {
         clearTimeout(timer)
         this.#wake = undefined

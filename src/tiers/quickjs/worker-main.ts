@@ -7,6 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads'
 import type { GuestBinding, GuestContext } from './guest-context.js'
 import { restoreGuestImage, takeGuestImage } from './guest-image.js'
 import { endedBeforeStart, fireGuestTimer, runGuest } from './guest-run.js'
+import { sandboxResetError } from '../../limits/limit-errors.js'
 import { ModuleStash } from './module-stash.js'
 import { useRunningBoard } from './running-board.js'
 import {
@@ -223,11 +224,8 @@ function stateLostReply(): ExecReply {
     cpuMs: 0,
     memoryPeakBytes: 0,
     reset: false,
-    error: {
-      name: 'SandboxReset',
-      message:
-        'The sandbox lost its state because its worker was terminated and it could not be rebuilt; it has been reset',
-      code: 'ERR_SANDBOX_RESET',
-    },
+    error: sandboxResetError(
+      'The sandbox lost its state because its worker was terminated and it could not be rebuilt; it has been reset',
+    ),
   }
 }

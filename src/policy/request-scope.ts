@@ -5,7 +5,7 @@
  */
 import { ResourceExceededError, SandboxError, isSandboxError } from '../errors.js'
 
-/** Something that knows how many ms a run has left (the limits module's Deadline fits). */
+/** Something that knows how many ms a run has left (limits/deadline.ts's RunDeadline fits). */
 export interface DeadlineLike {
   remaining(): number
 }

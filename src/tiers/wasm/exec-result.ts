@@ -1,40 +1,20 @@
-/** Builds the wasm tier's ExecResults: runs, compile failures, and runs stopped before they started. */
-import { cancelledError, timeoutError } from '../../limits/limit-errors.js'
-import type { ExecResult, ExecStatus, ResultError, Usage } from '../../types.js'
-import { emptyUsage } from '../../types.js'
+/**
+ * The wasm tier's facts for the shared ExecResult constructor: runs, compile failures, and runs stopped before
+ * they started. Times are kept to the microsecond.
+ */
+import { cancelledError, crashedError, timeoutError } from '../../limits/limit-errors.js'
+import { execResult, type RunOutcome } from '../../limits/run-outcome.js'
+import type { ExecResult } from '../../types.js'
 import type { CompileFailure } from './module-provider.js'
 
-export interface ResultParts {
-  status: ExecStatus
-  value?: unknown
-  stdout?: string
-  stderr?: string
-  exitCode?: number | null
-  durationMs: number
-  usage?: Partial<Usage>
-  error?: ResultError | undefined
-  truncated?: boolean
-}
+export type ResultParts = Omit<RunOutcome, 'tier'>
 
 export function buildResult(parts: ResultParts): ExecResult {
   const durationMs = round(parts.durationMs)
-  const usage: Usage = { ...emptyUsage(), ...parts.usage }
-  usage.wallMs = durationMs
-  usage.cpuMs = round(usage.cpuMs)
-  const result: ExecResult = {
-    status: parts.status,
-    stdout: parts.stdout ?? '',
-    stderr: parts.stderr ?? '',
-    exitCode: parts.exitCode ?? (parts.status === 'ok' ? 0 : 1),
-    tier: 'wasm',
-    durationMs,
-    usage,
-    escalations: [],
-  }
-  if (parts.value !== undefined) result.value = parts.value
-  if (parts.error !== undefined) result.error = parts.error
-  if (parts.truncated === true) result.truncated = true
-  return result
+  const usage = { ...parts.usage, wallMs: durationMs, cpuMs: round(parts.usage?.cpuMs ?? 0) }
+  // A null exit code means none was reported: the status says it.
+  const exitCode = parts.exitCode ?? undefined
+  return execResult({ ...parts, tier: 'wasm', durationMs, usage, exitCode })
 }
 
 /**
@@ -84,11 +64,9 @@ export function compileFailureResult(
       return buildResult({
         status: 'crashed',
         durationMs,
-        error: {
-          name: 'CompileError',
-          code: 'ERR_CRASHED',
-          message: 'The AssemblyScript compiler stopped unexpectedly',
-        },
+        error: crashedError('The AssemblyScript compiler stopped unexpectedly', 'ERR_CRASHED', {
+          phase: 'compile',
+        }),
       })
   }
 }

@@ -10,13 +10,14 @@ import {
 } from '../../policy/guarded-fetch.js'
 import type { NetworkMeter } from '../../policy/network-meter.js'
 import type { NetworkPolicy } from '../../policy/network-policy.js'
+import type { DeadlineLike } from '../../policy/request-scope.js'
 
 export interface GuestFetchContext {
   policy: NetworkPolicy
   meter: NetworkMeter
   signal: AbortSignal
-  /** Absolute `Date.now()` time at which the run ends. */
-  deadline: number
+  /** The run's deadline (the shared RunDeadline): a fetch never outlives it. */
+  deadline: DeadlineLike
 }
 
 /** A guest-safe failure: only fixed texts chosen by kind, never host error messages. */

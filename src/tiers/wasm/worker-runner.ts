@@ -3,12 +3,12 @@
  * output, and enforces the deadline, the CPU budget and cancellation by terminating the worker (the only way to
  * stop synchronous wasm, including a loop in the start function).
  */
-import { cancelledError, cpuError, timeoutError } from '../../limits/limit-errors.js'
+import { crashedError, stopError, workerHeapError } from '../../limits/limit-errors.js'
 import type { ExecStatus, ResultError } from '../../types.js'
 import { WorkerGoneError, type GuestWorker, type WorkerEvent } from '../guest-worker.js'
 import { answerHostCall, ensureBridge, sendReply, type HostCallContext } from './host-calls.js'
 import type { HostCallEvent, OutputEvent, RunMessage, RunReply } from './protocol.js'
-import { RunDeadline, type StopReason } from './run-deadline.js'
+import { RunWatch } from './run-watch.js'
 
 export interface WorkerRunOptions {
   worker: GuestWorker
@@ -33,12 +33,6 @@ export interface WorkerRunResult {
   workerLost: boolean
 }
 
-const STOP_ERRORS: Record<StopReason, (limitMs: number) => ResultError> = {
-  timeout: timeoutError,
-  cpu: cpuError,
-  cancelled: cancelledError,
-}
-
 export async function runInWorker(options: WorkerRunOptions): Promise<WorkerRunResult> {
   const { worker } = options
   const bridge = await ensureBridge(worker)
@@ -47,7 +41,7 @@ export async function runInWorker(options: WorkerRunOptions): Promise<WorkerRunR
   // Made on the first host call: most runs make none.
   let hostAbort: AbortController | undefined
   let finished = false
-  const deadline = new RunDeadline({
+  const watch = new RunWatch({
     timeoutMs: options.timeoutMs,
     cpuTimeMs: options.cpuTimeMs,
     signals: options.signals,
@@ -62,11 +56,11 @@ export async function runInWorker(options: WorkerRunOptions): Promise<WorkerRunR
       const { stream, text } = event as unknown as OutputEvent
       ;(stream === 'stderr' ? stderr : stdout).push(text)
     } else if (event.type === 'hostCall') {
-      deadline.pauseCpu()
+      watch.pauseCpu()
       hostAbort ??= new AbortController()
-      context ??= { ...options.hostCalls, signal: hostAbort.signal, deadline: deadline.deadline }
+      context ??= { ...options.hostCalls, signal: hostAbort.signal, deadline: watch.deadline }
       void answerHostCall(event as unknown as HostCallEvent, context).then((reply) => {
-        deadline.resumeCpu()
+        watch.resumeCpu()
         if (!finished) sendReply(bridge, reply)
       })
     }
@@ -84,23 +78,21 @@ export async function runInWorker(options: WorkerRunOptions): Promise<WorkerRunR
       workerLost: false,
     }
   } catch (error) {
-    const reason = deadline.reason
-    const limitMs = reason === 'cpu' ? options.cpuTimeMs : (options.limitMs ?? options.timeoutMs)
-    if (reason !== undefined) return lost(reason, STOP_ERRORS[reason](limitMs))
+    const reason = watch.reason
+    if (reason !== undefined) {
+      const limits = {
+        timeoutMs: options.limitMs ?? options.timeoutMs,
+        cpuTimeMs: options.cpuTimeMs,
+        maxOutputBytes: options.message.maxOutputBytes,
+      }
+      return lost(reason, stopError(reason, limits))
+    }
     if (error instanceof WorkerGoneError && isWorkerOutOfMemory(error))
-      return lost('memory', {
-        name: 'MemoryLimitExceeded',
-        code: 'ERR_MEMORY',
-        message: 'The guest worker ran out of JavaScript heap (workerHeapMb)',
-      })
-    return lost('crashed', {
-      name: 'EngineError',
-      code: 'ERR_CRASHED',
-      message: 'The guest worker stopped unexpectedly',
-    })
+      return lost('memory', workerHeapError())
+    return lost('crashed', crashedError('The guest worker stopped unexpectedly'))
   } finally {
     finished = true
-    deadline.dispose()
+    watch.dispose()
     unsubscribe()
   }
 

@@ -1,12 +1,12 @@
 /**
- * The host-side limits of one run: a wall-clock deadline, a CPU budget (the same clock, paused while the guest
- * waits for host calls, since a blocked worker burns no CPU) and abort signals (the caller's, the sandbox's
- * close). The first reason to fire wins; `onStop` terminates the worker.
+ * The wasm tier's mechanism for one run's limits, host side: a timer at the shared RunDeadline's end, a CPU
+ * budget (the same clock, paused while the guest waits for host calls, since a blocked worker burns no CPU)
+ * and abort signals (the caller's, the sandbox's close). The deadline keeps the first reason; `onStop`
+ * terminates the worker.
  */
+import { RunDeadline, type StopReason } from '../../limits/deadline.js'
 
-export type StopReason = 'timeout' | 'cpu' | 'cancelled'
-
-export interface RunDeadlineOptions {
+export interface RunWatchOptions {
   timeoutMs: number
   cpuTimeMs: number
   /** Any of them aborting cancels the run. */
@@ -14,23 +14,21 @@ export interface RunDeadlineOptions {
   onStop: (reason: StopReason) => void
 }
 
-export class RunDeadline {
+export class RunWatch {
+  readonly deadline: RunDeadline
   readonly #onStop: (reason: StopReason) => void
   readonly #signals: readonly (AbortSignal | undefined)[]
   readonly #onAbort = (): void => this.#stop('cancelled')
   readonly #wallTimer: NodeJS.Timeout
-  /** Absolute `Date.now()` time of the wall-clock deadline. */
-  readonly deadline: number
   #cpuLeftMs: number
   #cpuTimer: NodeJS.Timeout | undefined
   #cpuSince = 0
   #paused = 0
-  reason: StopReason | undefined
 
-  constructor({ timeoutMs, cpuTimeMs, signals, onStop }: RunDeadlineOptions) {
+  constructor({ timeoutMs, cpuTimeMs, signals, onStop }: RunWatchOptions) {
     this.#onStop = onStop
     this.#signals = signals
-    this.deadline = Date.now() + timeoutMs
+    this.deadline = new RunDeadline(timeoutMs)
     this.#wallTimer = setTimeout(() => this.#stop('timeout'), timeoutMs)
     this.#wallTimer.unref()
     // A CPU budget at or above the wall limit can never fire first.
@@ -42,9 +40,9 @@ export class RunDeadline {
     }
   }
 
-  /** Milliseconds of wall time left. */
-  remaining(): number {
-    return Math.max(0, this.deadline - Date.now())
+  /** The first reason the run was stopped for. */
+  get reason(): StopReason | undefined {
+    return this.deadline.reason
   }
 
   /** The guest is blocked on a host call: its CPU clock stops. */
@@ -75,9 +73,7 @@ export class RunDeadline {
   }
 
   #stop(reason: StopReason): void {
-    // The first termination reason wins.
-    if (this.reason !== undefined) return
-    this.reason = reason
+    if (!this.deadline.stop(reason)) return
     this.dispose()
     this.#onStop(reason)
   }

@@ -10,7 +10,7 @@ import {
   ResourceLimiter,
   type LimitedResource,
 } from '../limits/resource-limiter.js'
-import { limitError } from '../limits/limit-errors.js'
+import { limitError, resourceError } from '../limits/limit-errors.js'
 import type { ExecResult } from '../types.js'
 
 const CONTAINER_TIERS = new Set(['docker', 'gvisor'])
@@ -34,7 +34,7 @@ export function applyBackstop(result: ExecResult, config: ResolvedConfig): ExecR
   // The same error as a tier that stopped the run itself would give.
   const error =
     status === 'error'
-      ? { name: exceeded.name, message: exceeded.message, code: 'ERR_RESOURCE_EXCEEDED' as const }
+      ? resourceError(exceeded.message)
       : limitError(status, {
           timeoutMs: config.executionTimeMs,
           cpuTimeMs: config.cpuTimeMs,

@@ -1,7 +1,7 @@
 /**
  * RunFacts → ExecResult. The order of the checks is the classification policy:
  *   1. a stop we imposed (timeout, cpu, output, cancelled) wins: the first termination reason is the status;
- *   2. the engine went away → 'crashed' with ERR_ENGINE;
+ *   2. the engine went away → 'crashed' (GuestCrashed) with ERR_ENGINE;
  *   3. memory: the cgroup OOM killer fired (runc kills only the offending process, and the exec may even exit
  *      0), the container was OOM-killed (runsc kills the whole sandbox, exit 137), node's heap limit aborted
  *      the process, or Python raised MemoryError;
@@ -12,9 +12,15 @@
  *      → 'error';
  *   7. otherwise 'ok' with the reported value.
  */
-import { limitError, memoryError, resultTooLargeError } from '../../limits/limit-errors.js'
-import type { ExecResult, ExecStatus, ResultError, TierId, Usage } from '../../types.js'
-import { emptyUsage } from '../../types.js'
+import {
+  crashedError,
+  limitError,
+  memoryError,
+  pidsError,
+  resultTooLargeError,
+} from '../../limits/limit-errors.js'
+import { execResult } from '../../limits/run-outcome.js'
+import type { ExecResult, ExecStatus, ResultError, TierId } from '../../types.js'
 import type { RunFacts } from './container-run.js'
 
 export interface ClassifyContext {
@@ -85,8 +91,7 @@ function classify(
     return { status: facts.stop, error }
   }
   if (facts.engineError) {
-    const { message } = facts.engineError
-    return { status: 'crashed', error: { name: 'EngineError', message, code: 'ERR_ENGINE' } }
+    return { status: 'crashed', error: crashedError(facts.engineError.message, 'ERR_ENGINE') }
   }
   if (isMemoryFailure(facts, report)) {
     return { status: 'memory', error: memoryError(ctx.memoryLimitBytes) }
@@ -97,22 +102,9 @@ function classify(
       : `exit code ${facts.container?.exitCode ?? -1}`
     const cause =
       facts.pidsLimitHits > 0 ? ` after reaching the pids limit (pidLimit ${ctx.pidLimit})` : ''
-    return {
-      status: 'crashed',
-      error: {
-        name: 'SandboxCrashed',
-        message: `The sandbox died (${exit})${cause}`,
-        code: 'ERR_CRASHED',
-      },
-    }
+    return { status: 'crashed', error: crashedError(`The sandbox died (${exit})${cause}`) }
   }
-  if (facts.pidsLimitHits > 0) {
-    const message = `Resource "pids" exceeded: the sandbox may run at most ${ctx.pidLimit} processes`
-    return {
-      status: 'error',
-      error: { name: 'ResourceExceededError', message, code: 'ERR_RESOURCE_EXCEEDED' },
-    }
-  }
+  if (facts.pidsLimitHits > 0) return { status: 'error', error: pidsError(ctx.pidLimit) }
   if (facts.output.reportTooLarge || valueBytes(report) > ctx.maxOutputBytes) {
     return { status: 'output', error: resultTooLargeError(ctx.maxOutputBytes) }
   }
@@ -131,8 +123,7 @@ function classify(
 export function toExecResult(facts: RunFacts, ctx: ClassifyContext): ExecResult {
   const report = parseReport(facts.output.report)
   const { status, error } = classify(facts, ctx, report)
-  const usage: Usage = {
-    ...emptyUsage(),
+  const usage = {
     wallMs: facts.wallMs,
     cpuMs: facts.cpuMs,
     // A sandbox killed for memory reached its limit, even when its cgroup vanished before the last read.
@@ -141,18 +132,16 @@ export function toExecResult(facts: RunFacts, ctx: ClassifyContext): ExecResult 
         ? Math.max(facts.memoryPeakBytes, ctx.memoryLimitBytes)
         : facts.memoryPeakBytes,
   }
-  const result: ExecResult = {
+  return execResult({
+    tier: ctx.tier,
     status,
+    durationMs: Date.now() - ctx.startedAt,
     stdout: facts.output.stdout,
     stderr: facts.output.stderr,
     exitCode: facts.exitCode,
-    tier: ctx.tier,
-    durationMs: Date.now() - ctx.startedAt,
     usage,
-    escalations: [],
-  }
-  if (status === 'ok' && report && 'value' in report) result.value = report.value
-  if (error) result.error = error
-  if (facts.output.truncated) result.truncated = true
-  return result
+    value: status === 'ok' ? report?.value : undefined,
+    error,
+    truncated: facts.output.truncated,
+  })
 }

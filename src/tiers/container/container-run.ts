@@ -14,10 +14,9 @@ import { inspectExec, startExec, type ExecHandle, type ExecState } from './exec-
 import type { GuestCommand } from './guest-command.js'
 import { OutputCollector, type CollectedOutput } from './output-collector.js'
 import type { ProcessCensus } from './process-census.js'
-import { RunControl, type StopReason } from './run-control.js'
+import { RunControl } from './run-control.js'
 import { endRun, type TerminationOutcome } from './terminate-run.js'
-
-export type { StopReason } from './run-control.js'
+import type { StopReason } from '../../limits/deadline.js'
 
 export interface RunLimits {
   timeoutMs: number
@@ -104,7 +103,7 @@ async function finishStopped(handle: ExecHandle, control: RunControl): Promise<T
  */
 export async function runInContainer(ctx: RunContext): Promise<RunFacts> {
   const { container, cgroup, command, limits } = ctx
-  const control = new RunControl(container, cgroup, ctx.census, ctx.watchExit)
+  const control = new RunControl(container, cgroup, ctx.census, ctx.watchExit, limits.timeoutMs)
   // The exec, once started: the output limit may fire from its first chunk on.
   const current: { handle?: ExecHandle } = {}
   const collector = new OutputCollector({
@@ -130,7 +129,7 @@ export async function runInContainer(ctx: RunContext): Promise<RunFacts> {
   if (collector.exceeded) handle.pause()
   // The run's clock (wallMs and the deadline) starts when its process does.
   const started = Date.now()
-  const timer = setTimeout(() => control.request('timeout'), limits.timeoutMs)
+  control.startClock()
   const onAbort = (): void => control.request('cancelled')
   ctx.signal?.addEventListener('abort', onAbort, { once: true })
   if (ctx.signal?.aborted) onAbort()
@@ -158,7 +157,6 @@ export async function runInContainer(ctx: RunContext): Promise<RunFacts> {
     if (!isEngineUnreachable(error)) throw error
     engineError = toEngineError('exec', error)
   } finally {
-    clearTimeout(timer)
     control.dispose()
     ctx.signal?.removeEventListener('abort', onAbort)
   }

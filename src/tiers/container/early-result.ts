@@ -2,7 +2,8 @@
  * preparation passed the deadline, a signal already aborted, a container found gone): same shape as every
  * other result, with an empty usage receipt. */
 import { cancelledError, timeoutError } from '../../limits/limit-errors.js'
-import { emptyUsage, type ExecResult, type ResultError } from '../../types.js'
+import { execResult } from '../../limits/run-outcome.js'
+import type { ExecResult, ResultError } from '../../types.js'
 import type { ClassifyContext } from './classify-run.js'
 
 export function earlyResult(
@@ -11,15 +12,13 @@ export function earlyResult(
   error?: ResultError,
 ): ExecResult {
   const fallback = status === 'timeout' ? timeoutError(ctx.timeoutMs) : cancelledError()
-  return {
-    status,
-    stdout: '',
-    stderr: '',
-    exitCode: null,
+  // Nothing ran: no exit code, and the usage receipt is empty (wallMs 0).
+  return execResult({
     tier: ctx.tier,
+    status,
     durationMs: Date.now() - ctx.startedAt,
-    usage: emptyUsage(),
-    escalations: [],
+    exitCode: null,
+    usage: { wallMs: 0 },
     error: error ?? fallback,
-  }
+  })
 }

@@ -11,6 +11,7 @@
 import { randomBytes } from 'node:crypto'
 import type { ResolvedConfig } from '../../config.js'
 import { ConfigError } from '../../errors.js'
+import { resourceError } from '../../limits/limit-errors.js'
 import type { ResultError } from '../../types.js'
 import type { NormalizedRequest } from '../tier.js'
 import { prepareOffThread } from './js-source-pool.js'
@@ -153,11 +154,7 @@ export async function guestCommand(
         if (prepared.reason === 'resources')
           return {
             early: 'error',
-            error: {
-              name: 'ResourceExceededError',
-              message: prepared.message,
-              code: 'ERR_RESOURCE_EXCEEDED',
-            },
+            error: resourceError(prepared.message),
           }
         return { early: prepared.reason }
       }

@@ -1,21 +1,24 @@
 /**
- * The control state of one run: why it was stopped (the first reason wins) and the termination under way,
- * the container's own death (watched with the engine's long-poll `wait`, because under runsc a sandbox
- * killed by its cgroup leaves the exec stream open), and the CPU-time watch.
+ * The container tier's mechanism for one run's limits: the wall-clock timer, the CPU-time watch, the
+ * termination under way once the shared RunDeadline took its first stop reason, and the container's own
+ * death (watched with the engine's long-poll `wait`, because under runsc a sandbox killed by its cgroup
+ * leaves the exec stream open).
  */
 import type Dockerode from 'dockerode'
+import { RunDeadline, type StopReason } from '../../limits/deadline.js'
 import type { CgroupCounters, CgroupReader } from './cgroup-stats.js'
 import type { ProcessCensus } from './process-census.js'
 import { endRun, type TerminationOutcome } from './terminate-run.js'
-
-/** A limit or the caller ended the run. */
-export type StopReason = 'timeout' | 'cpu' | 'output' | 'cancelled'
 
 /** How often CPU time is sampled when a CPU limit can be reached before the wall-clock limit. */
 const CPU_POLL_MS = 100
 
 export class RunControl {
-  stop: StopReason | undefined
+  /**
+   * Made with the control: a stop (the output cap, a cancel) may come before the process starts; the
+   * wall-clock timer starts with the process (startClock).
+   */
+  readonly deadline: RunDeadline
   termination: Promise<TerminationOutcome> | undefined
   /** The container stopped during the run (it died; we did not kill it). */
   containerExited = false
@@ -29,6 +32,7 @@ export class RunControl {
   readonly #census: ProcessCensus | undefined
   readonly #waitAbort = new AbortController()
   #cpuPoll: NodeJS.Timeout | undefined
+  #wallTimer: NodeJS.Timeout | undefined
   #before: CgroupCounters | undefined
 
   /**
@@ -42,7 +46,9 @@ export class RunControl {
     cgroup: CgroupReader,
     census: ProcessCensus | undefined,
     watchExit: boolean,
+    timeoutMs: number,
   ) {
+    this.deadline = new RunDeadline(timeoutMs)
     this.#container = container
     this.#cgroup = cgroup
     this.#census = census
@@ -64,8 +70,7 @@ export class RunControl {
    * are sampled first: killing may take the container and its cgroup with it. `onKillStarted`: see endRun.
    */
   request(reason: StopReason, onKillStarted?: () => void): void {
-    if (this.stop) return
-    this.stop = reason
+    if (!this.deadline.stop(reason)) return
     this.termination = this.sample().then((now) => {
       const refused = (now?.pidsLimitHits ?? 0) > (this.#before?.pidsLimitHits ?? 0)
       return endRun(this.#container, {
@@ -76,6 +81,16 @@ export class RunControl {
       })
     })
     this.#interrupt()
+  }
+
+  /** The first reason the run was stopped for. */
+  get stop(): StopReason | undefined {
+    return this.deadline.reason
+  }
+
+  /** The run's process started: its wall-clock limit counts from now. */
+  startClock(): void {
+    this.#wallTimer = setTimeout(() => this.request('timeout'), this.deadline.limitMs)
   }
 
   /** Reads the counters, remembering them as the last sample. */
@@ -104,6 +119,7 @@ export class RunControl {
 
   /** Ends the watches (the run is over). */
   dispose(): void {
+    clearTimeout(this.#wallTimer)
     clearInterval(this.#cpuPoll)
     this.#waitAbort.abort()
   }

@@ -9,18 +9,14 @@
  * - A container found gone before a run (stopped or removed from outside): 'crashed' with ERR_SANDBOX_RESET,
  *   and the code did not run.
  */
+import { sandboxResetError as resetError } from '../../limits/limit-errors.js'
 import type { ExecResult, ResultError } from '../../types.js'
 
 const FILES_GONE =
   'the sandbox was reset: it has a new container and the files written before are gone'
 
 export function sandboxResetError(why: string): ResultError {
-  return {
-    name: 'SandboxReset',
-    message: `${why}; ${FILES_GONE}`,
-    code: 'ERR_SANDBOX_RESET',
-    details: { sandboxReset: true },
-  }
+  return resetError(`${why}; ${FILES_GONE}`, { sandboxReset: true })
 }
 
 /** The result of a run after which the sandbox got a new container. */

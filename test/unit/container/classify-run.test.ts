@@ -82,7 +82,7 @@ describe('toExecResult', () => {
     const engineError = new ContainerEngineError('Docker engine unreachable', true, undefined)
     expect(toExecResult(facts({ engineError, exitCode: null }), ctx)).toMatchObject({
       status: 'crashed',
-      error: { name: 'EngineError', code: 'ERR_ENGINE' },
+      error: { name: 'GuestCrashed', code: 'ERR_ENGINE' },
     })
   })
 
@@ -112,7 +112,7 @@ describe('toExecResult', () => {
       facts({ exitCode: null, container: { ...dead, exitCode: 2 }, pidsLimitHits: 5 }),
       ctx,
     )
-    expect(r).toMatchObject({ status: 'crashed', error: { code: 'ERR_CRASHED' } })
+    expect(r).toMatchObject({ status: 'crashed', error: { name: 'GuestCrashed', code: 'ERR_CRASHED' } })
     expect(r.error?.message).toMatch(/exit code 2.*pids limit/)
   })
 

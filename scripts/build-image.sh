@@ -3,6 +3,7 @@
 # when nothing changed.
 #
 #   sandtier-base:<hash>       debootstrap minbase + python3 + ca-certificates + host node + user sandbox + /work
+#                              + the preloads, the NSS module and the containers' init (sandtier-keeper)
 #                              (recipe: images/base/; <hash> = sha256 of its files' text + node version + arch)
 #   sandtier-sandbox:latest    FROM the base, + images/sandbox/harness/ at /opt/sandtier, USER 1000:1000, WORKDIR /work
 #                              label sandtier.recipe = sha256 of the base tag + images/sandbox contents

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # sandtier base image recipe: Debian bookworm minbase + python3 + ca-certificates + the host's node binary,
 # user `sandbox` (1000:1000, home /home/sandbox), /work owned by it, a preloaded statx() shim for gVisor
-# (statx-compat.c) and the NSS module "sandbox" (nss-sandbox.c), which names the per-container uids sandtier
-# runs sandboxes as (>= 65536, in no /etc/passwd); imported with `docker import` (no registry).
+# (statx-compat.c), the NSS module "sandbox" (nss-sandbox.c), which names the per-container uids sandtier
+# runs sandboxes as (>= 65536, in no /etc/passwd), and the containers' init, /usr/local/sbin/sandtier-keeper
+# (keeper.c, with its preloaded half keeper-preload.c); imported with `docker import` (no registry).
 #
 # scripts/build-image.sh hashes the text of every file in images/base/ (this one and the C sources) plus the node
 # version and the architecture into the tag sandtier-base:<hash>, so any edit here produces a new tag and a
@@ -41,7 +42,12 @@ gcc -shared -fPIC -O2 -Wall -o "$dir/usr/local/lib/sandtier-statx-compat.so" "$(
 gcc -shared -fPIC -O2 -Wall -o "$dir/usr/local/lib/sandtier-seccomp.so" "$(dirname "$0")/seccomp-preload.c" -ldl
 chroot "$dir" /usr/bin/test -e "$(chroot "$dir" /sbin/ldconfig -p | awk '$1 == "libseccomp.so.2" { print $NF; exit }')" ||
   { say "libseccomp.so.2 is missing from the rootfs (seccomp-preload.c needs it)"; exit 1; }
-printf '%s\n' /usr/local/lib/sandtier-statx-compat.so /usr/local/lib/sandtier-seccomp.so >"$dir/etc/ld.so.preload"
+# The containers' init (see keeper.c): pid 1, non-dumpable, and its preloaded half, which makes the main
+# command non-dumpable and holds each exec until the keeper is ready.
+gcc -O2 -Wall -o "$dir/usr/local/sbin/sandtier-keeper" "$(dirname "$0")/keeper.c"
+gcc -shared -fPIC -O2 -Wall -o "$dir/usr/local/lib/sandtier-keeper.so" "$(dirname "$0")/keeper-preload.c"
+printf '%s\n' /usr/local/lib/sandtier-statx-compat.so /usr/local/lib/sandtier-seccomp.so \
+  /usr/local/lib/sandtier-keeper.so >"$dir/etc/ld.so.preload"
 
 # Names for the per-container uids and gids (see nss-sandbox.c), next to glibc's own NSS modules.
 libdir=$(dirname "$(chroot "$dir" /sbin/ldconfig -p | awk '$1 == "libc.so.6" { print $NF; exit }')")
@@ -71,6 +77,15 @@ smoke=$( {
   rc=0
   SANDTIER_SECCOMP='rule allow' chroot "$dir" /bin/true 2>/dev/null || rc=$?
   [[ $rc == 125 ]] || echo "the seccomp preload does not fail closed (exit $rc)"
+  # The keeper's main command runs non-dumpable (PR_GET_DUMPABLE = 3 gives 0) with SANDTIER_KEEP=1 for the
+  # programs it starts, and the keeper exits with its status; a command that cannot run gives 127.
+  rc=0
+  chroot "$dir" /usr/local/sbin/sandtier-keeper /usr/bin/python3 -c 'import ctypes, os, sys
+sys.exit(10 * ctypes.CDLL(None).prctl(3, 0, 0, 0, 0) + (os.environ.get("SANDTIER_KEEP") != "1") + 3)' || rc=$?
+  [[ $rc == 3 ]] || echo "the keeper's main command is not non-dumpable with SANDTIER_KEEP=1 (exit $rc)"
+  rc=0
+  chroot "$dir" /usr/local/sbin/sandtier-keeper /nonexistent 2>/dev/null || rc=$?
+  [[ $rc == 127 ]] || echo "the keeper does not report a missing main command (exit $rc)"
 } 2>&1)
 [[ -z "$smoke" ]] || { say "smoke test in the rootfs printed: $smoke"; exit 1; }
 

@@ -14,7 +14,7 @@ export const CONSOLE = String.raw`
 (function (P, part) {
   'use strict'
   const apply = P.apply, StringCtor = P.StringCtor, hasOwn = P.hasOwn
-  const fmt = part('inspect')
+  const fmt = part('inspect'), printf = part('format')
   const counts = new P.MapCtor(), timers = new P.MapCtor()
   const TABLE_KEYS_DEPTH = 2
   let indent = ''
@@ -53,7 +53,7 @@ export const CONSOLE = String.raw`
     const clipped = text.length > room
     P.native.write(fd, clipped ? slice(text, 0, room) : text, clipped)
   }
-  function print(fd, args, from) { emit(fd, fmt.format(args, from, options(P.native.room()))) }
+  function print(fd, args, from) { emit(fd, printf.format(args, from, options(P.native.room()))) }
   function warning(message) { emit(2, 'Warning: ' + message) }
   function label(value) { return value === undefined ? 'default' : StringCtor(value) }
 
@@ -144,7 +144,7 @@ export const CONSOLE = String.raw`
 
   // 'Trace: message' and the caller's stack (QuickJS's frames, without the prelude's own).
   function trace() {
-    const message = fmt.format(arguments, 0, options(P.native.room()))
+    const message = printf.format(arguments, 0, options(P.native.room()))
     const stack = dataValue(new P.ErrorCtor(), 'stack')
     let frames = ''
     if (typeof stack === 'string') {

@@ -12,10 +12,20 @@ import { MAX_HOST_CALL_ARGS_BYTES, MAX_PENDING_TIMERS } from './run-state.js'
 import { ERROR_MESSAGE_CHARS, ERROR_NAME_CHARS, ERROR_STACK_CHARS } from './bounded-read.js'
 import { INSPECT } from './prelude-inspect.js'
 import { CONSOLE } from './prelude-console.js'
+import { FORMAT } from './prelude-format.js'
 import { GLOBALS } from './prelude-globals.js'
 import { URL_PART } from './prelude-url.js'
 export type PreludePartName =
-  'complete' | 'copy' | 'describe' | 'inspect' | 'console' | 'timers' | 'host' | 'globals' | 'url'
+  | 'complete'
+  | 'copy'
+  | 'describe'
+  | 'inspect'
+  | 'format'
+  | 'console'
+  | 'timers'
+  | 'host'
+  | 'globals'
+  | 'url'
 
 const COPY = String.raw`
 (function (P) {
@@ -318,6 +328,7 @@ export const PRELUDE_PARTS: Readonly<Record<PreludePartName, string>> = {
   copy: COPY,
   describe: DESCRIBE,
   inspect: INSPECT,
+  format: FORMAT,
   console: CONSOLE,
   timers: TIMERS,
   host: HOST,

@@ -187,7 +187,7 @@ describe('I14-2: the console is bounded and reads no guest getter', () => {
     const started = Date.now()
     const r = await runOnce(
       "const o = {}; for (let i = 0; i < 2e5; i++) o['k' + i] = 'v'.repeat(20); console.dir(o); console.log(Array.from({ length: 100 }, () => 'x'.repeat(9000)))",
-      { limits: { maxOutputBytes: 10_000, timeoutMs: 20_000 } },
+      { limits: { maxOutputBytes: 10_000 } },
     )
     expect(r.status).toBe('output')
     expect(r.truncated).toBe(true)

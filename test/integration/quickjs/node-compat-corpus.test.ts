@@ -129,7 +129,7 @@ describe('I14-2: the 30-seconds-of-code corpus runs alike on Node and on quickjs
         const [node, quickjs] = [await runOnNode(code), await runOnQuickJs(manager, code)]
         const same = sameOutcome(node, quickjs)
         // Random output may agree by chance; any other listed difference must still differ.
-      if (same && id in DIFFERENT && DIFFERENT[id] !== RANDOM) agreedAnyway.push(id)
+        if (same && id in DIFFERENT && DIFFERENT[id] !== RANDOM) agreedAnyway.push(id)
         if (!same && !(id in DIFFERENT))
           disagreements.push(`=== ${id}\n${code}\n${show('node', node)}${show('quickjs', quickjs)}`)
       }

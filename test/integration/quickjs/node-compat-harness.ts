@@ -23,6 +23,9 @@ export interface Outcome {
 
 const RUN_TIMEOUT_MS = 2000
 
+/** Whatever clearTimeout takes: the timers given to the Node side's program. */
+type TimerHandle = Parameters<typeof clearTimeout>[0]
+
 /** A Writable collecting what is written to it. */
 function collector(): { stream: Writable; text: () => string } {
   let text = ''
@@ -38,8 +41,8 @@ function collector(): { stream: Writable; text: () => string } {
 export async function runOnNode(code: string): Promise<Outcome> {
   const out = collector()
   const err = collector()
-  const pending = new Set<NodeJS.Timeout>()
-  const track = (timer: NodeJS.Timeout): NodeJS.Timeout => {
+  const pending = new Set<TimerHandle>()
+  const track = (timer: TimerHandle): TimerHandle => {
     pending.add(timer)
     return timer
   }
@@ -90,7 +93,10 @@ export async function runOnNode(code: string): Promise<Outcome> {
 }
 
 export async function runOnQuickJs(manager: SandboxManager, code: string): Promise<Outcome> {
-  const r: ExecResult = await manager.runOnce({ type: 'quickjs', timeout: RUN_TIMEOUT_MS }, code)
+  const r: ExecResult = await manager.runOnce(
+    { type: 'quickjs' },
+    { code, timeoutMs: RUN_TIMEOUT_MS },
+  )
   const verdict =
     r.status === 'ok' ? 'ok' : r.status === 'error' ? `error:${r.error?.name}` : r.status
   return { stdout: r.stdout, stderr: r.stderr, verdict }

@@ -4,7 +4,7 @@
  * size-limited tmpfs for /tmp and /work, memory without swap, a CPU quota, a pids limit, our seccomp profile
  * (runc; runsc with --oci-seccomp and the image's preload for exec'd processes), neutral /etc/hosts,
  * /etc/hostname and /etc/resolv.conf instead of Docker's per-container copies (see host-files.ts), no logs,
- * labels.
+ * labels, and the image's keeper as init instead of Docker's docker-init.
  */
 import { createHash } from 'node:crypto'
 import type Dockerode from 'dockerode'
@@ -16,8 +16,16 @@ import { containerLabels, LABEL_UID, type SessionIdentity } from './labels.js'
 import { SECCOMP_PROFILE_JSON, SECCOMP_RULES } from './seccomp-profile.js'
 import { volumeBinds } from './volumes.js'
 
-/** The container's main process when the config has no `command`: it only keeps the container alive. */
-export const DEFAULT_COMMAND = ['sleep', 'infinity']
+/**
+ * The container's init (pid 1), from the sandbox image (images/base/keeper.c): it reaps zombies like
+ * docker-init, and it and the main command it starts (the config's `command`, or the egress forwarder) are
+ * not dumpable, so the guest's processes, which run as the same uid, cannot open their /proc/<pid>/mem and
+ * run code in a process the run killer keeps. Without a main command it alone keeps the container alive.
+ */
+export const KEEPER_PATH = '/usr/local/sbin/sandtier-keeper'
+
+/** Set by the keeper for its main command (see images/base/keeper-preload.c); never from the config. */
+const KEEPER_VARIABLE = 'SANDTIER_KEEP'
 
 /**
  * Host threads a gVisor sandbox needs beside its guest processes. Measured here (runsc 20221219, ptrace
@@ -79,6 +87,7 @@ function hostFileMounts(
 function environment(config: ResolvedConfig, runtime: ContainerRuntime): string[] {
   // Only what the config says, never the host's environment; HOME points at the writable work directory.
   const env: Record<string, string> = { HOME: '/work', ...config.container.env }
+  delete env[KEEPER_VARIABLE]
   // runsc applies the OCI profile to the container's init only; the image installs it in exec'd processes
   // from this variable (images/base/seccomp-preload.c), which the config cannot override.
   if (runtime === 'runsc') env['SANDTIER_SECCOMP'] = SECCOMP_RULES
@@ -121,7 +130,10 @@ export function containerSpec(
   const securityOpt = ['no-new-privileges:true', `seccomp=${SECCOMP_PROFILE_JSON}`]
   return {
     Image: container.image,
-    Cmd: container.command ?? DEFAULT_COMMAND,
+    // The keeper is pid 1 and the only process of init's session unless there is a main command (its
+    // arguments); Docker uses neither the image's entrypoint nor its CMD when the request has an entrypoint.
+    Entrypoint: [KEEPER_PATH],
+    Cmd: container.command ?? [],
     Hostname: SANDBOX_HOSTNAME,
     WorkingDir: '/work',
     Env: environment(config, runtime),
@@ -138,7 +150,8 @@ export function containerSpec(
     StopTimeout: 1,
     HostConfig: {
       Runtime: runtime,
-      Init: true,
+      // docker-init (tini) would be pid 1 instead of the keeper, and dumpable.
+      Init: false,
       NetworkMode: 'none',
       ReadonlyRootfs: !container.writableRootfs,
       Tmpfs: tmpfsMounts(config.diskSpaceBytes),

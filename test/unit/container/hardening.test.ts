@@ -4,6 +4,7 @@ import {
   containerSpec,
   hardeningKey,
   hostPidsLimit,
+  KEEPER_PATH,
   RUNSC_BASE_THREADS,
   sandboxUidOf,
   withSandboxUser,
@@ -39,9 +40,12 @@ describe('containerSpec', () => {
       })
       const h = s.HostConfig!
       expect(s.Hostname).toBe('sandbox')
+      // The image's keeper is pid 1 and, without a command, the container's only process.
+      expect(s.Entrypoint).toEqual([KEEPER_PATH])
+      expect(s.Cmd).toEqual([])
       expect(h).toMatchObject({
         Runtime: runtime,
-        Init: true,
+        Init: false,
         NetworkMode: 'none',
         ReadonlyRootfs: true,
         Memory: 128 * MiB,
@@ -116,10 +120,10 @@ describe('containerSpec', () => {
     ).toBe(false)
   })
 
-  it('takes the environment from the config only, never from the host', () => {
+  it("takes the environment from the config only, never from the host, and never the keeper's variable", () => {
     process.env['SANDTIER_HOST_SECRET'] = 'leak'
     try {
-      const env = spec('runc', { env: { A: '1' } }).Env ?? []
+      const env = spec('runc', { env: { A: '1', SANDTIER_KEEP: 'ready-fd' } }).Env ?? []
       expect(env).toEqual(['HOME=/work', 'A=1'])
     } finally {
       delete process.env['SANDTIER_HOST_SECRET']
@@ -133,6 +137,8 @@ describe('containerSpec', () => {
       command: ['sh'],
     })
     expect(s.HostConfig).toMatchObject({ ReadonlyRootfs: false, CapAdd: ['CHOWN', 'FOWNER'] })
+    // The command is the keeper's main command.
+    expect(s.Entrypoint).toEqual([KEEPER_PATH])
     expect(s.Cmd).toEqual(['sh'])
   })
 

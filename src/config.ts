@@ -3,7 +3,7 @@
  * Every message names the option, the expectation and the value received.
  */
 import { ConfigError } from './errors.js'
-import type { Language, SandboxType } from './types.js'
+import { LANGUAGES, type Language, type SandboxType } from './types.js'
 
 /** The seed's ResourceLimit, in bytes and milliseconds. */
 export interface ResourceLimit {
@@ -151,14 +151,6 @@ export const WASM_PAGE_BYTES = 65536
 export const DEFAULT_IMAGE = 'sandtier-sandbox:latest'
 
 const TYPES: readonly SandboxType[] = ['auto', 'quickjs', 'wasm', 'docker', 'gvisor']
-const LANGUAGES: readonly Language[] = [
-  'javascript',
-  'typescript',
-  'assemblyscript',
-  'wasm',
-  'python',
-  'shell',
-]
 /** Upper bound for any byte quantity: 64 GiB, far past the machine, short of "unlimited" sentinels. */
 const MAX_BYTES = 64 * 1024 * MiB
 /** Upper bound for any duration: 7 days. */
@@ -350,10 +342,10 @@ function resolveHostFunctions(value: unknown): Record<string, HostFunction> {
  * Validates a SandboxConfig and fills in defaults.
  * @throws ConfigError naming the first invalid option.
  */
-export function resolveConfig(input: SandboxConfig = {}, allowRunKeys = false): ResolvedConfig {
+export function resolveConfig(input: SandboxConfig = {}): ResolvedConfig {
   const config = plainObject('config', input)
   for (const key of Object.keys(config)) {
-    if (!KNOWN_KEYS.has(key) && !(allowRunKeys && RUN_KEYS.has(key)))
+    if (!KNOWN_KEYS.has(key))
       throw new ConfigError(key, `a known option (${[...KNOWN_KEYS].join(', ')})`, key)
   }
   const limits = plainObject('limits', config['limits'])
@@ -386,7 +378,7 @@ export function resolveConfig(input: SandboxConfig = {}, allowRunKeys = false): 
     optionalNumber('memoryPages', config['memoryPages'], { min: 0, max: 65536, integer: true }) ?? 1
   if (memoryPages > maxMemoryPages)
     throw new ConfigError('memoryPages', `at most maxMemoryPages (${maxMemoryPages})`, memoryPages)
-  const image = config['image'] ?? 'sandtier-sandbox:latest'
+  const image = config['image'] ?? DEFAULT_IMAGE
   if (typeof image !== 'string' || image.length === 0)
     throw new ConfigError('image', 'an image name', image)
   const command = config['command']
@@ -447,7 +439,10 @@ export function resolveConfig(input: SandboxConfig = {}, allowRunKeys = false): 
   }
 }
 
-/** Validates the per-run fields of an ExecRequest. */
+/**
+ * A run's wall-clock limit: the request's `timeoutMs`, at most the sandbox's limit.
+ * @throws ConfigError for a value that is not a number of ms from 1 to 7 days.
+ */
 export function checkRunTimeout(value: unknown, sandboxLimitMs: number): number {
   if (value === undefined) return sandboxLimitMs
   return Math.min(checkNumber('timeoutMs', value, { min: 1, max: MAX_MS }), sandboxLimitMs)

@@ -7,7 +7,17 @@ export type TierId = 'quickjs' | 'wasm' | 'docker' | 'gvisor'
 /** What `type` accepts: a tier, or 'auto' to let the router choose. */
 export type SandboxType = TierId | 'auto'
 
-export type Language = 'javascript' | 'typescript' | 'assemblyscript' | 'wasm' | 'python' | 'shell'
+/** Every language some tier runs; each tier declares its own (TIER_LANGUAGES in tiers/tier.ts). */
+export const LANGUAGES = [
+  'javascript',
+  'typescript',
+  'assemblyscript',
+  'wasm',
+  'python',
+  'shell',
+] as const
+
+export type Language = (typeof LANGUAGES)[number]
 
 /** Every outcome of guest code. Only 'ok' means the code ran to completion. */
 export type ExecStatus =

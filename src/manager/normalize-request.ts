@@ -1,17 +1,8 @@
 /** ExecRequest (or a code string) → NormalizedRequest, validated once at the boundary. */
-import { checkNumber, type ResolvedConfig } from '../config.js'
+import { checkRunTimeout, type ResolvedConfig } from '../config.js'
 import { ConfigError } from '../errors.js'
 import type { NormalizedRequest } from '../tiers/tier.js'
-import type { ExecRequest, Language } from '../types.js'
-
-const LANGUAGES = new Set<Language>([
-  'javascript',
-  'typescript',
-  'assemblyscript',
-  'wasm',
-  'python',
-  'shell',
-])
+import { LANGUAGES, type ExecRequest, type Language } from '../types.js'
 
 export function normalizeRequest(
   request: string | ExecRequest,
@@ -21,8 +12,8 @@ export function normalizeRequest(
   if (typeof r !== 'object' || r === null)
     throw new ConfigError('request', 'a code string or an ExecRequest', r)
   const language = r.language ?? config.language ?? (r.wasmBinary ? 'wasm' : 'javascript')
-  if (!LANGUAGES.has(language))
-    throw new ConfigError('language', [...LANGUAGES].join(', '), language)
+  if (!(LANGUAGES as readonly Language[]).includes(language))
+    throw new ConfigError('language', LANGUAGES.join(', '), language)
   if (r.code !== undefined && typeof r.code !== 'string')
     throw new ConfigError('code', 'a string', r.code)
   const wasmBinary = r.wasmBinary ?? config.wasm.wasmBinary
@@ -36,13 +27,7 @@ export function normalizeRequest(
     throw new ConfigError('args', 'an array', r.args)
   if (r.fn !== undefined && typeof r.fn !== 'string')
     throw new ConfigError('fn', 'an export name', r.fn)
-  const timeoutMs =
-    r.timeoutMs === undefined
-      ? config.executionTimeMs
-      : Math.min(
-          checkNumber('timeoutMs', r.timeoutMs, { min: 1, max: 7 * 24 * 3600 * 1000 }),
-          config.executionTimeMs,
-        )
+  const timeoutMs = checkRunTimeout(r.timeoutMs, config.executionTimeMs)
   return {
     code: r.code ?? '',
     language,

@@ -2,15 +2,8 @@
  * Picks the tier for a run: the lightest tier that can run the language, per trust level. Pure, so it is
  * tested as a table.
  */
+import { TIER_LANGUAGES } from '../tiers/tier.js'
 import type { Language, SandboxType, TierId } from '../types.js'
-
-/** Languages each tier runs. */
-export const TIER_LANGUAGES: Readonly<Record<TierId, readonly Language[]>> = {
-  quickjs: ['javascript', 'typescript'],
-  wasm: ['assemblyscript', 'wasm'],
-  docker: ['javascript', 'typescript', 'python', 'shell'],
-  gvisor: ['javascript', 'typescript', 'python', 'shell'],
-}
 
 export interface RouteInput {
   type: SandboxType
@@ -25,7 +18,8 @@ export function containerTierFor(trust: 'untrusted' | 'trusted'): TierId {
 
 /** The tier to run on, or undefined when the explicitly chosen tier cannot run the language. */
 export function chooseTier({ type, language, trust }: RouteInput): TierId | undefined {
-  if (type !== 'auto') return TIER_LANGUAGES[type].includes(language) ? type : undefined
+  if (type !== 'auto')
+    return (TIER_LANGUAGES[type] as readonly Language[]).includes(language) ? type : undefined
   switch (language) {
     case 'javascript':
     case 'typescript':

@@ -53,6 +53,17 @@ export interface TierSandbox {
   close(): Promise<void>
 }
 
+/**
+ * The languages each tier runs: the tiers' own declaration (each tier and sandbox exposes its row as
+ * `languages`), read by the router before a tier is loaded.
+ */
+export const TIER_LANGUAGES = {
+  quickjs: ['javascript', 'typescript'],
+  wasm: ['assemblyscript', 'wasm'],
+  docker: ['javascript', 'typescript', 'python', 'shell'],
+  gvisor: ['javascript', 'typescript', 'python', 'shell'],
+} as const satisfies Record<TierId, readonly Language[]>
+
 export interface Tier {
   readonly id: TierId
   readonly languages: readonly Language[]

@@ -3,7 +3,6 @@
  */
 import { MiB, type ResolvedConfig } from '../../config.js'
 import { ConfigError } from '../../errors.js'
-import type { Language } from '../../types.js'
 import type { ContainerRuntime } from './engine.js'
 import { volumeBinds } from './volumes.js'
 
@@ -47,13 +46,7 @@ function checkCapabilities(capabilities: readonly string[]): void {
  * Validates the container part of a config for one runtime.
  * @throws ConfigError naming the first unacceptable option.
  */
-export function checkContainerConfig(
-  config: ResolvedConfig,
-  runtime: ContainerRuntime,
-  languages: readonly Language[],
-): void {
-  if (config.language !== undefined && !languages.includes(config.language))
-    throw new ConfigError('language', languages.map((l) => `'${l}'`).join(', '), config.language)
+export function checkContainerConfig(config: ResolvedConfig, runtime: ContainerRuntime): void {
   const minMemory = runtime === 'runsc' ? MIN_RUNSC_MEMORY_BYTES : MIN_MEMORY_BYTES
   if (config.memoryLimitBytes < minMemory)
     throw new ConfigError(

@@ -12,9 +12,9 @@
  */
 import type Dockerode from 'dockerode'
 import type { ResolvedConfig } from '../../config.js'
-import { ConfigError, SandboxClosedError } from '../../errors.js'
-import type { ExecResult, Language, TierId } from '../../types.js'
-import type { NormalizedRequest, TierSandbox } from '../tier.js'
+import { SandboxClosedError } from '../../errors.js'
+import type { ExecResult, TierId } from '../../types.js'
+import { TIER_LANGUAGES, type NormalizedRequest, type TierSandbox } from '../tier.js'
 import { openCgroupReader, type CgroupReader } from './cgroup-stats.js'
 import { lostContainer, toExecResult, type ClassifyContext } from './classify-run.js'
 import { removeContainer, startContainer } from './container-lifecycle.js'
@@ -29,13 +29,8 @@ import { readSandboxFile, writeSandboxFile, type FileOptions } from './sandbox-f
 import { markReset, sandboxResetError } from './sandbox-reset.js'
 import type { WarmPool } from './warm-pool.js'
 
-/** Languages a container sandbox runs. */
-export const CONTAINER_LANGUAGES: readonly Language[] = [
-  'javascript',
-  'typescript',
-  'python',
-  'shell',
-]
+/** Languages a container sandbox runs (both runtimes run the same image). */
+export const CONTAINER_LANGUAGES = TIER_LANGUAGES.docker
 
 /** Room for the harness's error description on top of the value's maxOutputBytes. */
 const REPORT_OVERHEAD_BYTES = 16 * 1024
@@ -157,8 +152,6 @@ export class ContainerSandbox implements TierSandbox {
   async execute(request: NormalizedRequest): Promise<ExecResult> {
     this.#assertOpen()
     const startedAt = Date.now()
-    if (!CONTAINER_LANGUAGES.includes(request.language))
-      throw new ConfigError('language', CONTAINER_LANGUAGES.join(', '), request.language)
     const ctx: ClassifyContext = {
       tier: this.tier,
       startedAt,

@@ -128,7 +128,7 @@ export class ContainerTier implements Tier {
   }
 
   validate(config: ResolvedConfig): void {
-    checkContainerConfig(config, this.runtime, this.languages)
+    checkContainerConfig(config, this.runtime)
     checkEgressConfig(config)
   }
 

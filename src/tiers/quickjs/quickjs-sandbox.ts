@@ -20,7 +20,7 @@ import {
 import { execResult } from '../../limits/run-outcome.js'
 import type { ExecResult, ExecStatus, ResultError } from '../../types.js'
 import { WorkerGoneError } from '../guest-worker.js'
-import type { NormalizedRequest, TierSandbox } from '../tier.js'
+import { TIER_LANGUAGES, type NormalizedRequest, type TierSandbox } from '../tier.js'
 import { answerHostCall, type GuestFetch } from './host-calls.js'
 import type { CreateMessage, ExecMessage, ExecReply, HostCallEvent } from './protocol.js'
 import { HardStop } from './hard-stop.js'
@@ -70,7 +70,7 @@ type KnownState = 'fresh' | SandboxImage | undefined
 
 export class QuickJsSandbox implements TierSandbox, HostedSandbox {
   readonly tier = 'quickjs' as const
-  readonly languages = ['javascript', 'typescript'] as const
+  readonly languages = TIER_LANGUAGES.quickjs
   readonly #deps: QuickJsSandboxDeps
   #host: QuickJsHost | undefined
   #active: ActiveRun | undefined

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { MiB, type ResolvedConfig } from '../../config.js'
 import { ConfigError, SandboxClosedError } from '../../errors.js'
-import type { Tier, TierAvailability, TierSandbox } from '../tier.js'
+import { TIER_LANGUAGES, type Tier, type TierAvailability, type TierSandbox } from '../tier.js'
 import { resolveWorkerScript } from '../worker-script.js'
 import { defaultHostWorkers, WorkerPool } from '../worker-pool.js'
 import { createRunFetch } from '../in-process-fetch.js'
@@ -45,7 +45,7 @@ const require = createRequire(import.meta.url)
 
 export class QuickJsTier implements Tier {
   readonly id = 'quickjs' as const
-  readonly languages = ['javascript', 'typescript'] as const
+  readonly languages = TIER_LANGUAGES.quickjs
   readonly #workers: number
   readonly #pool: WorkerPool
   readonly #hosts: QuickJsHost[] = []

@@ -8,8 +8,8 @@ import { SandboxClosedError, ValidationError } from '../../errors.js'
 import { timeoutError } from '../../limits/limit-errors.js'
 import { copyNetworkUsage, createNetworkMeter } from '../../policy/network-meter.js'
 import { NetworkPolicy } from '../../policy/network-policy.js'
-import { emptyUsage, type ExecResult, type Language } from '../../types.js'
-import type { NormalizedRequest, TierSandbox } from '../tier.js'
+import { emptyUsage, type ExecResult } from '../../types.js'
+import { TIER_LANGUAGES, type NormalizedRequest, type TierSandbox } from '../tier.js'
 import { buildResult, cancelledResult, compileFailureResult } from './exec-result.js'
 import type { CompiledModule } from './module-cache.js'
 import { checkModule, type ModulePlan } from './module-policy.js'
@@ -26,11 +26,9 @@ export interface WasmRuntime {
   compileTimeoutMs: number
 }
 
-const LANGUAGES: readonly Language[] = ['assemblyscript', 'wasm']
-
 export class WasmSandbox implements TierSandbox {
   readonly tier = 'wasm' as const
-  readonly languages = LANGUAGES
+  readonly languages = TIER_LANGUAGES.wasm
   readonly #config: ResolvedConfig
   readonly #runtime: WasmRuntime
   readonly #policy: NetworkPolicy
@@ -94,17 +92,14 @@ export class WasmSandbox implements TierSandbox {
         })
       compiled = provided.compiled
       compileMs = provided.compileMs
-    } else if (language === 'wasm') {
+    } else {
+      // The manager checked the language against `languages`: it is 'wasm'.
       const bytes = request.wasmBinary ?? this.#config.wasm.wasmBinary
       if (bytes === undefined)
         throw new ValidationError('Language "wasm" needs a module', [
           'pass wasmBinary in the request or the sandbox config',
         ])
       compiled = await this.#runtime.provider.raw(bytes)
-    } else {
-      throw new ValidationError(`The wasm tier does not run language "${language}"`, [
-        `languages: ${LANGUAGES.join(', ')}`,
-      ])
     }
     const plan = this.plan(compiled)
     const entry = chooseEntry(request, plan, language)

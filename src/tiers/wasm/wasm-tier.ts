@@ -7,8 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { WASM_PAGE_BYTES, type ResolvedConfig } from '../../config.js'
 import { ConfigError, SandboxClosedError } from '../../errors.js'
-import type { Language } from '../../types.js'
-import type { Tier, TierAvailability, TierSandbox } from '../tier.js'
+import { TIER_LANGUAGES, type Tier, type TierAvailability, type TierSandbox } from '../tier.js'
 import { WorkerPool, defaultHostWorkers } from '../worker-pool.js'
 import { resolveWorkerScript } from '../worker-script.js'
 import { AscCompiler } from './asc-compiler.js'
@@ -42,8 +41,6 @@ export interface WasmTierOptions {
   workerHeapMb?: number
 }
 
-const LANGUAGES: readonly Language[] = ['assemblyscript', 'wasm']
-
 /** The worker entry a `workers` pool for this tier must run. */
 export function wasmWorkerScript(): URL {
   return resolveWorkerScript(import.meta.url, './worker-main.js')
@@ -65,7 +62,7 @@ export function wasmWorkerScript(): URL {
  */
 export class WasmTier implements Tier {
   readonly id = 'wasm' as const
-  readonly languages = LANGUAGES
+  readonly languages = TIER_LANGUAGES.wasm
   readonly cache: ModuleCache
   readonly #options: WasmTierOptions
   readonly #compiler: AscCompiler
@@ -114,19 +111,13 @@ export class WasmTier implements Tier {
     }
   }
 
-  /** @throws ConfigError for a language this tier does not run or a memory page limit above memoryLimit. */
+  /** @throws ConfigError for a memory page limit above memoryLimit (the manager checked the language). */
   validate(config: ResolvedConfig): void {
-    if (config.language !== undefined && !LANGUAGES.includes(config.language))
-      throw new ConfigError(
-        'language',
-        "'assemblyscript' or 'wasm' on the wasm tier",
-        config.language,
-      )
     const pagesForLimit = Math.floor(config.memoryLimitBytes / WASM_PAGE_BYTES)
     if (config.wasm.maxMemoryPages > pagesForLimit)
       throw new ConfigError(
         'maxMemoryPages',
-        `at most memoryLimit / 65536 (${pagesForLimit})`,
+        `at most memoryLimit / ${WASM_PAGE_BYTES} (${pagesForLimit})`,
         config.wasm.maxMemoryPages,
       )
   }

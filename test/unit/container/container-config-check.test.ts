@@ -2,10 +2,9 @@ import { describe, expect, it } from 'vitest'
 import { resolveConfig, type SandboxConfig } from '../../../src/config.js'
 import { ConfigError } from '../../../src/errors.js'
 import { checkContainerConfig } from '../../../src/tiers/container/container-config-check.js'
-import { CONTAINER_LANGUAGES } from '../../../src/tiers/container/container-sandbox.js'
 
 const check = (config: SandboxConfig, runtime: 'runc' | 'runsc' = 'runc'): void =>
-  checkContainerConfig(resolveConfig(config), runtime, CONTAINER_LANGUAGES)
+  checkContainerConfig(resolveConfig(config), runtime)
 
 describe('checkContainerConfig', () => {
   it('accepts the defaults on both runtimes', () => {
@@ -14,7 +13,6 @@ describe('checkContainerConfig', () => {
   })
 
   it.each<[string, SandboxConfig, 'runc' | 'runsc']>([
-    ['language', { language: 'assemblyscript' }, 'runc'],
     ['memoryLimit', { memoryLimit: 4 << 20 }, 'runc'],
     ['memoryLimit', { memoryLimit: 32 << 20 }, 'runsc'],
     ['pidLimit', { pidLimit: 8 }, 'runc'],

@@ -86,7 +86,7 @@ describe('container tier preflight', () => {
 
   it('validates configs before touching the engine', () => {
     const tier = new DockerTier({ docker: fakeEngine(['runc']).docker })
-    expect(() => tier.validate(resolveConfig({ language: 'wasm' }))).toThrow(ConfigError)
+    expect(() => tier.validate(resolveConfig({ pidLimit: 8 }))).toThrow(ConfigError)
     expect(tier.languages).toEqual(['javascript', 'typescript', 'python', 'shell'])
     expect(tier.id).toBe('docker')
     expect(new GVisorTier({ docker: fakeEngine(['runsc']).docker }).runtime).toBe('runsc')

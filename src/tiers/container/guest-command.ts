@@ -9,7 +9,7 @@
  * that much before any guest code runs; the guest's own stdin follows it.
  */
 import { randomBytes } from 'node:crypto'
-import type { ResolvedConfig } from '../../config.js'
+import { MiB, type ResolvedConfig } from '../../config.js'
 import { ConfigError } from '../../errors.js'
 import { resourceError } from '../../limits/limit-errors.js'
 import type { ResultError } from '../../types.js'
@@ -67,7 +67,7 @@ function interpreter(
 ): string[] {
   if (language === 'python') return ['python3', `${HARNESS_DIR}/run-python.py`]
   // Size V8's heap to the container instead of the host, so a heap bomb meets a limit the tier can read.
-  const heapMb = Math.max(8, Math.floor(config.memoryLimitBytes / (1024 * 1024)))
+  const heapMb = Math.max(8, Math.floor(config.memoryLimitBytes / MiB))
   return ['node', `--max-old-space-size=${heapMb}`, `${HARNESS_DIR}/run-node.mjs`]
 }
 

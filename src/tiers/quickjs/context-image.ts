@@ -22,6 +22,7 @@
  */
 import { randomFillSync } from 'node:crypto'
 import type { QuickJSContext, QuickJSWASMModule } from 'quickjs-emscripten'
+import { MiB } from '../../config.js'
 import { GUEST_STACK_BYTES } from './guest-context.js'
 import type { StaticLayout } from './wasm-layout.js'
 
@@ -32,7 +33,6 @@ export interface ImageLayout extends StaticLayout {
   seedOffset: number
 }
 
-const MiB = 1024 * 1024
 /** How far into the JSContext struct the seed is looked for. */
 const CONTEXT_SCAN_BYTES = 4096
 /** The top of the stack zeroed by a reset: twice what QuickJS's stack limit lets a run reach (1.6 µs). */

@@ -4,7 +4,9 @@
  * with large heaps would grow the host by their sum. Past the budget a sandbox keeps no image, and if its
  * worker is later lost its next run reports the reset (ERR_SANDBOX_RESET).
  */
-export const DEFAULT_IMAGE_BUDGET_BYTES = 256 * 1024 * 1024
+import { MiB } from '../../config.js'
+
+export const DEFAULT_IMAGE_BUDGET_BYTES = 256 * MiB
 
 export class ImageBudget {
   readonly #limitBytes: number

@@ -22,6 +22,7 @@ import {
   reseed,
   type ImageLayout,
 } from './context-image.js'
+import { WASM_PAGE_BYTES } from '../../config.js'
 import { GuestContext, type OwnModule } from './guest-context.js'
 import type { StaticLayout } from './wasm-layout.js'
 import type { ImageSource } from './guest-image.js'
@@ -179,7 +180,7 @@ export class ModuleStash {
     const layout = this.#imageLayout
     if (!layout) return guest
     const context = contextPointer(guest.context)
-    if (own.memory.buffer.byteLength === QUICKJS_MIN_PAGES * 65536) {
+    if (own.memory.buffer.byteLength === QUICKJS_MIN_PAGES * WASM_PAGE_BYTES) {
       this.#image ??= ContextImage.capture(layout, own.memory, context)
       // A byte comparison: a module matches only if its allocator state came out identical.
       if (this.#image?.matches(own.memory, context)) this.#resettable.add(guest)

@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { MiB, type ResolvedConfig } from '../../config.js'
+import { MiB, WASM_PAGE_BYTES, type ResolvedConfig } from '../../config.js'
 import { ConfigError, SandboxClosedError } from '../../errors.js'
 import { TIER_LANGUAGES, type Tier, type TierAvailability, type TierSandbox } from '../tier.js'
 import { resolveWorkerScript } from '../worker-script.js'
@@ -22,7 +22,7 @@ import { readStaticLayout } from './wasm-layout.js'
 
 /** The largest memory limit this tier accepts: a wasm32 heap, kept well under 4 GiB. */
 export const QUICKJS_MAX_MEMORY_BYTES = 2048 * MiB
-const DEFAULT_WARM_PAGES = (64 * MiB) / 65536
+const DEFAULT_WARM_PAGES = (64 * MiB) / WASM_PAGE_BYTES
 
 export interface QuickJsTierOptions {
   /** Guest workers shared by all sandboxes. @default one per core, at most 8 */
@@ -84,12 +84,12 @@ export class QuickJsTier implements Tier {
 
   validate(config: ResolvedConfig): void {
     if (
-      config.memoryLimitBytes < QUICKJS_MIN_PAGES * 65536 ||
+      config.memoryLimitBytes < QUICKJS_MIN_PAGES * WASM_PAGE_BYTES ||
       config.memoryLimitBytes > QUICKJS_MAX_MEMORY_BYTES
     )
       throw new ConfigError(
         'memoryLimit',
-        `between ${QUICKJS_MIN_PAGES / 16} MiB and ${QUICKJS_MAX_MEMORY_BYTES / MiB} MiB on the quickjs tier`,
+        `between ${(QUICKJS_MIN_PAGES * WASM_PAGE_BYTES) / MiB} MiB and ${QUICKJS_MAX_MEMORY_BYTES / MiB} MiB on the quickjs tier`,
         config.memoryLimitBytes,
       )
   }

@@ -2,6 +2,7 @@
  * The state of one guest run inside the worker: its deadline, CPU budget, output counters and the first
  * reason it has to stop. The interrupt handler reads it; natives (console, timers, host calls) write to it.
  */
+import { MiB } from '../../config.js'
 import type { QuickJSDeferredPromise } from 'quickjs-emscripten'
 import { RunDeadline, type StopReason } from '../../limits/deadline.js'
 import { cancelSlot } from './protocol.js'
@@ -25,12 +26,12 @@ export const MAX_PENDING_HOST_CALLS = 1000
  * fetch bodies travel this way too: 16 MiB leaves room for a request at the default network.maxRequestBytes
  * (10 MiB) with its JSON escaping and headers. Over the cap the guest's call throws a RangeError.
  */
-export const MAX_HOST_CALL_ARGS_BYTES = 16 * 1024 * 1024
+export const MAX_HOST_CALL_ARGS_BYTES = 16 * MiB
 /**
  * Argument bytes a run may have in flight in host calls at once: two calls at the cap. Without it, 60 calls
  * of 8 MB to a slow host function held ~700 MiB of the host's heap. Over it the new call's promise rejects.
  */
-export const MAX_HOST_CALLS_IN_FLIGHT_BYTES = 32 * 1024 * 1024
+export const MAX_HOST_CALLS_IN_FLIGHT_BYTES = 32 * MiB
 
 /** A host call waiting for its reply, with the bytes its arguments hold on the host. */
 export interface PendingHostCall {

@@ -14,12 +14,13 @@
  * small REPL sandbox keeps a few dozen KiB; one that filled its heap keeps up to its memory limit, which is
  * why images are bounded (`MAX_IMAGE_BYTES`) and a larger sandbox is reset as before.
  */
+import { MiB } from '../../config.js'
 import type { ImageLayout } from './context-image.js'
 
 export const IMAGE_PAGE_BYTES = 4096
 
 /** The largest image kept for one sandbox: above it, the sandbox's state is not protected. */
-export const MAX_IMAGE_BYTES = 16 * 1024 * 1024
+export const MAX_IMAGE_BYTES = 16 * MiB
 
 /** The ready-context image the pages are compared with: static data and heap from the stack's top. */
 export interface ImageBaseline {

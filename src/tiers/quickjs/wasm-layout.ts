@@ -7,9 +7,10 @@
  * context image (context-image.ts) copies that region and the heap; a reset zeroes the top of the stack (the
  * part QuickJS's stack limit lets a run reach) and the heap above the image's break.
  */
+import { MiB } from '../../config.js'
 
 /** The stack size quickjs-emscripten's variants are linked with. */
-export const QUICKJS_STACK_BYTES = 5 * 1024 * 1024
+export const QUICKJS_STACK_BYTES = 5 * MiB
 
 export interface StaticLayout {
   /** End of static data and bss: the bottom of the stack. */

@@ -8,6 +8,7 @@
  * disk. Past `maxBytes` the least recently used files go (a read refreshes a file's mtime) until the cache is
  * at 80 % of it; other processes sharing the directory are seen at the next scan.
  */
+import { MiB } from '../../config.js'
 import { createHash, randomBytes } from 'node:crypto'
 import {
   chmod,
@@ -25,7 +26,7 @@ import { join } from 'node:path'
 const MAGIC = Buffer.from('STWASM01')
 const HASH_BYTES = 32
 /** Files larger than this are not read (the module size cap is far below). */
-const MAX_FILE_BYTES = 64 * 1024 * 1024
+const MAX_FILE_BYTES = 64 * MiB
 /** What a pass of eviction brings the cache down to, as a share of maxBytes (so not every write scans). */
 const EVICT_TO = 0.8
 const ENTRY = /^[0-9a-f]{64}\.wasm$/
@@ -43,7 +44,7 @@ export class DiskCache {
   #estimate: number | undefined
   #evicting: Promise<void> | undefined
 
-  constructor(dir: string, { maxBytes = 256 * 1024 * 1024 }: DiskCacheOptions = {}) {
+  constructor(dir: string, { maxBytes = 256 * MiB }: DiskCacheOptions = {}) {
     this.dir = dir
     this.maxBytes = maxBytes
   }

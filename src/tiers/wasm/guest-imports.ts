@@ -4,6 +4,7 @@
  * hostFunctions). Every namespace is a null-prototype object holding only these functions: a module can never
  * reach `globalThis` or `Object.prototype` through its imports.
  */
+import { MiB } from '../../config.js'
 import { randomFillSync } from 'node:crypto'
 import { GuestAbort } from './guest-outcome.js'
 import { GuestFault, type GuestMemory } from './guest-memory.js'
@@ -11,7 +12,7 @@ import type { FuncType } from './module-inspect.js'
 import { ResultLimitReached, type OutputSink } from './output-sink.js'
 
 /** Largest request (fetch init, host call arguments) a guest may pass, in bytes. */
-export const MAX_REQUEST_BYTES = 1024 * 1024
+export const MAX_REQUEST_BYTES = MiB
 const MAX_NAME_BYTES = 256
 const encoder = new TextEncoder()
 

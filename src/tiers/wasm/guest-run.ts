@@ -3,6 +3,7 @@
  * instance per run, the entry called, the outcome classified and measured. Nothing of a run survives into the
  * next one but the compiled module.
  */
+import { WASM_PAGE_BYTES } from '../../config.js'
 import { GuestMemory } from './guest-memory.js'
 import { envImports, hostImports, sandtierImports, type GuestState } from './guest-imports.js'
 import { classifyFailure, diskLimitOutcome, type Outcome } from './guest-outcome.js'
@@ -13,7 +14,6 @@ import type { HostCallEvent, OutputEvent, RunMessage, RunReply } from './protoco
 import type { SyncBridge } from './sync-bridge.js'
 import { createWasiSession, type WasiSession } from './wasi-imports.js'
 
-const PAGE_BYTES = 65536
 const encoder = new TextEncoder()
 
 /** Runs one RunMessage; never throws for guest failures (they are classified into the reply). */
@@ -30,7 +30,7 @@ export async function runGuest(
   let value: unknown
   let memory: WebAssembly.Memory | undefined
   let wasi: WasiSession | undefined
-  const maxBytes = (msg.memory?.maximum ?? 0) * PAGE_BYTES
+  const maxBytes = (msg.memory?.maximum ?? 0) * WASM_PAGE_BYTES
   try {
     memory = msg.memory && takeMemory(msg.memory)
     const guestMemory = new GuestMemory(memory)

@@ -5,10 +5,10 @@
  * size is its initial size) and has the same maximum, and it is zero-filled right before it is handed out: the
  * next guest cannot tell it from a new one, and nothing of the previous run survives.
  */
+import { WASM_PAGE_BYTES } from '../../config.js'
 
 /** Only memories this small (pages) are kept, so an idle worker stays light. */
 const MAX_SPARE_PAGES = 16
-const PAGE_BYTES = 65536
 
 export interface MemoryShape {
   initial: number
@@ -25,7 +25,7 @@ export function takeMemory(shape: MemoryShape): WebAssembly.Memory {
     kept !== undefined &&
     kept.shape.initial === shape.initial &&
     kept.shape.maximum === shape.maximum &&
-    kept.memory.buffer.byteLength === shape.initial * PAGE_BYTES
+    kept.memory.buffer.byteLength === shape.initial * WASM_PAGE_BYTES
   ) {
     new Uint8Array(kept.memory.buffer).fill(0)
     return kept.memory
@@ -35,7 +35,10 @@ export function takeMemory(shape: MemoryShape): WebAssembly.Memory {
 
 /** Keeps a finished run's memory for the next run, if it is small and never grew. */
 export function recycleMemory(shape: MemoryShape, memory: WebAssembly.Memory): void {
-  if (shape.initial > MAX_SPARE_PAGES || memory.buffer.byteLength !== shape.initial * PAGE_BYTES)
+  if (
+    shape.initial > MAX_SPARE_PAGES ||
+    memory.buffer.byteLength !== shape.initial * WASM_PAGE_BYTES
+  )
     return
   spare = { shape: { ...shape }, memory }
 }

@@ -3,6 +3,7 @@
  * its maximum), its imports must be on the allowlist with the exact signatures, and its static data and tables
  * must fit the limits. Every problem is collected, so one ValidationError lists all of them.
  */
+import { WASM_PAGE_BYTES } from '../../config.js'
 import { ValidationError } from '../../errors.js'
 import {
   ENV_FUNCTIONS,
@@ -22,7 +23,6 @@ import {
   type ModuleInfo,
 } from './module-inspect.js'
 
-const PAGE_BYTES = 65536
 /**
  * Largest table a module may declare, as its maximum (entries). A funcref table lives on the worker's V8 heap,
  * not in the bounded linear memory, and V8 lets `table.grow` reach 10,000,000 entries, enough to abort the whole
@@ -157,7 +157,7 @@ function planMemory(
   if (is64) problems.push('env.memory: 64-bit memory is not allowed')
   if (min > maxMemoryPages)
     problems.push(
-      `env.memory: needs at least ${min} pages, more than the limit of ${maxMemoryPages} pages (${maxMemoryPages * PAGE_BYTES} bytes)`,
+      `env.memory: needs at least ${min} pages, more than the limit of ${maxMemoryPages} pages (${maxMemoryPages * WASM_PAGE_BYTES} bytes)`,
     )
   const initial = Math.min(Math.max(memoryPages, min), maxMemoryPages)
   const maximum = Math.min(maxMemoryPages, max ?? maxMemoryPages)
@@ -170,7 +170,7 @@ function planMemory(
 
 // Static data is written at instantiation: refuse what can never fit before any page is committed.
 function checkData(info: ModuleInfo, memory: ModulePlan['memory'], problems: string[]): void {
-  const limitBytes = (memory?.maximum ?? 0) * PAGE_BYTES
+  const limitBytes = (memory?.maximum ?? 0) * WASM_PAGE_BYTES
   let total = 0
   for (const [i, segment] of info.dataSegments.entries()) {
     if (!segment.active) continue

@@ -5,7 +5,7 @@
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { WASM_PAGE_BYTES, type ResolvedConfig } from '../../config.js'
+import { MiB, WASM_PAGE_BYTES, type ResolvedConfig } from '../../config.js'
 import { ConfigError, SandboxClosedError } from '../../errors.js'
 import { TIER_LANGUAGES, type Tier, type TierAvailability, type TierSandbox } from '../tier.js'
 import { WorkerPool, defaultHostWorkers } from '../worker-pool.js'
@@ -86,7 +86,7 @@ export class WasmTier implements Tier {
     this.#provider = new ModuleProvider({
       cache: this.cache,
       compiler: this.#compiler,
-      maxModuleBytes: options.maxModuleBytes ?? 8 * 1024 * 1024,
+      maxModuleBytes: options.maxModuleBytes ?? 8 * MiB,
     })
   }
 

@@ -1,9 +1,8 @@
 /**
- * One place that says how each tier enforces each limit, so a limit a tier cannot enforce is refused at
- * createSandbox (or, in auto mode, moves the job to a tier that can) instead of being silently ignored.
+ * One place that says how each tier enforces each limit (docs/limits.md is written from it). Every tier
+ * enforces every limit that applies to it, so no config is refused for a limit a tier cannot enforce; a new
+ * tier with a gap must refuse it at createSandbox, never ignore it silently.
  */
-import type { ResolvedConfig } from '../config.js'
-import { ConfigError } from '../errors.js'
 import type { TierId } from '../types.js'
 
 /** How a tier bounds a resource. */
@@ -55,18 +54,4 @@ export const ENFORCEMENT: Record<TierId, Record<EnforcedLimit, Enforcement>> = {
   wasm: IN_PROCESS,
   docker: CONTAINER,
   gvisor: CONTAINER,
-}
-
-/**
- * Refuses a config that asks a tier for something it cannot enforce.
- * @throws ConfigError naming the option.
- */
-export function checkEnforceable(tier: TierId, config: ResolvedConfig): void {
-  const enforcement = ENFORCEMENT[tier]
-  if (config.network.enabled && enforcement.network === 'not-applicable')
-    throw new ConfigError(
-      'networkEnabled',
-      `false on tier "${tier}" (the tier cannot enforce a network policy)`,
-      true,
-    )
 }

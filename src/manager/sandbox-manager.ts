@@ -11,7 +11,6 @@ import {
   SandboxExpiredError,
   SandboxNotFoundError,
 } from '../errors.js'
-import { checkEnforceable } from '../limits/enforcement.js'
 import type { NormalizedRequest, Tier, TierAvailability, TierSandbox } from '../tiers/tier.js'
 import type { ExecRequest, ExecResult, Language, TierId } from '../types.js'
 import { Admission } from './admission.js'
@@ -97,7 +96,6 @@ export class SandboxManager extends EventEmitter<ManagerEvents> {
     if (this.#closing) throw new SandboxClosedError('sandbox manager')
     const resolved = resolveConfig({ ...this.#defaults, ...config })
     const tierId = this.#route(resolved, resolved.language ?? 'javascript')
-    checkEnforceable(tierId, resolved)
     const tier = await this.#registry.get(tierId)
     tier.validate(resolved)
     const sandbox = await tier.createSandbox(resolved)

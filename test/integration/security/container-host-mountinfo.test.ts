@@ -4,7 +4,7 @@
  * shared neutral files instead of /var/lib/docker/containers/<id>/ (and the host's name servers), and the
  * host name is "sandbox", not the container id. What runc still shows: the root overlay's lowerdir, upperdir
  * and workdir under the engine's data root (the kernel prints them; no container setting hides them) and the
- * source paths of bind mounts (docker-init, the neutral files). gVisor's mountinfo shows no host path at all.
+ * source paths of bind mounts (the neutral files). gVisor's mountinfo shows no host path at all.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ContainerSandbox } from '../../../src/tiers/container/container-sandbox.js'

@@ -280,9 +280,7 @@ export class QuickJsSandbox implements TierSandbox, HostedSandbox {
     active: ActiveRun,
   ): ExecResult {
     const error = statusError(status, request.timeoutMs)
-    return this.#result(status, started, error, active.net?.usage(), {
-      hostCalls: active.hostCalls,
-    })
+    return this.#result(status, started, error, active.net?.usage(), active.hostCalls)
   }
 
   #cancelActive: (() => void) | undefined
@@ -322,14 +320,18 @@ export class QuickJsSandbox implements TierSandbox, HostedSandbox {
     request: NormalizedRequest,
     active: ActiveRun,
   ): ExecResult {
-    const result = this.#result(reply.status, started, reply.error, active.net?.usage(), {
-      hostCalls: active.hostCalls,
+    const durationMs = performance.now() - started
+    const { cpuMs, memoryPeakBytes } = reply
+    const result = execResult({
+      tier: 'quickjs',
+      status: reply.status,
+      durationMs,
       stdout: reply.stdout,
       stderr: reply.stderr,
-      truncated: reply.truncated,
-      cpuMs: reply.cpuMs,
-      memoryPeakBytes: reply.memoryPeakBytes,
       value: reply.valueJson === undefined ? undefined : JSON.parse(reply.valueJson),
+      error: reply.error,
+      usage: { ...active.net?.usage(), hostCalls: active.hostCalls, cpuMs, memoryPeakBytes },
+      truncated: reply.truncated,
     })
     const budgetMs = request.cpuBudgetMs
     if (result.status === 'cpu' && budgetMs !== undefined && budgetMs < this.#deps.config.cpuTimeMs)
@@ -342,12 +344,11 @@ export class QuickJsSandbox implements TierSandbox, HostedSandbox {
     started: number,
     error?: ResultError,
     net: Partial<ExecResult['usage']> = {},
-    facts: ReplyFacts = {},
+    hostCalls = 0,
   ): ExecResult {
     const durationMs = performance.now() - started
-    const { hostCalls = 0, cpuMs, memoryPeakBytes, ...output } = facts
-    const usage = { ...net, wallMs: durationMs, hostCalls, ...measured(cpuMs, memoryPeakBytes) }
-    return execResult({ tier: 'quickjs', status, durationMs, error, usage, ...output })
+    const usage = { ...net, wallMs: durationMs, hostCalls }
+    return execResult({ tier: 'quickjs', status, durationMs, error, usage })
   }
 
   /** Ends a run in progress with 'cancelled', then frees the sandbox in its worker. Idempotent. */
@@ -364,24 +365,6 @@ export class QuickJsSandbox implements TierSandbox, HostedSandbox {
     }
     this.#host = undefined
   }
-}
-
-/** What the host counted (host calls) and what a run's reply adds to its result. */
-interface ReplyFacts {
-  hostCalls?: number
-  stdout?: string
-  stderr?: string
-  truncated?: boolean
-  cpuMs?: number
-  memoryPeakBytes?: number
-  value?: unknown
-}
-
-function measured(cpuMs?: number, memoryPeakBytes?: number): Partial<ExecResult['usage']> {
-  const usage: Partial<ExecResult['usage']> = {}
-  if (cpuMs !== undefined) usage.cpuMs = cpuMs
-  if (memoryPeakBytes !== undefined) usage.memoryPeakBytes = memoryPeakBytes
-  return usage
 }
 
 function stateLostError(): ResultError {

@@ -5,6 +5,7 @@
  */
 import { WASM_PAGE_BYTES, type ResolvedConfig } from '../../config.js'
 import { SandboxClosedError, ValidationError } from '../../errors.js'
+import { RunDeadline } from '../../limits/deadline.js'
 import { timeoutError } from '../../limits/limit-errors.js'
 import { copyNetworkUsage, createNetworkMeter } from '../../policy/network-meter.js'
 import { NetworkPolicy } from '../../policy/network-policy.js'
@@ -74,6 +75,7 @@ export class WasmSandbox implements TierSandbox {
     if (this.closed) throw new SandboxClosedError('wasm sandbox')
     const started = performance.now()
     const elapsed = (): number => performance.now() - started
+    const deadline = new RunDeadline(request.timeoutMs)
     const language = request.language
     let compiled: CompiledModule
     let compileMs = 0
@@ -82,7 +84,7 @@ export class WasmSandbox implements TierSandbox {
       const { compileTimeoutMs } = this.#runtime
       const provided = await this.#runtime.provider.assemblyScript(request.code, {
         compileTimeoutMs,
-        waitMs: request.timeoutMs - elapsed(),
+        waitMs: deadline.remaining(),
         signal: request.signal,
       })
       if (!provided.ok)
@@ -111,7 +113,7 @@ export class WasmSandbox implements TierSandbox {
     // limit × queue).
     const { lease } = this.#runtime
     const leased = lease.acquire()
-    const got = await raceDeadline(leased, request.signal, request.timeoutMs - elapsed())
+    const got = await raceDeadline(leased, request.signal, deadline.remaining())
     if (got === CANCELLED || got === TIMED_OUT) {
       leased.then(
         (w) => lease.release(w, true),
@@ -122,7 +124,7 @@ export class WasmSandbox implements TierSandbox {
       return buildResult({ status: 'timeout', durationMs: elapsed(), error })
     }
     const worker = got
-    const remainingMs = Math.max(1, request.timeoutMs - elapsed())
+    const remainingMs = Math.max(1, deadline.remaining())
     let reusable = false
     try {
       const meter = createNetworkMeter()

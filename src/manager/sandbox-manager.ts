@@ -21,7 +21,7 @@ import { chooseTier } from './router.js'
 import { TierRegistry, type TierOptions } from './tier-registry.js'
 import { RunTurns } from './run-turns.js'
 import { timeoutError } from '../limits/limit-errors.js'
-import { emptyUsage } from '../types.js'
+import { execResult } from '../limits/run-outcome.js'
 
 export interface SandboxManagerOptions {
   /** Config every sandbox starts from; createSandbox's config overrides it field by field. */
@@ -331,15 +331,5 @@ export class SandboxManager extends EventEmitter<ManagerEvents> {
 
 /** The container attempt of an escalated run that had no time left when the container was ready. */
 function timedOutBeforeStart(tier: TierId, timeoutMs: number): ExecResult {
-  return {
-    status: 'timeout',
-    stdout: '',
-    stderr: '',
-    exitCode: 1,
-    tier,
-    durationMs: 0,
-    usage: emptyUsage(),
-    escalations: [],
-    error: timeoutError(timeoutMs),
-  }
+  return execResult({ tier, status: 'timeout', durationMs: 0, error: timeoutError(timeoutMs) })
 }

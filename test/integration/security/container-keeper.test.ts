@@ -129,7 +129,8 @@ found
 /**
  * Python: leaves zombies two ways — 40 children it never waits for (they become the keeper's when the run
  * ends and this process is killed) and 20 grandchildren orphaned to the keeper that exit during the run —
- * then waits up to 5 s for the keeper to have reaped the orphans. Value: zombies with parent 1, own zombies.
+ * then waits up to 5 s for its children to be zombies and the keeper to have reaped the orphans. Value:
+ * zombies whose parent is the keeper, zombies whose parent is this process.
  */
 const ZOMBIES = `
 import os, time
@@ -160,7 +161,7 @@ for _ in range(20):
     os.waitpid(middle, 0)
 deadline = time.time() + 5
 time.sleep(0.3)
-while zombies()[0] > 0 and time.time() < deadline:
+while zombies() != (0, 40) and time.time() < deadline:
     time.sleep(0.05)
 zombies()
 `

@@ -62,9 +62,16 @@ describe('quickjs tier: lifecycle', () => {
   it('the sandbox lifetime (timeout) destroys it; execute then rejects with an expiry error', async () => {
     const manager = new SandboxManager()
     try {
-      const id = await manager.createSandbox({ type: 'quickjs', timeout: 150 })
+      // A first run boots the workers (hundreds of ms on a loaded machine): not inside the lifetime.
+      await manager.runOnce({ type: 'quickjs' }, '0')
+      const id = await manager.createSandbox({ type: 'quickjs', timeout: 1000 })
+      const expired = new Promise<void>((resolve) =>
+        manager.on('destroy', (e) => {
+          if (e.id === id && e.reason === 'expired') resolve()
+        }),
+      )
       expect((await manager.execute(id, '1')).status).toBe('ok')
-      await new Promise((r) => setTimeout(r, 300))
+      await expired
       await expect(manager.execute(id, '1')).rejects.toBeInstanceOf(SandboxExpiredError)
       expect(manager.list()).not.toContain(id)
     } finally {

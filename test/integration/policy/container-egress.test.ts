@@ -237,7 +237,7 @@ print(post('http://api.allowed.test:${H}/upload'), '|', post('https://api.allowe
     expect(r.usage.netBytesOut).toBeLessThanOrEqual(100_000)
   })
 
-  it('refuses requests a process makes after its run has ended', async () => {
+  it('a process left behind by a run ends with it and never reaches the network afterwards', async () => {
     const started = await sandbox.execute(
       request(
         `nohup python3 -c "
@@ -254,8 +254,10 @@ open('/work/late.txt', 'w').write(r)
     )
     expect(started.status).toBe('ok')
     await new Promise((resolve) => setTimeout(resolve, 2500))
-    const late = await sandbox.execute(request('cat /work/late.txt'))
-    expect(late.stdout).toBe('network_disabled')
+    // The run's processes are killed at its end (issue 21): the late request is never made, and the
+    // file it would have written (with the proxy's verdict) does not exist.
+    const late = await sandbox.execute(request('test -e /work/late.txt && echo exists || echo absent'))
+    expect(late.stdout.trim()).toBe('absent')
     expect(servers.pathsSeen).not.toContain('/late')
   })
 })

@@ -49,14 +49,19 @@ export function restoreGuestImage(
 /**
  * Grows the guest's memory to at least `bytes` by allocating in its context: emscripten grows the memory
  * and refreshes its views only on its own allocation path, never when the memory is grown from outside.
- * What the allocation leaves is overwritten by the image.
+ * The allocations are kept until the memory is large enough (a freed one would be reused by the next, and
+ * the memory never grow); the image then overwrites all of it.
  */
 function growMemory(guest: GuestContext, bytes: number): boolean {
   const ctx = guest.context
-  for (let tries = 0; guest.memory.buffer.byteLength < bytes && tries < 4; tries++) {
+  for (let tries = 0; guest.memory.buffer.byteLength < bytes && tries < 8; tries++) {
     const missing = bytes - guest.memory.buffer.byteLength
-    const result = ctx.evalCode(`new ArrayBuffer(${String(missing)})`)
+    const result = ctx.evalCode(
+      `(globalThis.__sandtierGrow ??= []).push(new ArrayBuffer(${String(missing)})); 0`,
+    )
+    const failed = result.error !== undefined
     ;(result.error ?? result.value).dispose()
+    if (failed) break
   }
   return guest.memory.buffer.byteLength >= bytes
 }

@@ -104,6 +104,22 @@ describe('I22-2: idle sandboxes survive the termination of their worker', () => 
     await Promise.all([manager.destroy(idle), manager.destroy(busy)])
   })
 
+  it.each([32, 64])(
+    'a neighbour whose memory grew (limit %i MiB) is rebuilt at its grown size',
+    async (limitMiB) => {
+      const grown = await manager.createSandbox({ type: 'quickjs', memoryLimit: limitMiB << 20 })
+      const r1 = await manager.execute(
+        grown,
+        'globalThis.kept = 42; { let b = new ArrayBuffer(12e6); b = null } kept',
+      )
+      expect(r1.usage.memoryPeakBytes).toBeGreaterThan(16 << 20)
+      const busy = await manager.createSandbox({ type: 'quickjs', limits: { executionTime: 300 } })
+      expect((await manager.execute(busy, STUCK)).status).toBe('timeout')
+      expect(await manager.execute(grown, 'kept + 1')).toMatchObject({ status: 'ok', value: 43 })
+      await Promise.all([manager.destroy(grown), manager.destroy(busy)])
+    },
+  )
+
   it('a neighbour waiting on a timer when the worker is terminated starts over on the new worker and ends ok', async () => {
     const waiting = await manager.createSandbox({ type: 'quickjs' })
     await manager.execute(waiting, 'globalThis.base = 40')

@@ -13,6 +13,9 @@ import { GuestFault } from './guest-memory.js'
 import { OutputLimitReached, ResultLimitReached } from './output-sink.js'
 import type { DiskLimitHit } from './wasi-disk.js'
 
+/** Longest error message a run reports, in characters (as on the quickjs tier). */
+const MAX_MESSAGE_CHARS = 4096
+
 /** Thrown by the `env.abort` import: AssemblyScript's `abort`, `assert` and `throw`. */
 export class GuestAbort extends Error {
   override name = 'GuestAbort'
@@ -95,7 +98,9 @@ export function classifyFailure(
     const details = { kind: 'trap', trap, frames }
     const inAllocator = frames[0]?.includes('~lib/rt/') === true
     if (trap === 'data-segment-out-of-bounds') return memoryOutcome(memory, error.message, details)
-    if (trap === 'unreachable' && (inAllocator || memory.bytes >= memory.maxBytes))
+    // A module with no memory (maxBytes 0) cannot have run out of it.
+    const memoryFull = memory.maxBytes > 0 && memory.bytes >= memory.maxBytes
+    if (trap === 'unreachable' && (inAllocator || memoryFull))
       return memoryOutcome(memory, 'allocation failed', details)
     return guestError(1, `wasm trap: ${error.message}`, details, 'RuntimeError', frames)
   }
@@ -136,7 +141,11 @@ function guestError(
   name = 'GuestError',
   frames?: string[],
 ): Outcome {
-  const error: ResultError = { name, message, code: 'ERR_GUEST', details }
+  // The same cap as a quickjs error message, whatever the parts it was made of (an abort's message and
+  // file are each capped when read, not their sum).
+  const clipped =
+    message.length > MAX_MESSAGE_CHARS ? `${message.slice(0, MAX_MESSAGE_CHARS)}…` : message
+  const error: ResultError = { name, message: clipped, code: 'ERR_GUEST', details }
   if (frames !== undefined && frames.length > 0) error.stack = frames.join('\n')
   return { status: 'error', exitCode, error }
 }

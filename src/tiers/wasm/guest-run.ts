@@ -9,7 +9,7 @@ import { envImports, hostImports, sandtierImports, type GuestState } from './gue
 import { classifyFailure, diskLimitOutcome, type Outcome } from './guest-outcome.js'
 import { HOST_MODULE, SANDTIER_MODULE, WASI_MODULE } from './import-signatures.js'
 import { recycleMemory, takeMemory } from './memory-spare.js'
-import { OutputSink } from './output-sink.js'
+import { OutputSink, ResultLimitReached } from './output-sink.js'
 import type { HostCallEvent, OutputEvent, RunMessage, RunReply } from './protocol.js'
 import type { SyncBridge } from './sync-bridge.js'
 import { createWasiSession, type WasiSession } from './wasi-imports.js'
@@ -65,6 +65,10 @@ export async function runGuest(
     wasi?.attach(instance)
     const returned = callEntry(msg, instance)
     value = state.output !== undefined ? parseOutput(state.output) : toJsonNumber(returned)
+    // The text was within the cap, but its JSON may not be (control characters escape 6 to 1): the cap is
+    // on the value's JSON, as on every tier. At most 6 × the cap is built to find out.
+    if (value !== undefined && Buffer.byteLength(JSON.stringify(value)) > msg.maxOutputBytes)
+      throw new ResultLimitReached(msg.maxOutputBytes)
   } catch (error) {
     outcome = classifyFailure(error, { bytes: memory?.buffer.byteLength ?? 0, maxBytes })
   } finally {

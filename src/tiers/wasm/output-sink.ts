@@ -54,7 +54,7 @@ export class OutputSink {
     if (text.length === 0) return
     const size = Buffer.byteLength(text)
     if (size > this.room) {
-      const kept = Buffer.from(text).subarray(0, Math.max(0, this.room)).toString()
+      const kept = utf8Prefix(text, Math.max(0, this.room))
       this.#append(stream, kept)
       this.#bytes = this.#maxBytes
       this.truncated = true
@@ -92,4 +92,13 @@ export class OutputSink {
     this.#pending[stream].push(text)
     this.#pendingChars += text.length
   }
+}
+
+/** The longest prefix of `text` whose UTF-8 is at most `maxBytes`, cut between characters (no U+FFFD). */
+export function utf8Prefix(text: string, maxBytes: number): string {
+  const bytes = Buffer.from(text)
+  let end = Math.min(maxBytes, bytes.length)
+  // Back off continuation bytes (10xxxxxx) so the cut falls before a character's first byte.
+  while (end > 0 && end < bytes.length && ((bytes[end] as number) & 0xc0) === 0x80) end--
+  return bytes.subarray(0, end).toString()
 }

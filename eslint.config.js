@@ -16,6 +16,8 @@ export default tseslint.config(
       'bench/results/**',
       'coverage/**',
       '.cache/**',
+      // developers' local experiments (git-ignored)
+      'scratch/**',
     ],
   },
   js.configs.recommended,

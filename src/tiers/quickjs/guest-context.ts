@@ -195,7 +195,8 @@ export class GuestContext {
       .consume((fn) => ctx.setProp(native, 'randomBytes', fn))
     ctx
       .newFunction('load', (name) => {
-        // Compiles a prelude part in this context, while the context is built (see prelude.ts).
+        // Compiles a prelude part in this context: while the context is built, or on first use for the lazy
+        // parts (see prelude.ts).
         const part = ctx.getString(name)
         if (!isPreludePart(part)) return { error: ctx.newError(`no prelude part ${part}`) }
         const compiled = ctx.evalCode(PRELUDE_PARTS[part], `sandtier-${part}.js`)

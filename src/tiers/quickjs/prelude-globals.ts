@@ -14,6 +14,24 @@
  *   the randomBytes native; crypto.subtle is not provided), and `global` (Node's alias of globalThis).
  */
 
+/** The names the globals part provides (its `globals` object's keys), known before it is compiled. */
+export const PROVIDED_GLOBAL_NAMES: readonly string[] = [
+  'structuredClone',
+  'TextEncoder',
+  'TextDecoder',
+  'atob',
+  'btoa',
+  'DOMException',
+  'Event',
+  'EventTarget',
+  'AbortController',
+  'AbortSignal',
+  'performance',
+  'crypto',
+  'setImmediate',
+  'clearImmediate',
+]
+
 export const GLOBALS = String.raw`
 (function (P, part) {
   'use strict'

@@ -19,10 +19,12 @@
  * code running under the guest's own deadline, and any failure in it comes back as a guest error.
  *
  * The core captures intrinsics, loads the parts and installs the globals; completing a run's value, describing errors, console
- * formatting, timers and host calls live in PRELUDE_PARTS (prelude-parts.ts). All parts are compiled when
- * the context is built, so they are part of the ready-context image every sandbox starts from
- * (context-image.ts): no sandbox pays for compiling them, and nothing is ever compiled while a guest may
- * have exhausted its memory (QuickJS's parser does not survive every allocation failure).
+ * formatting, timers and host calls live in PRELUDE_PARTS (prelude-parts.ts). The parts every run needs are
+ * compiled when the context is built, so they are part of the ready-context image every sandbox starts from
+ * (context-image.ts): no sandbox pays for compiling them. The globals and URL parts (LAZY_PARTS) are compiled
+ * when a guest first reads one of their globals (~1.8 ms once per sandbox): carried by every context they made
+ * each idle sandbox ~140 KiB larger. If that compile runs out of the guest's memory, the read throws in the
+ * guest like any allocation failure.
  *
  * `native` is a host object with: write(fd, text, clipped) → boolean, room() → output bytes left,
  * hostCall(name, argsJson) → Promise<string>, setTimer(id, ms), clearTimer(id), load(part) → the part's
@@ -30,6 +32,7 @@
  * promiseResult(promise) → its value or reason, randomBytes(n) → an ArrayBuffer of n bytes from the host's
  * CSPRNG (n ≤ 65536). It is captured here and never reaches a global.
  */
+import { PROVIDED_GLOBAL_NAMES } from './prelude-globals.js'
 /** Globals deleted before guest code runs (see the audit in docs/security.md). */
 export const REMOVED_GLOBALS: readonly string[] = [
   'SharedArrayBuffer',
@@ -48,6 +51,9 @@ export const REMOVED_METHODS: readonly (readonly [string, string])[] = [
   ['ArrayBuffer', 'transfer'],
   ['ArrayBuffer', 'transferToFixedLength'],
 ]
+
+/** Parts compiled on first use rather than with the context (see the core below). */
+const LAZY_PARTS: readonly string[] = ['globals', 'url']
 
 export const PRELUDE_SOURCE = String.raw`
 (function (native, PART_NAMES) {
@@ -215,7 +221,12 @@ export const PRELUDE_SOURCE = String.raw`
   function part(name) {
     return loaded[name] || (loaded[name] = native.load(name)(P, part))
   }
-  for (let i = 0; i < PART_NAMES.length; i++) part(PART_NAMES[i])
+  // The globals and URL parts are compiled on first use instead (~1.8 ms each): most runs never touch them,
+  // and compiled with the context they made every idle sandbox ~200 KiB larger.
+  const LAZY_PARTS = ${JSON.stringify(LAZY_PARTS)}
+  const lazyParts = create(null)
+  for (let i = 0; i < LAZY_PARTS.length; i++) lazyParts[LAZY_PARTS[i]] = true
+  for (let i = 0; i < PART_NAMES.length; i++) if (!lazyParts[PART_NAMES[i]]) part(PART_NAMES[i])
   const con = loaded.console, timers = loaded.timers, host = loaded.host
   // Built-ins with known memory-safety bugs in this QuickJS build are removed before any guest code runs
   // (docs/security.md, "QuickJS audit"): SharedArrayBuffer.prototype.grow raises the length without
@@ -241,11 +252,22 @@ export const PRELUDE_SOURCE = String.raw`
   // fetch goes through the host's network policy.
   G.fetch = host.fetch
   // What Node code expects and QuickJS lacks (prelude-globals.ts, prelude-url.ts; docs/tiers.md).
-  const provided = loaded.globals.globals
-  const providedNames = P.ownKeys(provided)
-  for (let i = 0; i < providedNames.length; i++) global(providedNames[i], provided[providedNames[i]])
-  global('URL', loaded.url.URL)
-  global('URLSearchParams', loaded.url.URLSearchParams)
+  // A global whose part is compiled when the guest first reads it; writing it just sets it.
+  function lazyGlobal(name, load) {
+    const d = create(null)
+    d.configurable = true
+    d.enumerable = false
+    d.get = function () { const value = load(); global(name, value); return value }
+    d.set = function (value) { global(name, value) }
+    defineProp(G, name, d)
+  }
+  const providedNames = ${JSON.stringify(PROVIDED_GLOBAL_NAMES)}
+  for (let i = 0; i < providedNames.length; i++) {
+    const name = providedNames[i]
+    lazyGlobal(name, function () { return part('globals').globals[name] })
+  }
+  lazyGlobal('URL', function () { return part('url').URL })
+  lazyGlobal('URLSearchParams', function () { return part('url').URLSearchParams })
   global('global', G)
   // The names Node's util.format counts as built-in constructors (%s of an object whose toString is theirs).
   const builtinNames = create(null)

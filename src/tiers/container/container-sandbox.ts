@@ -161,16 +161,18 @@ export class ContainerSandbox implements TierSandbox {
       pidLimit: this.#config.pidLimit,
       memoryLimitBytes: this.#config.memoryLimitBytes,
     }
-    // The source is prepared under the run's own deadline, which the run in the container then continues.
+    // One end for the whole run: the source is prepared under it and the run in the container continues it;
+    // an escalated run continues the first attempt's clock (deadlineAt), its preparation included.
+    const endsAt = request.deadlineAt ?? startedAt + request.timeoutMs
     const command = await guestCommand(request, this.#config, {
-      timeoutMs: request.timeoutMs,
+      timeoutMs: Math.max(endsAt - Date.now(), 1),
       signal: request.signal,
     })
     if ('early' in command) return earlyResult(ctx, command.early, command.error)
     // Under runsc the run ends itself whole inside its exec (a second exec costs ~50-100 ms there); under
     // runc the host's census checks it for free, and run-guest.sh could not be trusted (no Yama on the host).
     const runCommand = this.#deps.runtime === 'runsc' ? withEndOfRun(command) : command
-    const timeoutMs = Math.max(request.timeoutMs - (Date.now() - startedAt), 1)
+    const timeoutMs = Math.max(endsAt - Date.now(), 1)
     return await this.#serial(async () => {
       this.#assertOpen()
       if (request.signal?.aborted) return earlyResult(ctx, 'cancelled')

@@ -7,7 +7,7 @@ import type { ResultError } from '../../types.js'
 import type { Completion, GuestContext } from './guest-context.js'
 import { ERROR_MESSAGE_CHARS, ERROR_NAME_CHARS, ERROR_STACK_CHARS } from './bounded-read.js'
 import { cancelSlot, type ExecMessage, type ExecReply } from './protocol.js'
-import { RunState, threadDeadline } from './run-state.js'
+import { RunState } from './run-state.js'
 import { detectCapability } from './capabilities.js'
 import { markRunning } from './running-board.js'
 import { prepareSource, type EvalMode } from './source-transform.js'
@@ -80,18 +80,28 @@ export function endedBeforeStart(
   message: ExecMessage,
   cancelBoard: Int32Array,
 ): ExecReply | undefined {
-  // Checked on every run before anything is built: no RunState, no guest.
+  // Checked on every run before anything is built (no RunState, no deadline object): the host's deadline
+  // is never later than a full limit from now, so it alone decides whether the run is already late.
   const cancelled = Atomics.load(cancelBoard, cancelSlot(message.token)) === message.token
-  if (!cancelled && !threadDeadline(message).exceeded()) return undefined
+  if (!cancelled && performance.now() < message.deadlineAt - performance.timeOrigin)
+    return undefined
+  return replyWithoutRun(
+    cancelled ? 'cancelled' : 'timeout',
+    cancelled ? cancelledError() : timeoutError(message.timeoutMs),
+  )
+}
+
+/** The reply of a run that ended before any guest code ran: nothing written, nothing used, state untouched. */
+export function replyWithoutRun(status: ExecReply['status'], error: ResultError): ExecReply {
   return {
-    status: cancelled ? 'cancelled' : 'timeout',
+    status,
     stdout: '',
     stderr: '',
     truncated: false,
     cpuMs: 0,
     memoryPeakBytes: 0,
     reset: false,
-    error: cancelled ? cancelledError() : timeoutError(message.timeoutMs),
+    error,
   }
 }
 

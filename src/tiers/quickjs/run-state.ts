@@ -43,7 +43,7 @@ export interface PendingHostCall {
  * A run's deadline on this thread: the host's absolute deadline (it counts from execute(), so time spent
  * queued in the worker is already spent), never later than a full limit from now.
  */
-export function threadDeadline(limits: {
+function threadDeadline(limits: {
   timeoutMs: number
   deadlineAt: number
 }): RunDeadline<QuickJsStop> {

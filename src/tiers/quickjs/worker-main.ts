@@ -6,7 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import type { GuestBinding, GuestContext } from './guest-context.js'
 import { restoreGuestImage, takeGuestImage } from './guest-image.js'
-import { endedBeforeStart, fireGuestTimer, runGuest } from './guest-run.js'
+import { endedBeforeStart, replyWithoutRun, fireGuestTimer, runGuest } from './guest-run.js'
 import { sandboxResetError } from '../../limits/limit-errors.js'
 import { ModuleStash } from './module-stash.js'
 import { useRunningBoard } from './running-board.js'
@@ -216,16 +216,10 @@ stash.fill().then(
 
 /** The first run of a sandbox whose state could not be rebuilt on this worker: it does not run. */
 function stateLostReply(): ExecReply {
-  return {
-    status: 'crashed',
-    stdout: '',
-    stderr: '',
-    truncated: false,
-    cpuMs: 0,
-    memoryPeakBytes: 0,
-    reset: false,
-    error: sandboxResetError(
+  return replyWithoutRun(
+    'crashed',
+    sandboxResetError(
       'The sandbox lost its state because its worker was terminated and it could not be rebuilt; it has been reset',
     ),
-  }
+  )
 }

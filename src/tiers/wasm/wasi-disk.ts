@@ -73,7 +73,11 @@ export class WasiDiskBudget {
   readonly #memory: GuestMemory
   readonly #limitBytes: number
   #usedBytes = 0
-  #openFiles = 0
+  /**
+   * The fds this run opened that are still in wasmer's table. A set, not a count: fd_renumber onto an unused
+   * fd closes nothing, so only following each fd keeps the bound (a count let open + renumber go past it).
+   */
+  readonly #opened = new Set<number>()
   /** Set when a call was refused for space: the run ends with the disk limit error. */
   hit: DiskLimitHit | undefined
 
@@ -126,12 +130,17 @@ export class WasiDiskBudget {
     ) => this.#open(args, call)
     imports['fd_close'] = (fd: number) => {
       const errno = call('fd_close', fd)
-      if (errno === ERRNO.success && fd > 3) this.#openFiles = Math.max(0, this.#openFiles - 1)
+      if (errno === ERRNO.success) this.#opened.delete(fd)
       return errno
     }
     imports['fd_renumber'] = (from: number, to: number) => {
       const errno = call('fd_renumber', from, to)
-      if (errno === ERRNO.success) this.#openFiles = Math.max(0, this.#openFiles - 1)
+      // `to` now holds what `from` held (its own file, if any, is closed) and `from` is gone.
+      if (errno === ERRNO.success && from !== to) {
+        const moved = this.#opened.delete(from)
+        this.#opened.delete(to)
+        if (moved) this.#opened.add(to)
+      }
       return errno
     }
     imports['path_create_directory'] = (fd: number, path: number, len: number) =>
@@ -221,7 +230,7 @@ export class WasiDiskBudget {
     args: [number, number, number, number, number, bigint, bigint, number, number],
     call: (name: string, ...args: unknown[]) => number,
   ): number {
-    if (this.#openFiles >= MAX_OPEN_FILES) return ERRNO.mfile
+    if (this.#opened.size >= MAX_OPEN_FILES) return ERRNO.mfile
     const [dirFd, dirFlags, path, pathLen, oflags, rightsBase, ...rest] = args
     let entryBytes = 0
     if ((oflags & O_CREAT) !== 0 && this.#missing(dirFd, dirFlags, path, pathLen, call)) {
@@ -239,7 +248,7 @@ export class WasiDiskBudget {
       ...rest,
     )
     if (errno !== ERRNO.success) return errno
-    this.#openFiles += 1
+    this.#opened.add(this.#memory.u32(args[8], 'path_open fd'))
     this.#usedBytes += entryBytes
     return errno
   }

@@ -146,6 +146,18 @@ describe('I12-4: every way to grow a WASI file counts against diskSpace', () => 
     )
     expect(hostile.fileOpResult(result.value).errno).toBe(33)
   })
+
+  it('I12-4: moving open files with fd_renumber frees no place among the 1024 (EMFILE past them)', async () => {
+    const result = await run(
+      {
+        language: 'wasm',
+        wasmBinary: hostile.wasiFileOp({ kind: 'renumber-files', count: 2000 }),
+        fn: 'main',
+      },
+      { type: 'wasm' },
+    )
+    expect(hostile.fileOpResult(result.value).errno).toBe(33)
+  })
 })
 
 describe('I12-7: the AssemblyScript value is bounded by maxOutputBytes before it is copied', () => {

@@ -128,8 +128,7 @@ export class AscCompiler {
     slot.busy = true
     if (job.isLarge) {
       this.#runningLarge += 1
-      // Have a warm worker ready for the small compiles that arrive meanwhile.
-      for (const other of this.#slots) if (!other.busy) other.warm()
+      // Have a warm worker ready for the small compiles that arrive meanwhile (one, not every idle slot).
       this.#keepOneWarm()
     }
     const done = (outcome: CompileOutcome): void => {

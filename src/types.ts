@@ -72,6 +72,8 @@ export interface ResultError {
   stack?: string | undefined
   /** Compile diagnostics and similar structured detail. */
   details?: unknown
+  /** What caused this error when it has a cause of its own (e.g. the failure of an escalation). */
+  cause?: ResultError | undefined
 }
 
 /** The outcome of one run. Always has durationMs, stdout, stderr, tier and usage. */

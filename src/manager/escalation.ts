@@ -7,7 +7,8 @@
  * request.
  */
 import type { ResolvedConfig } from '../config.js'
-import type { ExecResult, TierId } from '../types.js'
+import type { ErrorCode } from '../errors.js'
+import type { ExecResult, ResultError, TierId } from '../types.js'
 import { containerTierFor } from './router.js'
 
 export type EscalationDecision =
@@ -20,13 +21,18 @@ export function mayEscalate(tier: TierId, config: ResolvedConfig): boolean {
   return config.type === 'auto' && config.escalate && tier === 'quickjs'
 }
 
+/**
+ * @param cpuBudgetMs the in-process CPU budget the manager gave the run (inProcessBudget), if any: a run
+ *   stopped for CPU under it was stopped by the budget, which is tighter than the caller's cpuTime.
+ */
 export function decideEscalation(
   tier: TierId,
   config: ResolvedConfig,
   result: ExecResult,
+  cpuBudgetMs?: number,
 ): EscalationDecision {
   if (!mayEscalate(tier, config)) return { kind: 'none' }
-  const reason = escalationReason(result)
+  const reason = escalationReason(result, cpuBudgetMs)
   if (!reason) return { kind: 'none' }
   const hostFunctions = Object.keys(config.hostFunctions)
   if (hostFunctions.length > 0)
@@ -45,12 +51,41 @@ export function decideEscalation(
   return { kind: 'escalate', to: containerTierFor(config.trust), reason }
 }
 
-function escalationReason(result: ExecResult): string | undefined {
-  const details = result.error?.details as { capability?: unknown; budgetMs?: unknown } | undefined
+function escalationReason(result: ExecResult, cpuBudgetMs: number | undefined): string | undefined {
+  const details = result.error?.details as { capability?: unknown } | undefined
   if (result.error?.code === 'ERR_CAPABILITY_REQUIRED' && typeof details?.capability === 'string')
     return `capability:${details.capability}`
-  if (result.status === 'cpu' && typeof details?.budgetMs === 'number') return 'cpu-budget'
+  if (result.status === 'cpu' && cpuBudgetMs !== undefined) return 'cpu-budget'
   return undefined
+}
+
+/**
+ * A run stopped by the in-process CPU budget says so in `error.details.budgetMs` (the caller's cpuTime was
+ * not what stopped it), whether it then escalates or not.
+ */
+export function withBudget(result: ExecResult, cpuBudgetMs: number | undefined): ExecResult {
+  if (result.status !== 'cpu' || cpuBudgetMs === undefined || !result.error) return result
+  return { ...result, error: { ...result.error, details: { budgetMs: cpuBudgetMs } } }
+}
+
+/**
+ * The first attempt's result when its escalation could not start (no engine, no image): its error names
+ * the failure and keeps it whole as `cause`.
+ */
+export function escalationFailed(first: ExecResult, to: TierId, failure: unknown): ExecResult {
+  if (!first.error) return first
+  const cause = causeOf(failure)
+  const message = `${first.error.message}; escalation to ${to} failed: ${cause.message}`
+  return { ...first, error: { ...first.error, message, cause } }
+}
+
+function causeOf(failure: unknown): ResultError {
+  if (!(failure instanceof Error)) return { name: 'Error', message: String(failure) }
+  const code = (failure as { code?: unknown }).code
+  const cause: ResultError = { name: failure.name, message: failure.message }
+  if (typeof code === 'string' && code.startsWith('ERR_')) cause.code = code as ErrorCode
+  if (failure.cause !== undefined) cause.cause = causeOf(failure.cause)
+  return cause
 }
 
 /** The CPU budget to give an in-process run, when it is tighter than the caller's own CPU limit. */

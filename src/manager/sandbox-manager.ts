@@ -11,11 +11,17 @@ import {
   SandboxExpiredError,
   SandboxNotFoundError,
 } from '../errors.js'
-import type { NormalizedRequest, Tier, TierAvailability, TierSandbox } from '../tiers/tier.js'
+import type {
+  NormalizedRequest,
+  RunContext,
+  Tier,
+  TierAvailability,
+  TierSandbox,
+} from '../tiers/tier.js'
 import type { ExecRequest, ExecResult, Language, TierId } from '../types.js'
 import { Admission } from './admission.js'
 import { applyBackstop } from './backstop.js'
-import { decideEscalation, inProcessBudget } from './escalation.js'
+import { decideEscalation, escalationFailed, inProcessBudget, withBudget } from './escalation.js'
 import { normalizeRequest } from './normalize-request.js'
 import { chooseTier } from './router.js'
 import { TierRegistry, type TierOptions } from './tier-registry.js'
@@ -155,26 +161,28 @@ export class SandboxManager extends EventEmitter<ManagerEvents> {
         `one of ${live.sandbox.languages.join(', ')} on tier "${live.tierId}"`,
         normalized.language,
       )
-    normalized.cpuBudgetMs = inProcessBudget(live.tierId, live.config)
-    if (lastRun) normalized.lastRun = true
+    const context: RunContext = { lastRun }
+    const cpuBudgetMs = inProcessBudget(live.tierId, live.config)
+    if (cpuBudgetMs !== undefined) context.cpuBudgetMs = cpuBudgetMs
     // Runs of one sandbox are serialized here, before admission: a sandbox holds at most one place in the
     // admission queue, so one that submits hundreds of runs is served in turn with its neighbours
     // (round robin), never ahead of them.
     const admit = this.#admission.hold()
-    return live.turns.next(() => this.#admitted(live, normalized, admit))
+    return live.turns.next(() => this.#admitted(live, normalized, context, admit))
   }
 
   #admitted(
     live: LiveSandbox,
     normalized: NormalizedRequest,
+    context: RunContext,
     admit: Admission['run'],
   ): Promise<ExecResult> {
     const { id } = live
     return admit(async () => {
       this.emit('execute:start', { id, tier: live.tierId })
       const started = performance.now()
-      let result = await live.sandbox.execute(normalized)
-      result = await this.#escalateIfNeeded(live, normalized, result, started)
+      let result = await live.sandbox.execute(normalized, context)
+      result = await this.#escalateIfNeeded(live, normalized, context, result, started)
       result = applyBackstop(result, live.config)
       this.#totals.executed++
       if (LIMIT_STATUSES.has(result.status))
@@ -187,10 +195,12 @@ export class SandboxManager extends EventEmitter<ManagerEvents> {
   async #escalateIfNeeded(
     live: LiveSandbox,
     request: NormalizedRequest,
-    first: ExecResult,
+    context: RunContext,
+    stopped: ExecResult,
     started: number,
   ): Promise<ExecResult> {
-    const decision = decideEscalation(live.tierId, live.config, first)
+    const first = withBudget(stopped, context.cpuBudgetMs)
+    const decision = decideEscalation(live.tierId, live.config, first, context.cpuBudgetMs)
     if (decision.kind === 'none') return first
     if (decision.kind === 'refused') {
       const error = first.error && {
@@ -208,22 +218,16 @@ export class SandboxManager extends EventEmitter<ManagerEvents> {
       container = await live.escalated
     } catch (err) {
       live.escalated = undefined
-      const why = err instanceof Error ? err.message : String(err)
-      const error = first.error && {
-        ...first.error,
-        message: `${first.error.message}; escalation to ${to} failed: ${why}`,
-      }
-      return error ? { ...first, error } : first
+      return escalationFailed(first, to, err)
     }
     this.#totals.escalated++
     this.emit('escalate', { id: live.id, from: live.tierId, to, reason })
     // One wall-clock limit for the whole run: the container gets what the first attempt (and the
     // container's start) left of it, never a fresh one.
-    const elapsedMs = performance.now() - started
-    const deadlineAt = Date.now() - elapsedMs + request.timeoutMs
+    const notAfterMs = started + request.timeoutMs
     const second =
-      elapsedMs < request.timeoutMs
-        ? await container.execute({ ...request, cpuBudgetMs: undefined, deadlineAt })
+      performance.now() < notAfterMs
+        ? await container.execute(request, { notAfterMs, lastRun: context.lastRun })
         : timedOutBeforeStart(to, request.timeoutMs)
     const wallMs = first.usage.wallMs + second.usage.wallMs
     return {

@@ -13,21 +13,28 @@ export interface NormalizedRequest {
   stdin: string | Uint8Array | undefined
   /** Wall-clock limit for this run, already capped by the sandbox's executionTime. */
   timeoutMs: number
-  /**
-   * When the caller's wall-clock limit ends (epoch ms), if the run started before this tier saw it (an
-   * escalated run continues the first attempt's clock): the tier ends the run by then, whatever is left
-   * of `timeoutMs`. Errors still name `timeoutMs`, the caller's limit.
-   */
-  deadlineAt?: number
   signal: AbortSignal | undefined
   fn: string | undefined
   args: unknown[] | undefined
   wasmBinary: Uint8Array | undefined
+}
+
+/**
+ * What the manager knows about a run beyond the caller's request, passed beside it as an argument: the tier
+ * enforces it and never reports it back (the manager keeps what it asked for).
+ */
+export interface RunContext {
   /**
-   * In-process tiers: CPU time after which the run stops with status 'cpu' and `error.details.budgetMs`,
-   * so the manager can move it to a container. Tighter than the sandbox's cpuTime; undefined for none.
+   * The caller's wall-clock end as a `performance.now()` time, when the run started before this tier saw it
+   * (an escalated run continues the first attempt's clock): the tier ends the run by then, whatever is left
+   * of `timeoutMs` (RunDeadline's `notAfterMs`). Errors still name `timeoutMs`, the caller's limit.
    */
-  cpuBudgetMs?: number | undefined
+  notAfterMs?: number
+  /**
+   * In-process tiers: a CPU limit for this run tighter than the sandbox's cpuTime (the manager moves a run
+   * stopped by it to a container). The tier stops the run with status 'cpu' as for its own limit.
+   */
+  cpuBudgetMs?: number
   /**
    * No run follows on this sandbox (run()): the tier may free the sandbox's guest as soon as this run
    * ends, with its reply, instead of waiting for close(). close() is still called.
@@ -48,7 +55,7 @@ export interface TierSandbox {
   readonly tier: TierId
   /** Languages this sandbox can run. */
   readonly languages: readonly Language[]
-  execute(request: NormalizedRequest): Promise<ExecResult>
+  execute(request: NormalizedRequest, context?: RunContext): Promise<ExecResult>
   /** Frees everything: worker slot, module, container. Idempotent. */
   close(): Promise<void>
 }

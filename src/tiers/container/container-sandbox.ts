@@ -14,7 +14,13 @@ import type Dockerode from 'dockerode'
 import type { ResolvedConfig } from '../../config.js'
 import { SandboxClosedError } from '../../errors.js'
 import type { ExecResult, TierId } from '../../types.js'
-import { TIER_LANGUAGES, type NormalizedRequest, type TierSandbox } from '../tier.js'
+import { RunDeadline } from '../../limits/deadline.js'
+import {
+  TIER_LANGUAGES,
+  type NormalizedRequest,
+  type RunContext,
+  type TierSandbox,
+} from '../tier.js'
 import { openCgroupReader, type CgroupReader } from './cgroup-stats.js'
 import { lostContainer, toExecResult, type ClassifyContext } from './classify-run.js'
 import { removeContainer, startContainer } from './container-lifecycle.js'
@@ -149,7 +155,7 @@ export class ContainerSandbox implements TierSandbox {
   }
 
   /** Runs one request; resolves with an ExecResult for every outcome of the guest's code. */
-  async execute(request: NormalizedRequest): Promise<ExecResult> {
+  async execute(request: NormalizedRequest, context: RunContext = {}): Promise<ExecResult> {
     this.#assertOpen()
     const startedAt = Date.now()
     const ctx: ClassifyContext = {
@@ -162,22 +168,25 @@ export class ContainerSandbox implements TierSandbox {
       memoryLimitBytes: this.#config.memoryLimitBytes,
     }
     // One end for the whole run: the source is prepared under it and the run in the container continues it;
-    // an escalated run continues the first attempt's clock (deadlineAt), its preparation included.
-    const endsAt = request.deadlineAt ?? startedAt + request.timeoutMs
+    // an escalated run continues the first attempt's clock (notAfterMs), its preparation included.
+    const deadline = new RunDeadline(request.timeoutMs, { notAfterMs: context.notAfterMs })
     const command = await guestCommand(request, this.#config, {
-      timeoutMs: Math.max(endsAt - Date.now(), 1),
+      timeoutMs: Math.max(deadline.remaining(), 1),
       signal: request.signal,
     })
     if ('early' in command) return earlyResult(ctx, command.early, command.error)
     // Under runsc the run ends itself whole inside its exec (a second exec costs ~50-100 ms there); under
     // runc the host's census checks it for free, and run-guest.sh could not be trusted (no Yama on the host).
     const runCommand = this.#deps.runtime === 'runsc' ? withEndOfRun(command) : command
-    const timeoutMs = Math.max(endsAt - Date.now(), 1)
+    // The run's own time is fixed once its source is ready: waiting for the container to start does not
+    // shorten it, except for an escalated run, whose caller's clock has run since the first attempt.
+    const runMs = Math.max(deadline.remaining(), 1)
+    const escalated = context.notAfterMs !== undefined
     return await this.#serial(async () => {
       this.#assertOpen()
       if (request.signal?.aborted) return earlyResult(ctx, 'cancelled')
       const { value: facts, network } = await meterRun(this.#deps.egress, request, () =>
-        this.#run(runCommand, request, timeoutMs),
+        this.#run(runCommand, request, () => (escalated ? deadline.remaining() : runMs)),
       )
       if (facts instanceof ContainerGone)
         return earlyResult(
@@ -197,10 +206,10 @@ export class ContainerSandbox implements TierSandbox {
   async #run(
     command: GuestCommand,
     request: NormalizedRequest,
-    timeoutMs: number,
+    runMs: () => number,
   ): Promise<RunFacts | ContainerGone> {
     const limits = {
-      timeoutMs,
+      timeoutMs: 0,
       cpuTimeMs: this.#config.cpuTimeMs,
       cpuQuota: this.#config.cpuQuota,
       maxOutputBytes: this.#config.maxOutputBytes,
@@ -210,9 +219,7 @@ export class ContainerSandbox implements TierSandbox {
     const current = await this.#container()
     current.census ??= openProcessCensus(current.container, this.#deps.engine, this.#deps.runtime)
     const census = await current.census
-    // An escalated run continues the first attempt's clock, container start included.
-    if (request.deadlineAt !== undefined)
-      limits.timeoutMs = Math.max(1, Math.min(timeoutMs, request.deadlineAt - Date.now()))
+    limits.timeoutMs = Math.max(runMs(), 1)
     try {
       return await runInContainer({
         container: current.container,

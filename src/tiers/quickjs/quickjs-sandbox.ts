@@ -20,7 +20,12 @@ import {
 import { execResult } from '../../limits/run-outcome.js'
 import type { ExecResult, ExecStatus, ResultError } from '../../types.js'
 import { WorkerGoneError } from '../guest-worker.js'
-import { TIER_LANGUAGES, type NormalizedRequest, type TierSandbox } from '../tier.js'
+import {
+  TIER_LANGUAGES,
+  type NormalizedRequest,
+  type RunContext,
+  type TierSandbox,
+} from '../tier.js'
 import { answerHostCall, type GuestFetch } from './host-calls.js'
 import type { CreateMessage, ExecMessage, ExecReply, HostCallEvent } from './protocol.js'
 import { HardStop } from './hard-stop.js'
@@ -81,7 +86,7 @@ export class QuickJsSandbox implements TierSandbox, HostedSandbox {
   /** The worker holding the sandbox was lost: its state must be rebuilt from #state before the next run. */
   #lost = false
   #closed = false
-  /** The worker freed the guest with the reply of a last run (NormalizedRequest.lastRun). */
+  /** The worker freed the guest with the reply of a last run (RunContext.lastRun). */
   #released = false
   /** The token of a run given up on (abandoned) whose reply has not arrived yet. */
   #abandoned: number | undefined
@@ -128,14 +133,14 @@ export class QuickJsSandbox implements TierSandbox, HostedSandbox {
   }
 
   /** Runs are serialized per sandbox: a second execute() waits for the first. */
-  execute(request: NormalizedRequest): Promise<ExecResult> {
+  execute(request: NormalizedRequest, context: RunContext = {}): Promise<ExecResult> {
     if (this.#closed) return Promise.reject(new SandboxClosedError('quickjs sandbox'))
-    const result = this.#queue.then(() => this.#execute(request))
+    const result = this.#queue.then(() => this.#execute(request, context))
     this.#queue = result.catch(() => undefined)
     return result
   }
 
-  async #execute(request: NormalizedRequest): Promise<ExecResult> {
+  async #execute(request: NormalizedRequest, context: RunContext): Promise<ExecResult> {
     if (this.#released) throw new SandboxClosedError('quickjs sandbox')
     const started = performance.now()
     if (this.#closed) return this.#result('cancelled', started, cancelledError())
@@ -144,7 +149,7 @@ export class QuickJsSandbox implements TierSandbox, HostedSandbox {
     const stop = new HardStop({
       cancelBoard: this.#deps.cancelBoard,
       sid: this.#deps.sid,
-      timeoutMs: request.timeoutMs,
+      timeoutMs: runEnd(request, context, started) - started,
     })
     request.signal?.addEventListener('abort', stop.cancel, { once: true })
     if (request.signal?.aborted) stop.cancel()
@@ -152,7 +157,7 @@ export class QuickJsSandbox implements TierSandbox, HostedSandbox {
     try {
       // A second attempt only follows the loss of the worker to another sandbox's run (see #mayRetry).
       for (let attempt = 0; ; attempt++) {
-        const outcome = await this.#attempt(request, started, active, stop, attempt)
+        const outcome = await this.#attempt(request, context, started, active, stop, attempt)
         if (outcome !== 'retry') return outcome
       }
     } finally {
@@ -170,6 +175,7 @@ export class QuickJsSandbox implements TierSandbox, HostedSandbox {
 
   async #attempt(
     request: NormalizedRequest,
+    context: RunContext,
     started: number,
     active: ActiveRun,
     stop: HardStop,
@@ -199,11 +205,12 @@ export class QuickJsSandbox implements TierSandbox, HostedSandbox {
         language: request.language === 'typescript' ? 'typescript' : 'javascript',
         inputJson: request.input === undefined ? undefined : JSON.stringify(request.input),
         timeoutMs: request.timeoutMs,
-        deadlineAt: performance.timeOrigin + started + request.timeoutMs,
-        cpuTimeMs: Math.min(config.cpuTimeMs, request.cpuBudgetMs ?? Infinity),
+        // An epoch time: the worker's performance clock has its own origin.
+        deadlineAt: performance.timeOrigin + runEnd(request, context, started),
+        cpuTimeMs: Math.min(config.cpuTimeMs, context.cpuBudgetMs ?? Infinity),
         maxOutputBytes: config.maxOutputBytes,
       }
-      if (request.lastRun) message.last = true
+      if (context.lastRun) message.last = true
       const call = host.worker.call<ExecReply>(message)
       void call.then((late) => {
         stop.settled()
@@ -217,7 +224,7 @@ export class QuickJsSandbox implements TierSandbox, HostedSandbox {
       const reply = await Promise.race([call, stop.abandoned])
       // A reply means the worker ran the exec to its end, and so freed the guest if it was the last run;
       // an abandoned last run is freed by the worker when it reaches it.
-      if (request.lastRun) this.#released = true
+      if (context.lastRun) this.#released = true
       if (typeof reply === 'string') {
         // A run given up before the worker started it never starts: the state is as before. One that
         // started ends in the worker by the same limit, which resets the sandbox like any limit: fresh,
@@ -229,12 +236,12 @@ export class QuickJsSandbox implements TierSandbox, HostedSandbox {
         return this.#ended(reply, started, request, active)
       }
       this.#setState(reply.image ?? undefined)
-      return this.#fromReply(reply, started, request, active)
+      return this.#fromReply(reply, started, active)
     } catch (err) {
       if (!(err instanceof WorkerGoneError)) throw err
       // A run whose own limit had passed when its worker was lost (e.g. it waited behind a run stuck in a
       // built-in) timed out, whoever pulled the trigger.
-      const overdue = performance.now() - started >= request.timeoutMs
+      const overdue = performance.now() >= runEnd(request, context, started)
       if (stop.endedBy === undefined && this.#mayRetry(host, token, active, attempt, overdue))
         return 'retry'
       // Its result says the run was lost; like any run ended by a limit, the next one starts fresh.
@@ -314,15 +321,10 @@ export class QuickJsSandbox implements TierSandbox, HostedSandbox {
     this.#host = undefined
   }
 
-  #fromReply(
-    reply: ExecReply,
-    started: number,
-    request: NormalizedRequest,
-    active: ActiveRun,
-  ): ExecResult {
+  #fromReply(reply: ExecReply, started: number, active: ActiveRun): ExecResult {
     const durationMs = performance.now() - started
     const { cpuMs, memoryPeakBytes } = reply
-    const result = execResult({
+    return execResult({
       tier: 'quickjs',
       status: reply.status,
       durationMs,
@@ -333,10 +335,6 @@ export class QuickJsSandbox implements TierSandbox, HostedSandbox {
       usage: { ...active.net?.usage(), hostCalls: active.hostCalls, cpuMs, memoryPeakBytes },
       truncated: reply.truncated,
     })
-    const budgetMs = request.cpuBudgetMs
-    if (result.status === 'cpu' && budgetMs !== undefined && budgetMs < this.#deps.config.cpuTimeMs)
-      result.error = { ...(result.error as ResultError), details: { budgetMs } }
-    return result
   }
 
   #result(
@@ -365,6 +363,11 @@ export class QuickJsSandbox implements TierSandbox, HostedSandbox {
     }
     this.#host = undefined
   }
+}
+
+/** When the run must end (`performance.now()` ms): its own limit, or the caller's earlier end. */
+function runEnd(request: NormalizedRequest, context: RunContext, started: number): number {
+  return Math.min(started + request.timeoutMs, context.notAfterMs ?? Infinity)
 }
 
 function stateLostError(): ResultError {

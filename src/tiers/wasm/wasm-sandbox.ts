@@ -10,7 +10,12 @@ import { timeoutError } from '../../limits/limit-errors.js'
 import { copyNetworkUsage, createNetworkMeter } from '../../policy/network-meter.js'
 import { NetworkPolicy } from '../../policy/network-policy.js'
 import { emptyUsage, type ExecResult } from '../../types.js'
-import { TIER_LANGUAGES, type NormalizedRequest, type TierSandbox } from '../tier.js'
+import {
+  TIER_LANGUAGES,
+  type NormalizedRequest,
+  type RunContext,
+  type TierSandbox,
+} from '../tier.js'
 import { buildResult, cancelledResult, compileFailureResult } from './exec-result.js'
 import type { CompiledModule } from './module-cache.js'
 import { checkModule, type ModulePlan } from './module-policy.js'
@@ -71,11 +76,11 @@ export class WasmSandbox implements TierSandbox {
    * @throws ValidationError for a refused module, an unknown `fn` or unusable arguments.
    * @throws SandboxClosedError after close().
    */
-  async execute(request: NormalizedRequest): Promise<ExecResult> {
+  async execute(request: NormalizedRequest, context: RunContext = {}): Promise<ExecResult> {
     if (this.closed) throw new SandboxClosedError('wasm sandbox')
     const started = performance.now()
     const elapsed = (): number => performance.now() - started
-    const deadline = new RunDeadline(request.timeoutMs)
+    const deadline = new RunDeadline(request.timeoutMs, { notAfterMs: context.notAfterMs })
     const language = request.language
     let compiled: CompiledModule
     let compileMs = 0

@@ -27,7 +27,7 @@ const capability = result({
 })
 const budget = result({
   status: 'cpu',
-  error: { name: 'CpuLimitExceeded', message: 'cpu', code: 'ERR_CPU', details: { budgetMs: 500 } },
+  error: { name: 'CpuLimitExceeded', message: 'cpu', code: 'ERR_CPU' },
 })
 const callerCpu = result({
   status: 'cpu',
@@ -37,6 +37,7 @@ const withHostCall = { ...capability, usage: { ...emptyUsage(), hostCalls: 1 } }
 const withRequest = { ...budget, usage: { ...emptyUsage(), requests: 1 } }
 
 describe('decideEscalation', () => {
+  // The CPU budget the manager gave the run (inProcessBudget) is an argument, never read back from the result.
   it.each<[string, TierId, SandboxConfig, ExecResult, string, (string | undefined)?]>([
     ['capability, untrusted → gvisor', 'quickjs', {}, capability, 'escalate', 'gvisor'],
     [
@@ -63,7 +64,9 @@ describe('decideEscalation', () => {
       'refused',
     ],
   ])('%s', (_name, tier, config, r, kind, to) => {
-    const decision = decideEscalation(tier, resolveConfig(config), r)
+    const resolved = resolveConfig(config)
+    const cpuBudgetMs = r === callerCpu ? undefined : inProcessBudget(tier, resolved)
+    const decision = decideEscalation(tier, resolved, r, cpuBudgetMs)
     expect(decision.kind).toBe(kind)
     if (to) expect(decision).toMatchObject({ to })
   })

@@ -6,9 +6,9 @@
  */
 import { format, inspect } from 'node:util'
 import { describe, expect, it } from 'vitest'
-import { useQuickJsManager } from '../../helpers/quickjs-manager.js'
+import { useFileManager } from '../../fixtures/sandtier.js'
 
-const { runOnce } = useQuickJsManager()
+const { runOnce } = useFileManager()
 
 /** Values built from the same source on the guest and here. */
 const VALUES = `[

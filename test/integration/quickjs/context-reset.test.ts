@@ -4,9 +4,9 @@
  * many times, and check each result and that nothing of one sandbox reaches the next.
  */
 import { describe, expect, it } from 'vitest'
-import { useQuickJsManager } from '../../helpers/quickjs-manager.js'
+import { useFileManager } from '../../fixtures/sandtier.js'
 
-const { runOnce, manager } = useQuickJsManager(1)
+const { runOnce, manager } = useFileManager({ tiers: { quickjs: { workers: 1, spareWorkers: 1 } } })
 
 interface Program {
   code: string

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { useQuickJsManager } from '../../helpers/quickjs-manager.js'
+import { useFileManager } from '../../fixtures/sandtier.js'
 
-const { manager, runOnce } = useQuickJsManager()
+const { manager, runOnce } = useFileManager()
 
 let hostEvents = 0
 const onHostEvent = (): void => {

@@ -1,9 +1,9 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { useQuickJsManager } from '../../helpers/quickjs-manager.js'
+import { useFileManager } from '../../fixtures/sandtier.js'
 
-const { runOnce } = useQuickJsManager()
+const { runOnce } = useFileManager()
 let server: Server
 let port = 0
 let hits = 0

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest'
-import { useQuickJsManager } from '../../helpers/quickjs-manager.js'
+import { useFileManager } from '../../fixtures/sandtier.js'
 
-const { manager, runOnce } = useQuickJsManager()
+const { manager, runOnce } = useFileManager()
 
 // Boot the workers before timing anything.
 beforeAll(async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { useQuickJsManager } from '../../helpers/quickjs-manager.js'
+import { useFileManager } from '../../fixtures/sandtier.js'
 
-const { manager, runOnce } = useQuickJsManager()
+const { manager, runOnce } = useFileManager()
 
 describe('quickjs tier: value semantics', () => {
   it.each([

@@ -5,9 +5,9 @@
  */
 import { describe, expect, it } from 'vitest'
 import { REMOVED_GLOBALS, REMOVED_METHODS } from '../../../src/tiers/quickjs/prelude.js'
-import { useQuickJsManager } from '../../helpers/quickjs-manager.js'
+import { useFileManager } from '../../fixtures/sandtier.js'
 
-const { runOnce } = useQuickJsManager(1)
+const { runOnce } = useFileManager({ tiers: { quickjs: { workers: 1, spareWorkers: 1 } } })
 
 describe('quickjs tier: removed intrinsics are out of the guest reach', () => {
   it.each(REMOVED_GLOBALS)('I12-1: %s is not reachable from guest code', async (name) => {

@@ -4,7 +4,12 @@
  */
 import { randomUUID } from 'node:crypto'
 import { EventEmitter } from 'node:events'
-import { resolveConfig, type ResolvedConfig, type SandboxConfig } from '../config.js'
+import {
+  resolveConfig,
+  resolveRequest,
+  type ResolvedConfig,
+  type SandboxConfig,
+} from '../config.js'
 import {
   ConfigError,
   SandboxClosedError,
@@ -22,7 +27,6 @@ import type { ExecRequest, ExecResult, Language, TierId } from '../types.js'
 import { Admission } from './admission.js'
 import { applyBackstop } from './backstop.js'
 import { decideEscalation, escalationFailed, inProcessBudget, withBudget } from './escalation.js'
-import { normalizeRequest } from './normalize-request.js'
 import { chooseTier } from './router.js'
 import { TierRegistry, type TierOptions } from './tier-registry.js'
 import { RunTurns } from './run-turns.js'
@@ -154,7 +158,7 @@ export class SandboxManager extends EventEmitter<ManagerEvents> {
 
   async #execute(id: string, request: string | ExecRequest, lastRun: boolean): Promise<ExecResult> {
     const live = this.#lookup(id)
-    const normalized = normalizeRequest(request, live.config)
+    const normalized = resolveRequest(request, live.config)
     if (!live.sandbox.languages.includes(normalized.language))
       throw new ConfigError(
         'language',

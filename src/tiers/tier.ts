@@ -2,22 +2,11 @@
  * The contract every tier implements. The manager talks to tiers only through it; tiers never import the
  * manager. A tier owns its sandboxes; a sandbox owns its worker slot or container.
  */
-import type { ResolvedConfig } from '../config.js'
+import type { NormalizedRequest, ResolvedConfig } from '../config.js'
 import type { ExecResult, Language, TierId } from '../types.js'
 
-/** A request after validation: the tier can trust every field. */
-export interface NormalizedRequest {
-  code: string
-  language: Language
-  input: unknown
-  stdin: string | Uint8Array | undefined
-  /** Wall-clock limit for this run, already capped by the sandbox's executionTime. */
-  timeoutMs: number
-  signal: AbortSignal | undefined
-  fn: string | undefined
-  args: unknown[] | undefined
-  wasmBinary: Uint8Array | undefined
-}
+/** A request after validation (config.ts resolveRequest): the tier can trust every field. */
+export type { NormalizedRequest } from '../config.js'
 
 /**
  * What the manager knows about a run beyond the caller's request, passed beside it as an argument: the tier

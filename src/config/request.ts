@@ -1,22 +1,49 @@
-/** ExecRequest (or a code string) → NormalizedRequest, validated once at the boundary. */
-import { checkRunTimeout, type ResolvedConfig } from '../config.js'
+/**
+ * ExecRequest (or a code string) → NormalizedRequest: validated once, at the manager's boundary, against
+ * the sandbox's resolved config. Tiers trust every field.
+ */
 import { ConfigError } from '../errors.js'
-import type { NormalizedRequest } from '../tiers/tier.js'
 import { LANGUAGES, type ExecRequest, type Language } from '../types.js'
+import { checkNumber, MAX_MS } from './checks.js'
+import { REQUEST_KEYS } from './option-keys.js'
+import type { ResolvedConfig } from './options.js'
 
-export function normalizeRequest(
+/** A request after validation: the tier can trust every field. */
+export interface NormalizedRequest {
+  code: string
+  language: Language
+  input: unknown
+  stdin: string | Uint8Array | undefined
+  /** Wall-clock limit for this run, already capped by the sandbox's executionTime. */
+  timeoutMs: number
+  signal: AbortSignal | undefined
+  fn: string | undefined
+  args: unknown[] | undefined
+  wasmBinary: Uint8Array | undefined
+}
+
+/**
+ * Validates a request for a sandbox with `config` and fills in its defaults.
+ * @throws ConfigError naming the first invalid field.
+ */
+export function resolveRequest(
   request: string | ExecRequest,
   config: ResolvedConfig,
 ): NormalizedRequest {
   const r: ExecRequest = typeof request === 'string' ? { code: request } : request
   if (typeof r !== 'object' || r === null)
     throw new ConfigError('request', 'a code string or an ExecRequest', r)
+  for (const key of Object.keys(r))
+    if (!REQUEST_KEYS.has(key))
+      throw new ConfigError(key, `a request field (${[...REQUEST_KEYS].join(', ')})`, key)
   const language = r.language ?? config.language ?? (r.wasmBinary ? 'wasm' : 'javascript')
   if (!(LANGUAGES as readonly Language[]).includes(language))
     throw new ConfigError('language', LANGUAGES.join(', '), language)
   if (r.code !== undefined && typeof r.code !== 'string')
     throw new ConfigError('code', 'a string', r.code)
   const wasmBinary = r.wasmBinary ?? config.wasm.wasmBinary
+  if (wasmBinary !== undefined && !(wasmBinary instanceof Uint8Array))
+    throw new ConfigError('wasmBinary', 'a Uint8Array', wasmBinary)
   if (r.code === undefined && !(language === 'wasm' && wasmBinary))
     throw new ConfigError('code', 'source code (a string)', r.code)
   if (r.signal !== undefined && !(r.signal instanceof AbortSignal))
@@ -27,18 +54,23 @@ export function normalizeRequest(
     throw new ConfigError('args', 'an array', r.args)
   if (r.fn !== undefined && typeof r.fn !== 'string')
     throw new ConfigError('fn', 'an export name', r.fn)
-  const timeoutMs = checkRunTimeout(r.timeoutMs, config.executionTimeMs)
   return {
     code: r.code ?? '',
     language,
     input: checkJsonSafe(r.input),
     stdin: r.stdin,
-    timeoutMs,
+    timeoutMs: runTimeout(r.timeoutMs, config.executionTimeMs),
     signal: r.signal,
     fn: r.fn,
     args: r.args,
     wasmBinary,
   }
+}
+
+/** A run's wall-clock limit: the request's `timeoutMs`, at most the sandbox's limit. */
+function runTimeout(value: unknown, sandboxLimitMs: number): number {
+  if (value === undefined) return sandboxLimitMs
+  return Math.min(checkNumber('timeoutMs', value, { min: 1, max: MAX_MS }), sandboxLimitMs)
 }
 
 // The input crosses into the guest as JSON: refuse what JSON would silently drop or change (functions,

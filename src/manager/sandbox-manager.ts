@@ -19,52 +19,20 @@ import {
 import type {
   NormalizedRequest,
   RunContext,
-  Tier,
   TierAvailability,
   TierSandbox,
 } from '../tiers/tier.js'
 import type { ExecRequest, ExecResult, Language, TierId } from '../types.js'
 import { Admission } from './admission.js'
 import { applyBackstop } from './backstop.js'
-import { decideEscalation, escalationFailed, inProcessBudget, withBudget } from './escalation.js'
+import { escalateIfNeeded } from './escalated-run.js'
+import { inProcessBudget } from './escalation.js'
 import { chooseTier } from './router.js'
-import { TierRegistry, type TierOptions } from './tier-registry.js'
+import { TierRegistry } from './tier-registry.js'
+import type { ManagerEvents, ManagerStats, SandboxManagerOptions } from './manager-options.js'
 import { RunTurns } from './run-turns.js'
-import { timeoutError } from '../limits/limit-errors.js'
-import { execResult } from '../limits/run-outcome.js'
 
-export interface SandboxManagerOptions {
-  /** Config every sandbox starts from; createSandbox's config overrides it field by field. */
-  defaults?: SandboxConfig
-  /** Per-tier options (worker counts, warm pools). */
-  tiers?: TierOptions
-  /** Ready-made tiers to use instead of the built-in ones. */
-  tierInstances?: Partial<Record<TierId, Tier>>
-  /** Runs executing at once across the manager. @default 64 */
-  maxConcurrent?: number
-  /** Runs waiting for a slot; one more rejects with CapacityError. @default 10_000 */
-  maxQueued?: number
-}
-
-export interface ManagerStats {
-  /** Live sandboxes per tier. */
-  sandboxes: Partial<Record<TierId, number>>
-  /** Each loaded tier's counters (workers, containers, pools). */
-  tiers: Partial<Record<TierId, Record<string, number>>>
-  running: number
-  queued: number
-  totals: { created: number; executed: number; escalated: number; destroyed: number }
-}
-
-/** Events: 'create', 'execute:start', 'execute:end', 'escalate', 'limit', 'destroy'. */
-export interface ManagerEvents {
-  create: [{ id: string; tier: TierId }]
-  'execute:start': [{ id: string; tier: TierId }]
-  'execute:end': [{ id: string; result: ExecResult }]
-  escalate: [{ id: string; from: TierId; to: TierId; reason: string }]
-  limit: [{ id: string; status: ExecResult['status']; tier: TierId }]
-  destroy: [{ id: string; reason: 'destroy' | 'expired' | 'close' }]
-}
+export type { ManagerEvents, ManagerStats, SandboxManagerOptions } from './manager-options.js'
 
 interface LiveSandbox {
   id: string
@@ -186,7 +154,21 @@ export class SandboxManager extends EventEmitter<ManagerEvents> {
       this.emit('execute:start', { id, tier: live.tierId })
       const started = performance.now()
       let result = await live.sandbox.execute(normalized, context)
-      result = await this.#escalateIfNeeded(live, normalized, context, result, started)
+      result = await escalateIfNeeded(
+        {
+          tierId: live.tierId,
+          config: live.config,
+          request: normalized,
+          context,
+          startedMs: started,
+          container: (to) => this.#containerFor(live, to),
+          onEscalate: (to, reason) => {
+            this.#totals.escalated++
+            this.emit('escalate', { id, from: live.tierId, to, reason })
+          },
+        },
+        result,
+      )
       result = applyBackstop(result, live.config)
       this.#totals.executed++
       if (LIMIT_STATUSES.has(result.status))
@@ -196,50 +178,18 @@ export class SandboxManager extends EventEmitter<ManagerEvents> {
     })
   }
 
-  async #escalateIfNeeded(
-    live: LiveSandbox,
-    request: NormalizedRequest,
-    context: RunContext,
-    stopped: ExecResult,
-    started: number,
-  ): Promise<ExecResult> {
-    const first = withBudget(stopped, context.cpuBudgetMs)
-    const decision = decideEscalation(live.tierId, live.config, first, context.cpuBudgetMs)
-    if (decision.kind === 'none') return first
-    if (decision.kind === 'refused') {
-      const error = first.error && {
-        ...first.error,
-        message: `${first.error.message}; ${decision.why}`,
-      }
-      return error ? { ...first, error } : first
-    }
-    const { to, reason } = decision
-    let container: TierSandbox
-    try {
-      live.escalated ??= this.#registry
-        .get(to)
-        .then((tier) => tier.createSandbox({ ...live.config, type: to }))
-      container = await live.escalated
-    } catch (err) {
-      live.escalated = undefined
-      return escalationFailed(first, to, err)
-    }
-    this.#totals.escalated++
-    this.emit('escalate', { id: live.id, from: live.tierId, to, reason })
-    // One wall-clock limit for the whole run: the container gets what the first attempt (and the
-    // container's start) left of it, never a fresh one.
-    const notAfterMs = started + request.timeoutMs
-    const second =
-      performance.now() < notAfterMs
-        ? await container.execute(request, { notAfterMs, lastRun: context.lastRun })
-        : timedOutBeforeStart(to, request.timeoutMs)
-    const wallMs = first.usage.wallMs + second.usage.wallMs
-    return {
-      ...second,
-      durationMs: first.durationMs + second.durationMs,
-      usage: { ...second.usage, wallMs, cpuMs: first.usage.cpuMs + second.usage.cpuMs },
-      escalations: [...first.escalations, { from: live.tierId, to, reason }, ...second.escalations],
-    }
+  /** The sandbox's container for escalated runs: made on the first need, kept until the sandbox ends. */
+  #containerFor(live: LiveSandbox, to: TierId): Promise<TierSandbox> {
+    if (live.escalated) return live.escalated
+    const made = this.#registry
+      .get(to)
+      .then((tier) => tier.createSandbox({ ...live.config, type: to }))
+    // A container that could not be made is asked for again by the next escalated run.
+    made.catch(() => {
+      if (live.escalated === made) live.escalated = undefined
+    })
+    live.escalated = made
+    return made
   }
 
   /** Destroys a sandbox: a run in progress ends 'cancelled'. Unknown ids are ignored (idempotent). */
@@ -335,9 +285,4 @@ export class SandboxManager extends EventEmitter<ManagerEvents> {
       throw new ConfigError('language', `a language that tier "${config.type}" runs`, language)
     return tierId
   }
-}
-
-/** The container attempt of an escalated run that had no time left when the container was ready. */
-function timedOutBeforeStart(tier: TierId, timeoutMs: number): ExecResult {
-  return execResult({ tier, status: 'timeout', durationMs: 0, error: timeoutError(timeoutMs) })
 }

@@ -1,0 +1,68 @@
+/**
+ * The second half of an escalated run: what the manager does with a first attempt that decideEscalation
+ * says must move (or may not). The container attempt continues the first attempt's wall clock; the result
+ * carries both attempts' time and the escalation, or the first attempt's with why it stayed.
+ */
+import type { ResolvedConfig } from '../config.js'
+import { timeoutError } from '../limits/limit-errors.js'
+import { execResult } from '../limits/run-outcome.js'
+import type { NormalizedRequest, RunContext, TierSandbox } from '../tiers/tier.js'
+import type { ExecResult, TierId } from '../types.js'
+import { decideEscalation, escalationFailed, withBudget } from './escalation.js'
+
+export interface EscalationStep {
+  tierId: TierId
+  config: ResolvedConfig
+  request: NormalizedRequest
+  context: RunContext
+  /** When the first attempt started (`performance.now()`): the caller's clock. */
+  startedMs: number
+  /** The sandbox's container for escalated runs, made on first need (the caller keeps it). */
+  container: (to: TierId) => Promise<TierSandbox>
+  /** Told once the container attempt is about to run. */
+  onEscalate: (to: TierId, reason: string) => void
+}
+
+export async function escalateIfNeeded(
+  step: EscalationStep,
+  stopped: ExecResult,
+): Promise<ExecResult> {
+  const { tierId, config, request, context } = step
+  const first = withBudget(stopped, context.cpuBudgetMs)
+  const decision = decideEscalation(tierId, config, first, context.cpuBudgetMs)
+  if (decision.kind === 'none') return first
+  if (decision.kind === 'refused') {
+    const error = first.error && {
+      ...first.error,
+      message: `${first.error.message}; ${decision.why}`,
+    }
+    return error ? { ...first, error } : first
+  }
+  const { to, reason } = decision
+  let container: TierSandbox
+  try {
+    container = await step.container(to)
+  } catch (err) {
+    return escalationFailed(first, to, err)
+  }
+  step.onEscalate(to, reason)
+  // One wall-clock limit for the whole run: the container gets what the first attempt (and the
+  // container's start) left of it, never a fresh one.
+  const notAfterMs = step.startedMs + request.timeoutMs
+  const second =
+    performance.now() < notAfterMs
+      ? await container.execute(request, { notAfterMs, lastRun: context.lastRun })
+      : timedOutBeforeStart(to, request.timeoutMs)
+  const wallMs = first.usage.wallMs + second.usage.wallMs
+  return {
+    ...second,
+    durationMs: first.durationMs + second.durationMs,
+    usage: { ...second.usage, wallMs, cpuMs: first.usage.cpuMs + second.usage.cpuMs },
+    escalations: [...first.escalations, { from: tierId, to, reason }, ...second.escalations],
+  }
+}
+
+/** The container attempt of an escalated run that had no time left when the container was ready. */
+function timedOutBeforeStart(tier: TierId, timeoutMs: number): ExecResult {
+  return execResult({ tier, status: 'timeout', durationMs: 0, error: timeoutError(timeoutMs) })
+}

@@ -1,0 +1,38 @@
+/** The manager's options, events and counters: the types a caller of SandboxManager sees. */
+import type { SandboxConfig } from '../config.js'
+import type { Tier } from '../tiers/tier.js'
+import type { ExecResult, TierId } from '../types.js'
+import type { TierOptions } from './tier-registry.js'
+
+export interface SandboxManagerOptions {
+  /** Config every sandbox starts from; createSandbox's config overrides it field by field. */
+  defaults?: SandboxConfig
+  /** Per-tier options (worker counts, warm pools). */
+  tiers?: TierOptions
+  /** Ready-made tiers to use instead of the built-in ones. */
+  tierInstances?: Partial<Record<TierId, Tier>>
+  /** Runs executing at once across the manager. @default 64 */
+  maxConcurrent?: number
+  /** Runs waiting for a slot; one more rejects with CapacityError. @default 10_000 */
+  maxQueued?: number
+}
+
+export interface ManagerStats {
+  /** Live sandboxes per tier. */
+  sandboxes: Partial<Record<TierId, number>>
+  /** Each loaded tier's counters (workers, containers, pools). */
+  tiers: Partial<Record<TierId, Record<string, number>>>
+  running: number
+  queued: number
+  totals: { created: number; executed: number; escalated: number; destroyed: number }
+}
+
+/** Events: 'create', 'execute:start', 'execute:end', 'escalate', 'limit', 'destroy'. */
+export interface ManagerEvents {
+  create: [{ id: string; tier: TierId }]
+  'execute:start': [{ id: string; tier: TierId }]
+  'execute:end': [{ id: string; result: ExecResult }]
+  escalate: [{ id: string; from: TierId; to: TierId; reason: string }]
+  limit: [{ id: string; status: ExecResult['status']; tier: TierId }]
+  destroy: [{ id: string; reason: 'destroy' | 'expired' | 'close' }]
+}

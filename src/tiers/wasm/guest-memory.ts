@@ -4,6 +4,7 @@
  * views are re-derived on every access (the buffer is replaced when memory grows), and nothing the host
  * allocates is proportional to a length the guest chose beyond the cap.
  */
+import { asStringReader } from './as-string-reader.js'
 
 /** Thrown into the guest when it passes an invalid pointer or length to a host import. */
 export class GuestFault extends Error {
@@ -12,6 +13,10 @@ export class GuestFault extends Error {
 
 /** Longest AssemblyScript string `abort` and `console` imports decode, in UTF-16 units. */
 export const MAX_AS_STRING_CHARS = 4096
+
+/** The runtime class id of `String` in every AssemblyScript module (0 Object, 1 ArrayBuffer, 2 String). */
+const AS_STRING_ID = 2
+const INVALID_STRING = '<invalid string>'
 
 const utf8 = new TextDecoder()
 const utf16 = new TextDecoder('utf-16le')
@@ -59,17 +64,31 @@ export class GuestMemory {
   }
 
   /**
-   * An AssemblyScript string (UTF-16, byte length in the u32 before it), or `<invalid string>` when the pointer,
-   * header or length is out of range: decoding an abort message must never fail the host.
+   * An AssemblyScript string, or `<invalid string>` when the pointer or its object header is out of range or
+   * not a string's: decoding an abort message must never fail the host. The text is read by
+   * @assemblyscript/loader's `__getString` (as-string-reader.ts), which trusts the byte length in the header:
+   * the header is checked here first, against the memory and the cap, so nothing longer is ever copied.
    */
   readAsString(ptr: number, maxChars = MAX_AS_STRING_CHARS): string {
     const at = ptr >>> 0
-    if (at < 4 || at > this.byteLength) return '<invalid string>'
+    // The runtime header: class id at ptr - 8, byte length at ptr - 4. The loader reads both through a
+    // Uint32Array index (ptr - 8 >>> 2) and the text through a Uint16Array at ptr: a pointer that is not
+    // 4-aligned would make it read another header than the one checked here.
+    if (at < 8 || at % 4 !== 0 || at > this.byteLength) return INVALID_STRING
+    if (this.u32(at - 8, 'string header') !== AS_STRING_ID) return INVALID_STRING
     const bytes = this.u32(at - 4, 'string header')
-    if (bytes % 2 !== 0 || at + bytes > this.byteLength) return '<invalid string>'
-    const len = Math.min(bytes, maxChars * 2)
-    const text = utf16.decode(this.#view(at, len, len, 'string'))
-    return len < bytes ? `${text}…` : text
+    if (bytes % 2 !== 0 || at + bytes > this.byteLength) return INVALID_STRING
+    if (bytes > maxChars * 2) {
+      // The loader has no bounded read: past the cap only the first maxChars units are decoded, here.
+      const prefix = utf16.decode(this.#view(at, maxChars * 2, maxChars * 2, 'string'))
+      return `${prefix}…`
+    }
+    try {
+      return asStringReader(this.#memory as WebAssembly.Memory)(at)
+    } catch {
+      // Not reachable with the checks above; an abort message must still never fail the host.
+      return INVALID_STRING
+    }
   }
 
   #view(ptr: number, len: number, cap: number, what: string): Uint8Array {

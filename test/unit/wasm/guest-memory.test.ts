@@ -7,11 +7,11 @@ function memoryWith(bytes: number[], at = 0): WebAssembly.Memory {
   return memory
 }
 
-// An AssemblyScript string: u32 byte length, then UTF-16LE code units.
-function asString(text: string, at: number): number[] {
+// An AssemblyScript string: u32 class id (2, String) and u32 byte length, then UTF-16LE code units.
+function asString(text: string, at: number, id = 2): number[] {
   const bytes = [...Buffer.from(text, 'utf16le')]
-  const header = [bytes.length & 0xff, (bytes.length >> 8) & 0xff, 0, 0]
-  return [...new Array<number>(at - 4).fill(0), ...header, ...bytes]
+  const header = [id, 0, 0, 0, bytes.length & 0xff, (bytes.length >> 8) & 0xff, 0, 0]
+  return [...new Array<number>(at - 8).fill(0), ...header, ...bytes]
 }
 
 describe('GuestMemory', () => {
@@ -46,8 +46,29 @@ describe('GuestMemory', () => {
     expect(memory.readAsString(64)).toBe('boom')
     expect(memory.readAsString(0xfffffff0)).toBe('<invalid string>')
     expect(memory.readAsString(2)).toBe('<invalid string>')
-    const huge = new GuestMemory(memoryWith([0xff, 0xff, 0xff, 0x7f], 60))
+    const huge = new GuestMemory(memoryWith([2, 0, 0, 0, 0xff, 0xff, 0xff, 0x7f], 56))
     expect(huge.readAsString(64)).toBe('<invalid string>')
+  })
+
+  it('refuses a pointer that is not 4-aligned or not to a String object (the loader reads headers by u32 index)', () => {
+    const memory = new GuestMemory(memoryWith(asString('boom', 64)))
+    expect(memory.readAsString(66)).toBe('<invalid string>')
+    const notString = new GuestMemory(memoryWith(asString('boom', 64, 1)))
+    expect(notString.readAsString(64)).toBe('<invalid string>')
+  })
+
+  it('keeps lone surrogates as the guest wrote them (WTF-16, as the loader decodes)', () => {
+    const memory = new GuestMemory(memoryWith(asString('a\ud800b', 64)))
+    expect(memory.readAsString(64)).toBe('a\ud800b')
+  })
+
+  it('reads a string of exactly the cap whole, and copies no more than the cap of a longer one', () => {
+    const exact = new GuestMemory(memoryWith(asString('y'.repeat(4096), 64)))
+    expect(exact.readAsString(64)).toBe('y'.repeat(4096))
+    // A header claiming the whole memory: only the cap is decoded, with no fault.
+    const raw = memoryWith(asString('z'.repeat(5000), 64))
+    new DataView(raw.buffer).setUint32(60, 65536 - 64, true)
+    expect(new GuestMemory(raw).readAsString(64)).toBe(`${'z'.repeat(4096)}…`)
   })
 
   it('caps long AssemblyScript strings', () => {

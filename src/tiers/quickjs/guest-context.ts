@@ -1,13 +1,12 @@
 /**
- * One sandbox's QuickJS runtime and context inside a guest worker, with the natives the prelude needs.
+ * One sandbox's QuickJS runtime and context inside a guest worker, with the natives the prelude needs
+ * (installed by guest-prelude.ts; those that act on the run in progress are here).
  *
- * Handles never leave this file: the rest of the worker sees strings only.
+ * Handles never leave the guest-* files: the rest of the worker sees strings only.
  */
-import { randomFillSync } from 'node:crypto'
 import type { QuickJSContext, QuickJSHandle, QuickJSRuntime } from 'quickjs-emscripten'
 import type { QuickJSWASMModule } from 'quickjs-emscripten'
-import { PRELUDE_SOURCE } from './prelude.js'
-import { isPreludePart, PRELUDE_PARTS } from './prelude-parts.js'
+import { installPrelude, type PreludeApi } from './guest-prelude.js'
 import {
   MAX_HOST_CALL_ARGS_BYTES,
   MAX_HOST_CALLS_IN_FLIGHT_BYTES,
@@ -16,7 +15,7 @@ import {
   MAX_TIMER_DELAY_MS,
   type RunState,
 } from './run-state.js'
-import { ERROR_JSON_CHARS, readFirstChar, readString, stringLength } from './bounded-read.js'
+import { ERROR_JSON_CHARS, readString } from './bounded-read.js'
 import type { EvalMode } from './source-transform.js'
 import { capabilityOfModule } from './capabilities.js'
 
@@ -26,9 +25,6 @@ export interface OwnModule {
   memory: WebAssembly.Memory
   maxPages: number
 }
-
-/** Most bytes one crypto.getRandomValues call may ask for (WebCrypto's quota). */
-export const MAX_RANDOM_BYTES = 65536
 
 /** QuickJS stack limit. Above 128 KiB, deep recursion or JSON nesting overflows the host V8 stack. */
 export const GUEST_STACK_BYTES = 128 * 1024
@@ -44,23 +40,6 @@ export interface GuestBinding {
 }
 
 const UNREADABLE_ERROR_JSON = '{"name":"Error","message":"unreadable error"}'
-
-/** What a run's completion said, read from the guest within bounds. */
-export type Completion =
-  | { kind: 'value'; json: string | undefined }
-  | { kind: 'tooLarge' }
-  | { kind: 'error'; json: string }
-  | { kind: 'unreadable' }
-
-/** Functions the prelude returns, kept as handles for the context's lifetime. */
-interface PreludeApi {
-  complete: QuickJSHandle
-  describe: QuickJSHandle
-  setInput: QuickJSHandle
-  fireTimer: QuickJSHandle
-  clearTimers: QuickJSHandle
-  installHostFunction: QuickJSHandle
-}
 
 export class GuestContext {
   readonly memory: WebAssembly.Memory
@@ -91,7 +70,13 @@ export class GuestContext {
     // quickjs-emscripten allocates its global-object handle on first use: do it now, so it is part of the
     // ready-context image rather than made during one sandbox's run and stale after the reset.
     void this.context.global
-    this.#api = this.#installPrelude()
+    this.#api = installPrelude(this.context, {
+      write: (fd, text, clipped) => this.#write(fd, text, clipped),
+      room: () => this.run?.outputRoom() ?? 0,
+      hostCall: (name, args) => this.#hostCall(name, args),
+      setTimer: (id, ms) => this.#setTimer(id, ms),
+      clearTimer: (id) => this.#clearTimer(id),
+    })
   }
 
   /** The module and memory this context lives in. */
@@ -130,97 +115,6 @@ export class GuestContext {
     if (this.#binding) throw new Error('guest context already bound')
     this.#binding = binding
     return this
-  }
-
-  #installPrelude(): PreludeApi {
-    const ctx = this.context
-    const native = ctx.newObject()
-    ctx
-      .newFunction('write', (fd, text, clipped) =>
-        this.#write(ctx.getNumber(fd), text, ctx.eq(clipped, ctx.true)) ? ctx.true : ctx.false,
-      )
-      .consume((fn) => ctx.setProp(native, 'write', fn))
-    ctx
-      .newFunction('room', () => ctx.newNumber(this.run?.outputRoom() ?? 0))
-      .consume((fn) => ctx.setProp(native, 'room', fn))
-    ctx
-      .newFunction('hostCall', (name, args) => this.#hostCall(name, args))
-      .consume((fn) => ctx.setProp(native, 'hostCall', fn))
-    ctx
-      .newFunction('setTimer', (id, ms) =>
-        this.#setTimer(ctx.getNumber(id), ctx.getNumber(ms)) ? ctx.true : ctx.false,
-      )
-      .consume((fn) => ctx.setProp(native, 'setTimer', fn))
-    ctx
-      .newFunction('clearTimer', (id) => {
-        const run = this.run
-        const key = ctx.getNumber(id)
-        if (!run) return
-        clearTimeout(run.timers.get(key))
-        run.timers.delete(key)
-      })
-      .consume((fn) => ctx.setProp(native, 'clearTimer', fn))
-    // Promise state for the console (util.inspect shows 'Promise { <pending> }'): read without running
-    // guest code; -1 when the value is not a QuickJS promise (a Proxy of one included).
-    ctx
-      .newFunction('promiseState', (value) => {
-        const state = ctx.getPromiseState(value)
-        if (state.type === 'pending') return ctx.newNumber(0)
-        if (state.type === 'rejected') {
-          state.error.dispose()
-          return ctx.newNumber(2)
-        }
-        if (state.notAPromise) return ctx.newNumber(-1)
-        state.value.dispose()
-        return ctx.newNumber(1)
-      })
-      .consume((fn) => ctx.setProp(native, 'promiseState', fn))
-    ctx
-      .newFunction('promiseResult', (value) => {
-        const state = ctx.getPromiseState(value)
-        if (state.type === 'pending') return ctx.undefined
-        if (state.type === 'rejected') return state.error
-        return state.notAPromise ? ctx.undefined : state.value
-      })
-      .consume((fn) => ctx.setProp(native, 'promiseResult', fn))
-    // crypto.getRandomValues and randomUUID: bytes from the host's CSPRNG, at most one WebCrypto quota.
-    ctx
-      .newFunction('randomBytes', (n) => {
-        const count = ctx.getNumber(n)
-        if (!Number.isInteger(count) || count < 0 || count > MAX_RANDOM_BYTES) return ctx.undefined
-        const bytes = new Uint8Array(count)
-        randomFillSync(bytes)
-        return ctx.newArrayBuffer(bytes.buffer)
-      })
-      .consume((fn) => ctx.setProp(native, 'randomBytes', fn))
-    ctx
-      .newFunction('load', (name) => {
-        // Compiles a prelude part in this context: while the context is built, or on first use for the lazy
-        // parts (see prelude.ts).
-        const part = ctx.getString(name)
-        if (!isPreludePart(part)) return { error: ctx.newError(`no prelude part ${part}`) }
-        const compiled = ctx.evalCode(PRELUDE_PARTS[part], `sandtier-${part}.js`)
-        return compiled.error ? { error: compiled.error } : compiled.value
-      })
-      .consume((fn) => ctx.setProp(native, 'load', fn))
-
-    const factory = ctx.unwrapResult(ctx.evalCode(PRELUDE_SOURCE, 'sandtier-prelude.js'))
-    const partNames = ctx.unwrapResult(ctx.evalCode(JSON.stringify(Object.keys(PRELUDE_PARTS))))
-    const api = ctx.unwrapResult(ctx.callFunction(factory, ctx.undefined, native, partNames))
-    partNames.dispose()
-    factory.dispose()
-    native.dispose()
-    const get = (name: keyof PreludeApi): QuickJSHandle => ctx.getProp(api, name)
-    const result: PreludeApi = {
-      complete: get('complete'),
-      describe: get('describe'),
-      setInput: get('setInput'),
-      fireTimer: get('fireTimer'),
-      clearTimers: get('clearTimers'),
-      installHostFunction: get('installHostFunction'),
-    }
-    api.dispose()
-    return result
   }
 
   /**
@@ -293,6 +187,13 @@ export class GuestContext {
     return true
   }
 
+  #clearTimer(id: number): void {
+    const run = this.run
+    if (!run) return
+    clearTimeout(run.timers.get(id))
+    run.timers.delete(id)
+  }
+
   /** Hands a host reply to the guest promise waiting for it. */
   settleHostCall(callId: number, replyJson: string): void {
     const run = this.run
@@ -330,53 +231,6 @@ export class GuestContext {
           .consume((n) => ctx.callFunction(this.#api.complete, ctx.undefined, value, m, n)),
       )
     return result.error ? { error: result.error } : result.value
-  }
-
-  /**
-   * What a settled completion says, read bounded: its tag first (one character), then at most what that
-   * tag allows. Anything else (not a string, unknown tag, too long) is 'unreadable'.
-   */
-  readCompletion(settled: QuickJSHandle, maxValueChars: number): Completion {
-    const ctx = this.context
-    const tag = readFirstChar(ctx, settled)
-    const length = stringLength(ctx, settled) ?? 0
-    if (tag === 'u' && length === 1) return { kind: 'value', json: undefined }
-    if (tag === 'o' && length === 1) return { kind: 'tooLarge' }
-    if (tag === 'v' && length - 1 > maxValueChars) return { kind: 'tooLarge' }
-    const limit = tag === 'v' ? maxValueChars + 1 : tag === 'e' ? ERROR_JSON_CHARS + 1 : 0
-    const text = limit > 0 ? readString(ctx, settled, limit) : undefined
-    if (text === undefined) return { kind: 'unreadable' }
-    return tag === 'v'
-      ? { kind: 'value', json: text.slice(1) }
-      : { kind: 'error', json: text.slice(1) }
-  }
-
-  /**
-   * The completion of a script whose value is a primitive, read without running guest code or compiling
-   * the 'complete' part; undefined for anything else. A string longer than maxValueChars is too large
-   * without being read (its JSON is longer still). A string that came out with U+FFFD may have held a lone
-   * surrogate (lost in UTF-8): it takes the guest's JSON.stringify path, which keeps it escaped.
-   */
-  primitiveResult(value: QuickJSHandle, maxValueChars: number): Completion | undefined {
-    const ctx = this.context
-    switch (ctx.typeof(value)) {
-      case 'undefined':
-        return { kind: 'value', json: undefined }
-      case 'number': {
-        const n = ctx.getNumber(value)
-        return { kind: 'value', json: Number.isFinite(n) ? JSON.stringify(n) : 'null' }
-      }
-      case 'boolean':
-        return { kind: 'value', json: ctx.eq(value, ctx.true) ? 'true' : 'false' }
-      case 'string': {
-        const text = readString(ctx, value, maxValueChars)
-        if (text === undefined) return { kind: 'tooLarge' }
-        if (text.includes('\uFFFD')) return undefined
-        return { kind: 'value', json: JSON.stringify(text) }
-      }
-      default:
-        return undefined
-    }
   }
 
   /** Describes a thrown guest value as a JSON string, inside the guest; read only if it is within bounds. */

@@ -14,6 +14,13 @@ export type LimitedResource = keyof ResourceLimit
 /** What a run used, in the units of the limits (bytes, ms, bytes/s). */
 export type MeasuredUsage = Partial<Record<LimitedResource, number>>
 
+/** A resource over its limit: what it used and what it was allowed. */
+export interface Overrun {
+  resource: LimitedResource
+  used: number
+  limit: number
+}
+
 /** The status a run gets when a resource goes over its limit. */
 export const RESOURCE_STATUS: Record<LimitedResource, LimitStatus | 'error'> = {
   memory: 'memory',
@@ -52,14 +59,19 @@ export class ResourceLimiter {
     return this.#limits.get(resource)
   }
 
-  /** The first resource over its limit, as an error; undefined when all are within. */
-  check(usage: MeasuredUsage): ResourceExceededError | undefined {
+  /** The first resource over its limit; undefined when all are within. */
+  over(usage: MeasuredUsage): Overrun | undefined {
     for (const [resource, limit] of this.#limits) {
       const used = usage[resource]
-      if (used !== undefined && used > limit)
-        return new ResourceExceededError(resource, used, limit)
+      if (used !== undefined && used > limit) return { resource, used, limit }
     }
     return undefined
+  }
+
+  /** The first resource over its limit, as an error; undefined when all are within. */
+  check(usage: MeasuredUsage): ResourceExceededError | undefined {
+    const overrun = this.over(usage)
+    return overrun && new ResourceExceededError(overrun.resource, overrun.used, overrun.limit)
   }
 
   /** @throws ResourceExceededError(resource, used, limit) for the first resource over its limit. */

@@ -110,6 +110,11 @@ function callEntry(msg: RunMessage, instance: WebAssembly.Instance): unknown {
   const { entry } = msg
   switch (entry.kind) {
     case 'main':
+      // main's input and value cross inside the guest (MAIN_SHIM: sandtier.input / sandtier.output, UTF-8 with a
+      // length checked before the copy), not through @assemblyscript/loader's __newString / __getString: they
+      // need the runtime exported (the host would run the guest's own allocator to place the input), and
+      // __getString copies whatever length the guest's header claims. `fn` stays numeric for the same loader
+      // reason: a wasm signature does not say which i32 is a string pointer.
       return exportedFunction(instance, '__sandtier_main')()
     case 'wasi-start':
       exportedFunction(instance, '_start')()

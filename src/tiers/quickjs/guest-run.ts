@@ -4,7 +4,8 @@
  */
 import type { QuickJSHandle } from 'quickjs-emscripten'
 import type { ResultError } from '../../types.js'
-import type { Completion, GuestContext } from './guest-context.js'
+import type { GuestContext } from './guest-context.js'
+import { readCompletion, readPrimitiveResult, type Completion } from './guest-completion.js'
 import { ERROR_MESSAGE_CHARS, ERROR_NAME_CHARS, ERROR_STACK_CHARS } from './bounded-read.js'
 import { cancelSlot, type ExecMessage, type ExecReply } from './protocol.js'
 import { RunState } from './run-state.js'
@@ -157,7 +158,7 @@ async function evaluate(
   if (evaluated.error) return thrown(guest, run, evaluated.error)
   const maxValueChars = message.maxOutputBytes
   const direct =
-    source.mode === 'script' ? guest.primitiveResult(evaluated.value, maxValueChars) : undefined
+    source.mode === 'script' ? readPrimitiveResult(ctx, evaluated.value, maxValueChars) : undefined
   if (direct !== undefined) {
     evaluated.value.dispose()
     return settleDirect(guest, run, direct)
@@ -213,7 +214,7 @@ async function drive(
     if (state.type === 'fulfilled' && state.notAPromise)
       return { kind: 'crashed', message: 'the completion of the run is not a promise' }
     if (state.type === 'fulfilled') {
-      const completion = state.value.consume((v) => guest.readCompletion(v, maxValueChars))
+      const completion = state.value.consume((v) => readCompletion(ctx, v, maxValueChars))
       return fromCompletion(completion)
     }
     if (state.type === 'rejected') return thrown(guest, run, state.error)

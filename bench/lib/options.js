@@ -9,6 +9,7 @@ export const SECTION_IDS = [
   'memory',
   'escalation',
   'neighbours',
+  'micro',
 ]
 
 const USAGE = `usage: node bench/run.js [--quick] [--tiers quickjs,wasm,docker,gvisor] [--sections ${SECTION_IDS.join(',')}]
@@ -30,6 +31,7 @@ export const SECONDS_PER_TICK = {
   memory: 4,
   escalation: 1.5,
   neighbours: 0.8,
+  micro: 4,
 }
 
 /** Sample counts and workload sizes. Full mirrors PERF-FLOORS (300 in-process rounds, 30 docker rounds). */
@@ -62,6 +64,8 @@ export const PRESETS = {
       replRounds: 2000,
       replWarmup: 100,
     },
+    // benchmark.js: each operation sampled for 3 s (at least 20 cycles)
+    micro: { maxTime: 3, minSamples: 20, warmup: 50 },
   },
   quick: {
     startup: { rounds: 10, warmup: 2, compileEvery: 10, backToBack: 100 },
@@ -82,6 +86,7 @@ export const PRESETS = {
       replRounds: 100,
       replWarmup: 10,
     },
+    micro: { maxTime: 0.2, minSamples: 5, warmup: 10 },
   },
 }
 

@@ -228,3 +228,34 @@ export function neighboursTable(index, section) {
   const how = `${workers}Each flood block keeps ${section.depth ?? '?'} runs of \`${section.floodCode ?? '?'}\` submitted on one flooder sandbox (the manager serializes them, so one at a time is admitted); quiet and flood blocks of ${section.block ?? '?'} back-to-back samples alternate in a fresh random order each round. The flooder's throughput is counted per block over at least ${section.floodMs ?? '?'} ms from the neighbour's first sample (median over blocks); its run time is ExecResult.durationMs (tier send → reply), which includes waiting behind a neighbour's run.`
   return `${lines.join('\n')}\n\n${bound}${tail}\n\n${how}`
 }
+
+/**
+ * benchmark.js figures: figure | role | mean ± rme | ops/s | samples | × floor (mean) | the interleaved p50 of
+ * the same operation from another section of this run, when it measured one.
+ */
+export function microTable(index, section) {
+  const lines = [
+    head(
+      ['figure', 'role', 'mean ± rme', 'ops/s', 'samples', '× floor (mean)', 'interleaved p50'],
+      ['---', '---', '---:', '---:', '---:', '---:', '---'],
+    ),
+  ]
+  const mean = (id) => index.get(id)?.benchmark?.meanMs
+  for (const c of Object.values(section.cases ?? {})) {
+    const b = c.benchmark
+    let cells
+    if (c.skipped) cells = [c.skipped, '', '']
+    else if (c.error) cells = [`error: ${c.error.slice(0, 120)}`, '', '']
+    else if (!b) cells = ['–', '', '']
+    else
+      cells = [`${fmtValue(b.meanMs, 'ms')} ± ${b.rmePct.toFixed(1)}%`, `${fmt(b.hz)}/s`, b.samples]
+    const floor = b && c.floor && mean(c.floor) ? fmtRatio(b.meanMs, mean(c.floor)) : ''
+    const other = c.median && index.get(c.median)
+    const median = other?.summary ? `${fmtValue(stat(other), other.unit)} (${c.median})` : ''
+    lines.push(row([c.label, c.role, ...cells, floor, median]))
+  }
+  const o = section.options
+  if (o)
+    lines.push('', `_benchmark.js: maxTime ${o.maxTime} s, minSamples ${o.minSamples} per figure._`)
+  return lines.join('\n')
+}

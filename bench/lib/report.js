@@ -5,6 +5,7 @@ import {
   escalationText,
   latencyTable,
   memoryTable,
+  microTable,
   neighboursTable,
   throughputTable,
 } from './report-sections.js'
@@ -211,6 +212,7 @@ export function renderReport(results) {
     ['memory', memoryTable],
     ['escalation', escalationText],
     ['neighbours', neighboursTable],
+    ['micro', microTable],
   ]
   for (const [id, render] of detail) {
     const section = s[id]

@@ -7,7 +7,14 @@ describe('bench smoke', () => {
   it('node bench/run.js --quick --tiers quickjs,wasm exits 0', async () => {
     const { stdout } = await promisify(execFile)(
       process.execPath,
-      ['bench/run.js', '--quick', '--tiers', 'quickjs,wasm', '--sections', 'startup,neighbours'],
+      [
+        'bench/run.js',
+        '--quick',
+        '--tiers',
+        'quickjs,wasm',
+        '--sections',
+        'startup,neighbours,micro',
+      ],
       { timeout: 240_000, maxBuffer: 16 * 1024 * 1024 },
     )
     expect(stdout).toBeDefined()

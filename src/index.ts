@@ -1,29 +1,32 @@
-/** sandtier: run code written by AI agents in the lightest isolation tier that can run it. */
+/**
+ * sandtier: run code written by AI agents in the lightest isolation tier that can run it.
+ *
+ * The public surface, kept small: run(), the SandboxManager and its Sandbox handle, the network policy,
+ * the resource limiter, the iptables generator, the errors, and the result and config types. The tier
+ * contract and the concrete tiers, for plugging in a tier, are in `sandtier/tiers`.
+ */
 export { run, closeSharedManager, type RunOptions } from './run.js'
 export {
   SandboxManager,
   type SandboxManagerOptions,
+  type ManagerEvents,
   type ManagerStats,
 } from './manager/sandbox-manager.js'
-export { chooseTier, containerTierFor } from './manager/router.js'
+export { Sandbox } from './manager/sandbox-handle.js'
 export {
   ResourceLimiter,
   type LimitedResource,
   type MeasuredUsage,
 } from './limits/resource-limiter.js'
-export { ENFORCEMENT, type Enforcement, type EnforcedLimit } from './limits/enforcement.js'
 export {
   NetworkPolicy,
-  evaluate,
   type NetworkPolicyOptions,
   type PolicyRequest,
 } from './policy/network-policy.js'
 export type { Decision, DenyReason } from './policy/decision.js'
 export { createIptablesRules } from './policy/iptables-rules.js'
-export { resolveConfig } from './config.js'
 export type {
   SandboxConfig,
-  ResolvedConfig,
   ResourceLimit,
   NetworkOptions,
   HostFunction,
@@ -41,4 +44,3 @@ export type {
   TierId,
   Usage,
 } from './types.js'
-export type { Tier, TierSandbox, TierAvailability, NormalizedRequest } from './tiers/tier.js'

@@ -23,6 +23,7 @@ import type {
   TierSandbox,
 } from '../tiers/tier.js'
 import type { ExecRequest, ExecResult, Language, TierId } from '../types.js'
+import { ClosingPart } from '../lifecycle/closing.js'
 import { Admission } from './admission.js'
 import { applyBackstop } from './backstop.js'
 import { escalateIfNeeded } from './escalated-run.js'
@@ -31,6 +32,7 @@ import { chooseTier } from './router.js'
 import { TierRegistry } from './tier-registry.js'
 import type { ManagerEvents, ManagerStats, SandboxManagerOptions } from './manager-options.js'
 import { RunTurns } from './run-turns.js'
+import { Sandbox } from './sandbox-handle.js'
 
 export type { ManagerEvents, ManagerStats, SandboxManagerOptions } from './manager-options.js'
 
@@ -71,6 +73,10 @@ export class SandboxManager extends EventEmitter<ManagerEvents> {
    * @throws ConfigError for an invalid config; TierUnavailableError when the tier cannot run here.
    */
   async createSandbox(config: SandboxConfig = {}): Promise<string> {
+    return (await this.#create(config)).id
+  }
+
+  async #create(config: SandboxConfig): Promise<LiveSandbox> {
     if (this.#closing) throw new SandboxClosedError('sandbox manager')
     const resolved = resolveConfig({ ...this.#defaults, ...config })
     const tierId = this.#route(resolved, resolved.language ?? 'javascript')
@@ -98,7 +104,17 @@ export class SandboxManager extends EventEmitter<ManagerEvents> {
     this.#live.set(id, live)
     this.#totals.created++
     this.emit('create', { id, tier: tierId })
-    return id
+    return live
+  }
+
+  /**
+   * Creates a sandbox and returns it as an object (`await using sb = await manager.create()` destroys it
+   * at the end of the block). The id-based methods work on it too (`sb.id`).
+   * @throws as createSandbox.
+   */
+  async create(config: SandboxConfig = {}): Promise<Sandbox> {
+    const live = await this.#create(config)
+    return new Sandbox(live.id, live.tierId, this)
   }
 
   /**
@@ -260,10 +276,11 @@ export class SandboxManager extends EventEmitter<ManagerEvents> {
 
   /** Destroys every sandbox and shuts every tier down (workers, pools, containers). Idempotent. */
   close(): Promise<void> {
-    this.#closing ??= (async () => {
+    // The closing habit held as a part (lifecycle/closing.ts): the manager already extends EventEmitter.
+    this.#closing ??= new ClosingPart('sandbox manager', async () => {
       await Promise.allSettled([...this.#live.keys()].map((id) => this.#destroy(id, 'close')))
       await this.#registry.close()
-    })()
+    }).close()
     return this.#closing
   }
 

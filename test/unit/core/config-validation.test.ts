@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { ConfigError, resolveConfig, type SandboxConfig } from '../../../src/index.js'
+import { resolveConfig } from '../../../src/config.js'
+import { ConfigError, type SandboxConfig } from '../../../src/index.js'
 
 describe('resolveConfig: defaults', () => {
   it('fills every default in bytes and milliseconds', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { chooseTier } from '../../../src/index.js'
+import { chooseTier } from '../../../src/manager/router.js'
 import type { Language, SandboxType } from '../../../src/index.js'
 
 describe('router: the lightest tier that can run the language', () => {

@@ -7,11 +7,11 @@
  * returns ENOSPC without running. After the call, what the file really grew by is charged. Shrinking or
  * deleting refunds nothing: the budget bounds what the run ever added, which is what bounds wasmer's memory.
  *
- * Sizes and positions are read through wasmer's own `fd_filestat_get` and `fd_tell`, with a 64-byte scratch
- * area at the start of the guest's memory that is saved and restored around the probe (the guest is blocked
- * in the import, so it never sees it). A file whose size cannot be read cannot grow.
+ * Sizes and positions are read through wasmer's own `fd_filestat_get` and `fd_tell` (wasi-disk-probe.ts).
+ * A file whose size cannot be read cannot grow.
  */
 import type { GuestMemory } from './guest-memory.js'
+import { ERRNO, WasiProbe, type FileStat, type WasmerCall } from './wasi-disk-probe.js'
 
 type ImportFn = (...args: never[]) => unknown
 type Imports = Record<string, ImportFn>
@@ -34,23 +34,10 @@ const DELEGATED = [
   'path_filestat_get',
 ] as const
 
-/** WASI preview 1 errno values (wasi_snapshot_preview1 `errno`). */
-const ERRNO = {
-  success: 0,
-  badf: 8,
-  inval: 28,
-  mfile: 33,
-  nospc: 51,
-  nosys: 52,
-  spipe: 70,
-} as const
 /** `path_open` oflags: create when missing. */
 const O_CREAT = 1
 /** Rights the budget needs to measure a file (fd_tell, fd_filestat_get), added to every open. */
 const MEASURE_RIGHTS = (1n << 5n) | (1n << 21n)
-const FILETYPE_REGULAR = 4
-const SCRATCH = 0
-const STAT_BYTES = 64
 /**
  * Charged per new directory entry (file, directory, link) on top of its name: an estimate, rounded up, of what
  * wasmer keeps per inode (metadata, the parent's child list). Without it, a loop creating empty files would
@@ -101,12 +88,13 @@ export class WasiDiskBudget {
       const fn = imports[name] as WasmerFn | undefined
       if (fn !== undefined) wasmer.set(name, fn)
     }
-    const call = (name: string, ...args: unknown[]): number => {
+    const call: WasmerCall = (name, ...args) => {
       const fn = wasmer.get(name)
       return fn === undefined ? ERRNO.nosys : fn(...args)
     }
-    const stat = (fd: number) => this.#fileStat(fd, call)
-    const tell = (fd: number) => this.#tell(fd, call)
+    const probe = new WasiProbe(this.#memory, call)
+    const stat = (fd: number) => probe.fileStat(fd)
+    const tell = (fd: number) => probe.tell(fd)
 
     imports['fd_write'] = (fd: number, iovs: number, count: number, nwritten: number) =>
       this.#write(fd, iovs, count, undefined, stat, tell, () =>
@@ -127,7 +115,7 @@ export class WasiDiskBudget {
       )
     imports['path_open'] = (
       ...args: [number, number, number, number, number, bigint, bigint, number, number]
-    ) => this.#open(args, call)
+    ) => this.#open(args, call, probe)
     imports['fd_close'] = (fd: number) => {
       const errno = call('fd_close', fd)
       if (errno === ERRNO.success) this.#opened.delete(fd)
@@ -228,12 +216,14 @@ export class WasiDiskBudget {
 
   #open(
     args: [number, number, number, number, number, bigint, bigint, number, number],
-    call: (name: string, ...args: unknown[]) => number,
+    call: WasmerCall,
+    probe: WasiProbe,
   ): number {
     if (this.#opened.size >= MAX_OPEN_FILES) return ERRNO.mfile
     const [dirFd, dirFlags, path, pathLen, oflags, rightsBase, ...rest] = args
     let entryBytes = 0
-    if ((oflags & O_CREAT) !== 0 && this.#missing(dirFd, dirFlags, path, pathLen, call)) {
+    // Charged unless the entry is known to exist (WasiProbe.missing).
+    if ((oflags & O_CREAT) !== 0 && probe.missing(dirFd, dirFlags, path, pathLen)) {
       entryBytes = ENTRY_BYTES + Math.max(0, pathLen)
       if (!this.#reserve(entryBytes)) return ERRNO.nospc
     }
@@ -260,57 +250,6 @@ export class WasiDiskBudget {
     if (errno === ERRNO.success) this.#usedBytes += bytes
     return errno
   }
-
-  #missing(
-    dirFd: number,
-    dirFlags: number,
-    path: number,
-    pathLen: number,
-    call: (name: string, ...args: unknown[]) => number,
-  ): boolean {
-    // Charged unless the entry is known to exist: a failed probe never lets a creation through for free.
-    const found = this.#probe(
-      () => call('path_filestat_get', dirFd, dirFlags, path, pathLen, SCRATCH),
-      () => true,
-    )
-    return found !== true
-  }
-
-  #fileStat(fd: number, call: (name: string, ...args: unknown[]) => number): FileStat | number {
-    return this.#probe(
-      () => call('fd_filestat_get', fd, SCRATCH),
-      (bytes) => {
-        const view = new DataView(bytes.buffer, bytes.byteOffset, STAT_BYTES)
-        return { regular: bytes[16] === FILETYPE_REGULAR, size: view.getBigUint64(32, true) }
-      },
-    )
-  }
-
-  #tell(fd: number, call: (name: string, ...args: unknown[]) => number): bigint | number {
-    return this.#probe(
-      () => call('fd_tell', fd, SCRATCH),
-      (bytes) => new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true),
-    )
-  }
-
-  // Runs a wasmer call that writes its answer at SCRATCH, reads it, and puts the guest's bytes back. Returns
-  // the call's errno when it failed (EBADF when the memory is too small to probe).
-  #probe<T>(run: () => number, read: (bytes: Uint8Array) => T): T | number {
-    if (this.#memory.byteLength < STAT_BYTES) return ERRNO.badf
-    const saved = this.#memory.read(SCRATCH, STAT_BYTES, STAT_BYTES, 'wasi probe')
-    try {
-      const errno = run()
-      if (errno !== ERRNO.success) return errno
-      return read(this.#memory.read(SCRATCH, STAT_BYTES, STAT_BYTES, 'wasi probe'))
-    } finally {
-      this.#memory.write(SCRATCH, saved, 'wasi probe')
-    }
-  }
-}
-
-interface FileStat {
-  regular: boolean
-  size: bigint
 }
 
 /** Bytes as a number; anything past 2^53 is far past every limit anyway. */

@@ -30,7 +30,11 @@ export type {
 } from './config/options.js'
 export { checkNumber, MiB } from './config/checks.js'
 export { CONFIG_KEYS, REQUEST_KEYS, RUN_KEYS } from './config/option-keys.js'
-export { resolveRequest, type NormalizedRequest } from './config/request.js'
+export {
+  resolveRequest,
+  type NormalizedRequest,
+  type OutputStreamName,
+} from './config/request.js'
 
 export const WASM_PAGE_BYTES = 65536
 export const DEFAULT_IMAGE = 'sandtier-sandbox:latest'

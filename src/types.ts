@@ -43,6 +43,22 @@ export interface ExecRequest {
   args?: unknown[]
   /** wasm tier: a user module to run (language 'wasm'). */
   wasmBinary?: Uint8Array
+  /**
+   * Called with the run's output as it is written, in the order the guest wrote it (stdout and stderr
+   * interleaved as they came). The chunks of one attempt, joined per stream, are exactly the result's
+   * stdout and stderr (what the output cap kept). A run that escalates is re-run from its start on the
+   * container: the container attempt's chunks (their `tier` says which) follow the first attempt's.
+   * A callback that throws is not called again for the run; the run goes on.
+   */
+  onOutput?: (chunk: OutputChunk) => void
+}
+
+/** A piece of a run's output, as it streams. */
+export interface OutputChunk {
+  stream: 'stdout' | 'stderr'
+  text: string
+  /** The tier the attempt that wrote it runs on. */
+  tier: TierId
 }
 
 /** Resources one run used, as measured by its tier. */

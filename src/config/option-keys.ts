@@ -44,6 +44,7 @@ const REQUEST_FIELDS = {
   fn: true,
   args: true,
   wasmBinary: true,
+  onOutput: true,
 } as const satisfies Record<keyof ExecRequest, true>
 
 /** Keys a SandboxConfig takes. */

@@ -20,7 +20,14 @@ export interface NormalizedRequest {
   fn: string | undefined
   args: unknown[] | undefined
   wasmBinary: Uint8Array | undefined
+  /**
+   * Where the tier sends output as it is written, in the guest's order; undefined when nobody listens
+   * (the tier then sends it only with the result). The text is guest data: never parsed, never run.
+   */
+  onOutput: ((stream: OutputStreamName, text: string) => void) | undefined
 }
+
+export type OutputStreamName = 'stdout' | 'stderr'
 
 /**
  * Validates a request for a sandbox with `config` and fills in its defaults.
@@ -54,6 +61,8 @@ export function resolveRequest(
     throw new ConfigError('args', 'an array', r.args)
   if (r.fn !== undefined && typeof r.fn !== 'string')
     throw new ConfigError('fn', 'an export name', r.fn)
+  if (r.onOutput !== undefined && typeof r.onOutput !== 'function')
+    throw new ConfigError('onOutput', 'a function ({ stream, text, tier }) => void', r.onOutput)
   return {
     code: r.code ?? '',
     language,
@@ -64,6 +73,8 @@ export function resolveRequest(
     fn: r.fn,
     args: r.args,
     wasmBinary,
+    // The manager puts its own sink here (it adds the tier and the 'output' event, and guards the caller's).
+    onOutput: undefined,
   }
 }
 

@@ -1,7 +1,7 @@
 /** The manager's options, events and counters: the types a caller of SandboxManager sees. */
 import type { SandboxConfig } from '../config.js'
 import type { Tier } from '../tiers/tier.js'
-import type { ExecResult, TierId } from '../types.js'
+import type { ExecResult, OutputChunk, TierId } from '../types.js'
 import type { TierOptions } from './tier-registry.js'
 
 export interface SandboxManagerOptions {
@@ -27,10 +27,14 @@ export interface ManagerStats {
   totals: { created: number; executed: number; escalated: number; destroyed: number }
 }
 
-/** Events: 'create', 'execute:start', 'execute:end', 'escalate', 'limit', 'destroy'. */
+/**
+ * Events: 'create', 'execute:start', 'output' (a run's output as it streams, every sandbox's: see
+ * ExecRequest.onOutput), 'execute:end', 'escalate', 'limit', 'destroy'.
+ */
 export interface ManagerEvents {
   create: [{ id: string; tier: TierId }]
   'execute:start': [{ id: string; tier: TierId }]
+  output: [{ id: string } & OutputChunk]
   'execute:end': [{ id: string; result: ExecResult }]
   escalate: [{ id: string; from: TierId; to: TierId; reason: string }]
   limit: [{ id: string; status: ExecResult['status']; tier: TierId }]

@@ -17,6 +17,8 @@ import type { ProcessCensus } from './process-census.js'
 import { RunControl } from './run-control.js'
 import { endRun, type TerminationOutcome } from './terminate-run.js'
 import type { StopReason } from '../../limits/deadline.js'
+import type { NormalizedRequest } from '../../config.js'
+import { outputText } from '../output-text.js'
 
 export interface RunLimits {
   timeoutMs: number
@@ -36,6 +38,8 @@ export interface RunContext {
   stdin: Uint8Array | undefined
   limits: RunLimits
   signal: AbortSignal | undefined
+  /** Where output goes as it is kept (NormalizedRequest.onOutput); undefined: only with the result. */
+  onOutput?: NormalizedRequest['onOutput']
   /** Watch the container's own death during the run (runsc; see RunControl). */
   watchExit: boolean
 }
@@ -106,7 +110,9 @@ export async function runInContainer(ctx: RunContext): Promise<RunFacts> {
   const control = new RunControl(container, cgroup, ctx.census, ctx.watchExit, limits.timeoutMs)
   // The exec, once started: the output limit may fire from its first chunk on.
   const current: { handle?: ExecHandle } = {}
+  const streamed = ctx.onOutput && outputText(ctx.onOutput)
   const collector = new OutputCollector({
+    onKept: streamed && ((stream, bytes) => streamed.bytes(stream, bytes)),
     maxOutputBytes: limits.maxOutputBytes,
     nonce: command.nonce,
     endNonce: command.endNonce,
@@ -184,6 +190,7 @@ export async function runInContainer(ctx: RunContext): Promise<RunFacts> {
   // it can idle on the host's CPU or watch the next run — unless run-guest.sh already did so and vouched for
   // it. After the sample, so the sweep's own exec is not billed to the run.
   const output = collector.finish()
+  streamed?.end()
   let sweep: TerminationOutcome | undefined
   const alive = state === undefined || (state.running && !state.missing)
   if (!control.stop && !engineError && !control.containerExited && alive)

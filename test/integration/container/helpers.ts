@@ -44,6 +44,7 @@ export function request(
     fn: undefined,
     args: undefined,
     wasmBinary: undefined,
+    onOutput: undefined,
     ...extra,
   }
 }

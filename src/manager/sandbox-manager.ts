@@ -31,6 +31,7 @@ import { inProcessBudget } from './escalation.js'
 import { chooseTier } from './router.js'
 import { TierRegistry } from './tier-registry.js'
 import type { ManagerEvents, ManagerStats, SandboxManagerOptions } from './manager-options.js'
+import { OutputSink, type OutputListener } from './output-sink.js'
 import { RunTurns } from './run-turns.js'
 import { Sandbox } from './sandbox-handle.js'
 
@@ -155,8 +156,9 @@ export class SandboxManager extends EventEmitter<ManagerEvents> {
     // Runs of one sandbox are serialized here, before admission: a sandbox holds at most one place in the
     // admission queue, so one that submits hundreds of runs is served in turn with its neighbours
     // (round robin), never ahead of them.
+    const caller = typeof request === 'object' ? request.onOutput : undefined
     const admit = this.#admission.hold()
-    return live.turns.next(() => this.#admitted(live, normalized, context, admit))
+    return live.turns.next(() => this.#admitted(live, normalized, context, admit, caller))
   }
 
   #admitted(
@@ -164,21 +166,26 @@ export class SandboxManager extends EventEmitter<ManagerEvents> {
     normalized: NormalizedRequest,
     context: RunContext,
     admit: Admission['run'],
+    caller: OutputListener | undefined,
   ): Promise<ExecResult> {
     const { id } = live
     return admit(async () => {
       this.emit('execute:start', { id, tier: live.tierId })
       const started = performance.now()
-      let result = await live.sandbox.execute(normalized, context)
+      // Output streams only when someone listens as the run starts; otherwise it comes with the result.
+      const output = this.#outputSink(live, caller)
+      const request = output ? { ...normalized, onOutput: output.write } : normalized
+      let result = await live.sandbox.execute(request, context)
       result = await escalateIfNeeded(
         {
           tierId: live.tierId,
           config: live.config,
-          request: normalized,
+          request,
           context,
           startedMs: started,
           container: (to) => this.#containerFor(live, to),
           onEscalate: (to, reason) => {
+            if (output) output.tier = to
             this.#totals.escalated++
             this.emit('escalate', { id, from: live.tierId, to, reason })
           },
@@ -192,6 +199,13 @@ export class SandboxManager extends EventEmitter<ManagerEvents> {
       this.emit('execute:end', { id, result })
       return result
     })
+  }
+
+  #outputSink(live: LiveSandbox, caller: OutputListener | undefined): OutputSink | undefined {
+    const listeners: OutputListener[] = caller ? [caller] : []
+    if (this.listenerCount('output') > 0)
+      listeners.push((chunk) => this.emit('output', { id: live.id, ...chunk }))
+    return listeners.length > 0 ? new OutputSink(live.tierId, listeners) : undefined
   }
 
   /** The sandbox's container for escalated runs: made on the first need, kept until the sandbox ends. */

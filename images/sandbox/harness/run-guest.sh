@@ -2,7 +2,7 @@
 # sandtier (runsc): runs one request's command, then ends the run whole from inside the same exec, which
 # saves the host a second exec per run. Usage: sh run-guest.sh <command...>; stdin starts with "<end nonce>\n",
 # the command gets the rest. When end_run (end-run.sh) leaves nothing of the run alive, the last bytes on
-# stderr are "\n\0sandtier-end:<end nonce>\n"; exits with the command's status either way.
+# stderr are "\0sandtier-end:<end nonce>\n"; exits with the command's status either way.
 #
 # The host trusts that line only because, under gVisor, the run's processes cannot read or change this shell:
 # its memory (/proc/<pid>/mem) and ptrace are closed to them (Yama ptrace_scope 1, a child may not trace its
@@ -12,5 +12,5 @@ read -r end_nonce || exit 125
 "$@"
 status=$?
 . /opt/sandtier/end-run.sh
-end_run && printf '\n\0sandtier-end:%s\n' "$end_nonce" >&2
+end_run && printf '\0sandtier-end:%s\n' "$end_nonce" >&2
 exit "$status"

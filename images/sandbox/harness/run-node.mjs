@@ -6,7 +6,7 @@
 // Request: the start of stdin, `<byte length>\n<JSON>` with {code, isModule, input?, nonce}, read before any guest
 // code runs (never in the environment, argv or a file, where another process could read it); the guest's own
 // stdin follows it, unread.
-// Report: one line at the very end of stderr, `\n\0sandtier:<nonce>:<json>\n`, where json is {value?} or
+// Report: one line at the very end of stderr, `\0sandtier:<nonce>:<json>\n`, where json is {value?} or
 // {error: {name, message, stack, code?}}; the host strips it, so guest stdout and stderr are never mixed with it.
 import { readSync, writeFileSync, mkdirSync, unlinkSync, writeSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -129,7 +129,7 @@ let reported = false
 process.on('exit', () => {
   if (reported) return
   reported = true
-  writeSync(2, '\n\0sandtier:' + request.nonce + ':' + JSON.stringify(report) + '\n')
+  writeSync(2, '\0sandtier:' + request.nonce + ':' + JSON.stringify(report) + '\n')
 })
 
 function fail(e) {

@@ -10,7 +10,7 @@
 #
 # Request: the start of stdin, "<byte length>\n<JSON>" with {code, input?, nonce}, read before any guest code runs
 # (never in the environment, argv or a file, where another process could read it); the guest's own stdin follows
-# it, unread. Report: one line at the very end of stderr, "\n\0sandtier:<nonce>:<json>\n" with {value?} or
+# it, unread. Report: one line at the very end of stderr, "\0sandtier:<nonce>:<json>\n" with {value?} or
 # {error: {name, message, stack, code?}}.
 import ast
 import atexit
@@ -169,7 +169,7 @@ def main():
                 stream.flush()
             except Exception:
                 pass
-        os.write(2, ('\n\0sandtier:%s:%s\n' % (nonce, json.dumps(report))).encode())
+        os.write(2, ('\0sandtier:%s:%s\n' % (nonce, json.dumps(report))).encode())
 
     # Runs after non-daemon threads finished, so no guest output can follow the report.
     atexit.register(write_report)

@@ -229,6 +229,7 @@ export class ContainerSandbox implements TierSandbox {
         stdin,
         limits,
         signal: request.signal,
+        onOutput: request.onOutput,
         watchExit: this.#deps.runtime === 'runsc',
       })
     } catch (error) {

@@ -2,7 +2,7 @@
  * Collects a run's stdout and stderr while they stream: counts guest bytes against maxOutputBytes (stdout and
  * stderr together), keeps at most that many, and splits the harness's report line off the end of stderr.
  *
- * The report is `\n\0sandtier:<nonce>:<json>\n`, written by the harness after the guest finished. The nonce is
+ * The report is `\0sandtier:<nonce>:<json>\n`, written by the harness after the guest finished. The nonce is
  * random per run, so guest output cannot be mistaken for it by accident; a guest that forges it only changes
  * its own result. The report's bytes never count as output and never appear in `stderr`, but they are counted
  * too, against maxReportBytes: every byte received counts against one cap or the other, and the moment
@@ -15,12 +15,14 @@ export interface CollectorOptions {
   maxOutputBytes: number
   /** The run's report nonce; undefined for runs without a harness (shell). */
   nonce: string | undefined
-  /** run-guest.sh's nonce: its line `\n\0sandtier-end:<nonce>\n`, when it ends stderr, is split off. */
+  /** run-guest.sh's nonce: its line `\0sandtier-end:<nonce>\n`, when it ends stderr, is split off. */
   endNonce?: string | undefined
   /** Largest report; a larger one is dropped and flagged, and stops the run like output does. */
   maxReportBytes: number
   /** Called once, when guest output first goes past maxOutputBytes or the report past maxReportBytes. */
   onLimit: () => void
+  /** Called with each piece of guest output kept, in order, as it is kept (what the result will hold). */
+  onKept?: ((stream: OutputStream, bytes: Buffer) => void) | undefined
 }
 
 export interface CollectedOutput {
@@ -43,7 +45,10 @@ export class OutputCollector {
   readonly #options: CollectorOptions
   readonly #marker: Buffer | undefined
   readonly #endMarker: Buffer | undefined
-  /** The last stderr bytes, held back while they could be run-guest.sh's line (which must end the stream). */
+  /**
+   * The last stderr bytes, held back while they could be (the start of) run-guest.sh's line, which counts
+   * only where it ends the stream. Only such bytes wait: other output streams on as it comes.
+   */
   #tail: Buffer = Buffer.alloc(0)
   readonly #kept: Record<OutputStream, Buffer[]> = { stdout: [], stderr: [] }
   #keptBytes = 0
@@ -59,11 +64,11 @@ export class OutputCollector {
   constructor(options: CollectorOptions) {
     this.#options = options
     this.#marker =
-      options.nonce === undefined ? undefined : Buffer.from(`\n\0sandtier:${options.nonce}:`)
+      options.nonce === undefined ? undefined : Buffer.from(`\0sandtier:${options.nonce}:`)
     this.#endMarker =
       options.endNonce === undefined
         ? undefined
-        : Buffer.from(`\n\0sandtier-end:${options.endNonce}\n`)
+        : Buffer.from(`\0sandtier-end:${options.endNonce}\n`)
   }
 
   /** True once guest output or the report went past its cap. */
@@ -80,9 +85,9 @@ export class OutputCollector {
   write(stream: OutputStream, chunk: Buffer): void {
     if (stream === 'stdout') return this.#guest(stream, chunk)
     if (this.#endMarker === undefined) return this.#stderrIn(chunk)
-    // Everything but the last marker-length bytes goes on at once; those wait for the next chunk or finish().
+    // Everything but a tail that could begin the line goes on at once; that waits for more or finish().
     const data = this.#tail.length > 0 ? Buffer.concat([this.#tail, chunk]) : chunk
-    const cut = Math.max(data.length - this.#endMarker.length, 0)
+    const cut = data.length - partialMarkerLength(data, this.#endMarker, true)
     this.#tail = Buffer.from(data.subarray(cut))
     if (cut > 0) this.#stderrIn(data.subarray(0, cut))
   }
@@ -130,14 +135,19 @@ export class OutputCollector {
     this.#seenBytes += chunk.length
     const room = this.#options.maxOutputBytes - this.#keptBytes
     if (chunk.length <= room) {
-      this.#kept[stream].push(Buffer.from(chunk))
+      this.#keep(stream, Buffer.from(chunk))
       this.#keptBytes += chunk.length
       return
     }
-    if (room > 0) this.#kept[stream].push(Buffer.from(chunk.subarray(0, room)))
+    if (room > 0) this.#keep(stream, Buffer.from(chunk.subarray(0, room)))
     this.#keptBytes += Math.max(room, 0)
     this.#truncated = true
     this.#limit()
+  }
+
+  #keep(stream: OutputStream, bytes: Buffer): void {
+    this.#kept[stream].push(bytes)
+    this.#options.onKept?.(stream, bytes)
   }
 
   /** Ends collection: flushes held bytes and returns what was kept. */
@@ -163,9 +173,9 @@ export class OutputCollector {
   }
 }
 
-/** Length of the longest suffix of `data` that is a proper prefix of `marker`. */
-export function partialMarkerLength(data: Buffer, marker: Buffer): number {
-  const max = Math.min(marker.length - 1, data.length)
+/** Length of the longest suffix of `data` that is a proper prefix of `marker` (or the whole of it). */
+export function partialMarkerLength(data: Buffer, marker: Buffer, whole = false): number {
+  const max = Math.min(whole ? marker.length : marker.length - 1, data.length)
   for (let n = max; n > 0; n--) {
     if (data.subarray(data.length - n).equals(marker.subarray(0, n))) return n
   }

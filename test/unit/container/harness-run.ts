@@ -28,7 +28,7 @@ export function runHarness(
     timeout: 20_000,
     env: { PATH: process.env['PATH'] ?? '' },
   })
-  const marker = `\n\0sandtier:${nonce}:`
+  const marker = `\0sandtier:${nonce}:`
   const at = result.stderr.lastIndexOf(marker)
   const report =
     at >= 0

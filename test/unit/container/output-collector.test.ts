@@ -5,7 +5,7 @@ import {
 } from '../../../src/tiers/container/output-collector.js'
 
 const nonce = 'abc123'
-const report = (json: string): string => `\n\0sandtier:${nonce}:${json}\n`
+const report = (json: string): string => `\0sandtier:${nonce}:${json}\n`
 
 function collector(maxOutputBytes = 1024, onLimit = vi.fn()): OutputCollector {
   return new OutputCollector({ maxOutputBytes, nonce, maxReportBytes: 256, onLimit })
@@ -88,7 +88,7 @@ describe('OutputCollector', () => {
   it('K5: stops the run once a forged report line that never ends passes maxReportBytes', () => {
     const onLimit = vi.fn()
     const c = collector(1024, onLimit)
-    c.write('stderr', Buffer.from(`\n\0sandtier:${nonce}:{"value":"`))
+    c.write('stderr', Buffer.from(`\0sandtier:${nonce}:{"value":"`))
     c.write('stderr', Buffer.alloc(200, 0x78))
     expect(onLimit).not.toHaveBeenCalled()
     c.write('stderr', Buffer.alloc(100, 0x78))
@@ -101,7 +101,7 @@ describe('OutputCollector', () => {
   })
 
   it("splits off run-guest.sh's end line when it ends stderr, at every cut", () => {
-    const end = `\n\0sandtier-end:e1\n`
+    const end = `\0sandtier-end:e1\n`
     const raw = Buffer.from(`warn${report('{"value":1}')}${end}`)
     for (let cut = 1; cut < raw.length; cut++) {
       const c = new OutputCollector({
@@ -127,17 +127,53 @@ describe('OutputCollector', () => {
         onLimit: () => undefined,
       })
     const late = make()
-    late.write('stderr', Buffer.from('\n\0sandtier-end:e1\nlate'))
-    expect(late.finish()).toMatchObject({ endVerified: false, stderr: '\n\0sandtier-end:e1\nlate' })
+    late.write('stderr', Buffer.from('\0sandtier-end:e1\nlate'))
+    expect(late.finish()).toMatchObject({ endVerified: false, stderr: '\0sandtier-end:e1\nlate' })
     const forged = make()
-    forged.write('stderr', Buffer.from('\n\0sandtier-end:e2\n'))
+    forged.write('stderr', Buffer.from('\0sandtier-end:e2\n'))
     expect(forged.finish().endVerified).toBe(false)
   })
 
+  it('streams output in the order written: a stderr line is not held back behind the end line', () => {
+    const kept: string[] = []
+    const c = new OutputCollector({
+      maxOutputBytes: 100,
+      nonce,
+      endNonce: 'e1',
+      maxReportBytes: 256,
+      onLimit: () => undefined,
+      onKept: (stream, bytes) => kept.push(`${stream}:${bytes.toString()}`),
+    })
+    c.write('stdout', Buffer.from('out1\n'))
+    c.write('stderr', Buffer.from('err1\n'))
+    c.write('stdout', Buffer.from('out2\n'))
+    // Only a tail that could begin the end line waits (here its first byte), then goes on.
+    c.write('stderr', Buffer.from('err2\0'))
+    c.write('stderr', Buffer.from('x\n'))
+    c.write('stderr', Buffer.from(`${report('{"value":1}')}\0sandtier-end:e1\n`))
+    expect(kept).toEqual([
+      'stdout:out1\n',
+      'stderr:err1\n',
+      'stdout:out2\n',
+      'stderr:err2',
+      'stderr:\0x\n',
+    ])
+    expect(c.finish()).toMatchObject({
+      stdout: 'out1\nout2\n',
+      stderr: 'err1\nerr2\0x\n',
+      report: '{"value":1}',
+      endVerified: true,
+    })
+  })
+
   it('computes the longest partial marker suffix', () => {
-    const marker = Buffer.from('\n\0sandtier:')
-    expect(partialMarkerLength(Buffer.from('abc\n\0sand'), marker)).toBe(6)
+    const marker = Buffer.from('\0sandtier:')
+    expect(partialMarkerLength(Buffer.from('abc\n\0sand'), marker)).toBe(5)
     expect(partialMarkerLength(Buffer.from('abc'), marker)).toBe(0)
-    expect(partialMarkerLength(Buffer.from('\n'), marker)).toBe(1)
+    // A line's end is not the start of a marker: it streams at once.
+    expect(partialMarkerLength(Buffer.from('\n'), marker)).toBe(0)
+    expect(partialMarkerLength(Buffer.from('x\0'), marker)).toBe(1)
+    expect(partialMarkerLength(Buffer.from('x\0sandtier:'), marker)).toBe(0)
+    expect(partialMarkerLength(Buffer.from('x\0sandtier:'), marker, true)).toBe(10)
   })
 })

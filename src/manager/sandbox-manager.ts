@@ -211,9 +211,12 @@ export class SandboxManager extends EventEmitter<ManagerEvents> {
   /** The sandbox's container for escalated runs: made on the first need, kept until the sandbox ends. */
   #containerFor(live: LiveSandbox, to: TierId): Promise<TierSandbox> {
     if (live.escalated) return live.escalated
-    const made = this.#registry
-      .get(to)
-      .then((tier) => tier.createSandbox({ ...live.config, type: to }))
+    const made = this.#registry.get(to).then((tier) => {
+      // Tiers check a config only in validate(): an escalated config is checked for its new tier here.
+      const config = { ...live.config, type: to }
+      tier.validate(config)
+      return tier.createSandbox(config)
+    })
     // A container that could not be made is asked for again by the next escalated run.
     made.catch(() => {
       if (live.escalated === made) live.escalated = undefined

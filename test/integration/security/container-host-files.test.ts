@@ -9,17 +9,11 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises'
 import { execFileSync } from 'node:child_process'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect } from 'vitest'
+import { resolveConfig } from '../../../src/config.js'
 import { GuestError } from '../../../src/errors.js'
-import type { ContainerSandbox } from '../../../src/tiers/container/container-sandbox.js'
-import {
-  KINDS,
-  config,
-  ensureImage,
-  expectNoContainers,
-  makeTier,
-  request,
-} from '../container/helpers.js'
+import { KINDS, test } from '../../fixtures/sandtier.js'
+import { ensureImage, request } from '../container/helpers.js'
 import { execInContainer } from './container-host-helpers.js'
 
 let volume: string
@@ -64,39 +58,43 @@ async function refusal(promise: Promise<unknown>): Promise<string> {
 }
 
 describe.each(KINDS)('%s: file transfer and special files', (kind) => {
-  const tier = makeTier(kind, { poolSize: 0 })
-  let sandbox: ContainerSandbox
-
-  beforeAll(async () => {
-    sandbox = await tier.createSandbox(
-      config({ volumes: [{ hostPath: volume, containerPath: '/data', readOnly: true }] }),
-    )
+  test.override({ kind })
+  // The volume's path is known once the file's beforeAll ran: the config is made per test.
+  test.override('containerConfig', () => ({
+    volumes: [{ hostPath: volume, containerPath: '/data', readOnly: true }],
+  }))
+  // Every test starts from the files SETUP makes.
+  test.override('containerSandbox', async ({ tier, containerConfig }, { onCleanup }) => {
+    const sandbox = await tier.createSandbox(resolveConfig(containerConfig))
+    onCleanup(() => sandbox.close())
     const r = await sandbox.execute(request(SETUP))
     expect(r.stderr).toBe('')
-  })
-  afterAll(async () => {
-    await tier.close()
-    await expectNoContainers(tier)
+    return sandbox
   })
 
-  it('K7: a guest cannot make a FIFO', async () => {
+  test('K7: a guest cannot make a FIFO', async ({ containerSandbox: sandbox }) => {
     const r = await sandbox.execute(request('mkfifo /work/fifo'))
     expect(r.stderr).toBe("mkfifo: cannot create fifo '/work/fifo': Operation not permitted\n")
   })
 
-  it.each([
+  test.for<[string, string]>([
     ['/work/sock', 'socket'],
     ['/dev/zero', 'device'],
     ['/work/dir', 'directory'],
-  ])('K7: readFile(%s) is refused at once as a %s', async (path, type) => {
-    const startedAt = Date.now()
-    expect(await refusal(sandbox.readFile(path, { timeoutMs: 10_000 }))).toBe(
-      `readFile ${path}: not a regular file (${type})`,
-    )
-    expect(Date.now() - startedAt).toBeLessThan(5_000)
-  })
+  ])(
+    'K7: readFile(%s) is refused at once as a %s',
+    async ([path, type], { containerSandbox: sandbox }) => {
+      const startedAt = Date.now()
+      expect(await refusal(sandbox.readFile(path, { timeoutMs: 10_000 }))).toBe(
+        `readFile ${path}: not a regular file (${type})`,
+      )
+      expect(Date.now() - startedAt).toBeLessThan(5_000)
+    },
+  )
 
-  it('K7: a volume FIFO never blocks readFile or writeFile', async () => {
+  test('K7: a volume FIFO never blocks readFile or writeFile', async ({
+    containerSandbox: sandbox,
+  }) => {
     const startedAt = Date.now()
     const read = await refusal(sandbox.readFile('/work/fifo-link', { timeoutMs: 10_000 }))
     const write = await refusal(sandbox.writeFile('/data/fifo', 'x', { timeoutMs: 10_000 }))
@@ -111,7 +109,9 @@ describe.each(KINDS)('%s: file transfer and special files', (kind) => {
     expect(Date.now() - startedAt).toBeLessThan(5_000)
   })
 
-  it('K7: regular files and links to them still go both ways, and no file process is left', async () => {
+  test('K7: regular files and links to them still go both ways, and no file process is left', async ({
+    containerSandbox: sandbox,
+  }) => {
     expect(Buffer.from(await sandbox.readFile('/work/file-link')).toString()).toBe('regular')
     await sandbox.writeFile('/work/file-link', 'replaced')
     expect(Buffer.from(await sandbox.readFile('/work/file')).toString()).toBe('replaced')

@@ -5,16 +5,9 @@
  * no ptrace. What programs need keeps working: NETLINK_ROUTE (interface lists), TCP/UDP, fsync, libc's sync().
  * gVisor's /dev/fuse is masked by an empty read-only file; runc containers have no /dev/fuse at all.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { ContainerSandbox } from '../../../src/tiers/container/container-sandbox.js'
-import {
-  KINDS,
-  config,
-  ensureImage,
-  expectNoContainers,
-  makeTier,
-  request,
-} from '../container/helpers.js'
+import { beforeAll, describe, expect } from 'vitest'
+import { KINDS, test } from '../../fixtures/sandtier.js'
+import { ensureImage, request } from '../container/helpers.js'
 
 beforeAll(() => ensureImage())
 
@@ -58,18 +51,11 @@ call('ptrace', 101, 0, 0, 0, 0)
 out`
 
 describe.each(KINDS)('%s: seccomp profile in force', (kind) => {
-  const tier = makeTier(kind, { poolSize: 0 })
-  let sandbox: ContainerSandbox
+  test.override({ kind })
 
-  beforeAll(async () => {
-    sandbox = await tier.createSandbox(config())
-  })
-  afterAll(async () => {
-    await tier.close()
-    await expectNoContainers(tier)
-  })
-
-  it('K6/K7: refuses uevents, AF_ALG, sync, nested namespaces and ptrace; keeps what programs need', async () => {
+  test('K6/K7: refuses uevents, AF_ALG, sync, nested namespaces and ptrace; keeps what programs need', async ({
+    containerSandbox: sandbox,
+  }) => {
     const r = await sandbox.execute(request(PROBE, 'python'))
     expect(r.status).toBe('ok')
     // The same on both runtimes: runc's kernel and gVisor's Sentry both apply the profile.
@@ -95,13 +81,17 @@ describe.each(KINDS)('%s: seccomp profile in force', (kind) => {
     })
   })
 
-  it('K7: `unshare` cannot make a user, pid or net namespace', async () => {
+  test('K7: `unshare` cannot make a user, pid or net namespace', async ({
+    containerSandbox: sandbox,
+  }) => {
     const r = await sandbox.execute(request('unshare --user --pid --net --fork true'))
     expect(r.exitCode).not.toBe(0)
     expect(r.stderr).toMatch(/Operation not permitted/)
   })
 
-  it('K6: sync refused in the kernel does not fail programs (libc sync() returns nothing)', async () => {
+  test('K6: sync refused in the kernel does not fail programs (libc sync() returns nothing)', async ({
+    containerSandbox: sandbox,
+  }) => {
     const r = await sandbox.execute(
       request('sync && sync /work && python3 -c "import os; os.sync()" && echo synced'),
     )
@@ -115,7 +105,7 @@ describe.each(KINDS)('%s: seccomp profile in force', (kind) => {
     expect(nets.value).toEqual(['lo'])
   })
 
-  it('K7: no FUSE device', async () => {
+  test('K7: no FUSE device', async ({ containerSandbox: sandbox }) => {
     const r = await sandbox.execute(
       request(
         `import os, stat, errno\ntry:\n  os.open('/dev/fuse', os.O_RDWR)\n  opened = 'ok'\nexcept OSError as e:\n  opened = errno.errorcode[e.errno]\n[opened, os.path.exists('/dev/fuse') and stat.S_ISCHR(os.stat('/dev/fuse').st_mode)]`,

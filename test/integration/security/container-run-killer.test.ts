@@ -4,16 +4,10 @@
  * the run's end and at its deadline, and is not billed to the next run. A timeout kills the run, never the
  * container's main process: the container and its /work files stay, whatever the PIDs' string order.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect } from 'vitest'
 import type { ContainerSandbox } from '../../../src/tiers/container/container-sandbox.js'
-import {
-  KINDS,
-  config,
-  ensureImage,
-  expectNoContainers,
-  makeTier,
-  request,
-} from '../container/helpers.js'
+import { KINDS, test } from '../../fixtures/sandtier.js'
+import { ensureImage, request } from '../container/helpers.js'
 
 beforeAll(() => ensureImage())
 
@@ -62,28 +56,21 @@ found
 `
 
 describe.each(KINDS)('%s: the run killer (K1, K2)', (kind) => {
-  const tier = makeTier(kind, { poolSize: 0 })
-  let sandbox: ContainerSandbox
+  test.override({ kind, containerConfig: { limits: { executionTime: 20_000 } } })
 
-  beforeAll(async () => {
-    sandbox = await tier.createSandbox(config({ limits: { executionTime: 20_000 } }))
-  })
-  afterAll(async () => {
-    await tier.close()
-    await expectNoContainers(tier)
-  })
-
-  async function strangers(): Promise<unknown> {
+  async function strangers(sandbox: ContainerSandbox): Promise<unknown> {
     const result = await sandbox.execute(request(STRANGERS, 'python'))
     expect(result.status, JSON.stringify(result)).toBe('ok')
     return result.value
   }
 
-  it('K1: a disguised worker left by a finished run is gone before the next run, and not billed to it', async () => {
+  test('K1: a disguised worker left by a finished run is gone before the next run, and not billed to it', async ({
+    containerSandbox: sandbox,
+  }) => {
     const id = await sandbox.containerId()
     const first = await sandbox.execute(request(hideWorker("'left'"), 'python'))
     expect(first).toMatchObject({ status: 'ok', value: 'left' })
-    expect(await strangers()).toEqual([])
+    expect(await strangers(sandbox)).toEqual([])
     // A spinning survivor would bill about a CPU-second to this idle second.
     const idle = await sandbox.execute(request('sleep 1'))
     expect(idle.status).toBe('ok')
@@ -91,18 +78,22 @@ describe.each(KINDS)('%s: the run killer (K1, K2)', (kind) => {
     expect(await sandbox.containerId()).toBe(id)
   })
 
-  it('K1: a disguised worker is killed at the deadline too', async () => {
+  test('K1: a disguised worker is killed at the deadline too', async ({
+    containerSandbox: sandbox,
+  }) => {
     const id = await sandbox.containerId()
     const result = await sandbox.execute(
       request(hideWorker('import time\ntime.sleep(100)'), 'python', { timeoutMs: 2000 }),
     )
     expect(result).toMatchObject({ status: 'timeout', error: { code: 'ERR_TIMEOUT' } })
     expect(result.error).not.toHaveProperty('details')
-    expect(await strangers()).toEqual([])
+    expect(await strangers(sandbox)).toEqual([])
     expect(await sandbox.containerId()).toBe(id)
   })
 
-  it('K2: `sleep 100` timing out keeps the container and its files, with multi-digit PIDs and orphans', async () => {
+  test('K2: `sleep 100` timing out keeps the container and its files, with multi-digit PIDs and orphans', async ({
+    containerSandbox: sandbox,
+  }) => {
     await sandbox.writeFile('/work/keep.txt', 'kept')
     // PIDs past 9 (and past 99 on runc after the tests above): a killer that picks the main process by
     // string order takes e.g. "15" for "7".

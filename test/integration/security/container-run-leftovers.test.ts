@@ -4,16 +4,9 @@
  * (which is not billed for it); a watcher left to spy on the next run's request never sees it; and the
  * request (code, input) is in no process's environment or argv while it runs.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { ContainerSandbox } from '../../../src/tiers/container/container-sandbox.js'
-import {
-  KINDS,
-  config,
-  ensureImage,
-  expectNoContainers,
-  makeTier,
-  request,
-} from '../container/helpers.js'
+import { beforeAll, describe, expect } from 'vitest'
+import { KINDS, test } from '../../fixtures/sandtier.js'
+import { ensureImage, request } from '../container/helpers.js'
 
 beforeAll(() => ensureImage())
 
@@ -52,18 +45,11 @@ done
 `
 
 describe.each(KINDS)('%s: leftovers and the request (K4)', (kind) => {
-  const tier = makeTier(kind, { poolSize: 0 })
-  let sandbox: ContainerSandbox
+  test.override({ kind, containerConfig: { limits: { executionTime: 20_000 } } })
 
-  beforeAll(async () => {
-    sandbox = await tier.createSandbox(config({ limits: { executionTime: 20_000 } }))
-  })
-  afterAll(async () => {
-    await tier.close()
-    await expectNoContainers(tier)
-  })
-
-  it("K4: a background loop started by an 'ok' run is gone before the next run starts", async () => {
+  test("K4: a background loop started by an 'ok' run is gone before the next run starts", async ({
+    containerSandbox: sandbox,
+  }) => {
     const first = await sandbox.execute(
       request('(while :; do :; done) </dev/null >/dev/null 2>&1 & echo started'),
     )
@@ -81,7 +67,9 @@ describe.each(KINDS)('%s: leftovers and the request (K4)', (kind) => {
     expect(idle.usage.cpuMs).toBeLessThan(600)
   })
 
-  it("K4: a watcher left by one run never sees the next run's request", async () => {
+  test("K4: a watcher left by one run never sees the next run's request", async ({
+    containerSandbox: sandbox,
+  }) => {
     // The watcher polls every process's environ and cmdline for the marker and writes what it finds.
     const watcher = `
 import os, subprocess, sys
@@ -104,7 +92,9 @@ subprocess.Popen([sys.executable, '-c', 'CODE = ' + repr(code) + '\\n' + loop],
     expect(Buffer.from(await sandbox.readFile('/work/found')).toString()).toBe('')
   })
 
-  it("K4: while a run lasts, its code and input are in no process's environment or argv", async () => {
+  test("K4: while a run lasts, its code and input are in no process's environment or argv", async ({
+    containerSandbox: sandbox,
+  }) => {
     // The scan works: a decoy with the marker in its argv is the one process it finds.
     const decoy = `import subprocess\nd = subprocess.Popen(['sleep', '5', ${MARKER_PARTS}])\n`
     const python = await sandbox.execute(

@@ -4,16 +4,9 @@
  * guest wrote at most the engine's buffers past it (it used to stream 1.1 GiB on runc in 4 s under a 64 KiB
  * cap).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { ContainerSandbox } from '../../../src/tiers/container/container-sandbox.js'
-import {
-  KINDS,
-  config,
-  ensureImage,
-  expectNoContainers,
-  makeTier,
-  request,
-} from '../container/helpers.js'
+import { beforeAll, describe, expect } from 'vitest'
+import { KINDS, test } from '../../fixtures/sandtier.js'
+import { ensureImage, request } from '../container/helpers.js'
 
 beforeAll(() => ensureImage())
 
@@ -34,7 +27,7 @@ while frame is not None and nonce is None:
     nonce = frame.f_locals.get('nonce')
     frame = frame.f_back
 assert nonce, 'no nonce found'
-os.write(2, b'\\n\\0sandtier:' + nonce.encode() + b':{"value":"')
+os.write(2, b'\\0sandtier:' + nonce.encode() + b':{"value":"')
 fd = os.open('/work/written', os.O_WRONLY | os.O_CREAT)
 chunk, written = b'x' * 65536, 0
 while True:
@@ -43,20 +36,14 @@ while True:
 `
 
 describe.each(KINDS)('%s: the output cap and a forged report (K5)', (kind) => {
-  const tier = makeTier(kind, { poolSize: 0 })
-  let sandbox: ContainerSandbox
-
-  beforeAll(async () => {
-    sandbox = await tier.createSandbox(
-      config({ limits: { executionTime: 30_000, maxOutputBytes: CAP_BYTES } }),
-    )
-  })
-  afterAll(async () => {
-    await tier.close()
-    await expectNoContainers(tier)
+  test.override({
+    kind,
+    containerConfig: { limits: { executionTime: 30_000, maxOutputBytes: CAP_BYTES } },
   })
 
-  it("K5: a forged, never-ended report line flooding stderr stops with 'output' within seconds", async () => {
+  test("K5: a forged, never-ended report line flooding stderr stops with 'output' within seconds", async ({
+    containerSandbox: sandbox,
+  }) => {
     const started = Date.now()
     const result = await sandbox.execute(request(FORGED_FLOOD, 'python'))
     const tookMs = Date.now() - started

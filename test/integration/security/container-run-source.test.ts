@@ -9,17 +9,11 @@ import { createServer, type Server } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect } from 'vitest'
 import { ConfigError } from '../../../src/errors.js'
 import type { ContainerSandbox } from '../../../src/tiers/container/container-sandbox.js'
-import {
-  KINDS,
-  config,
-  ensureImage,
-  expectNoContainers,
-  makeTier,
-  request,
-} from '../container/helpers.js'
+import { KINDS, test } from '../../fixtures/sandtier.js'
+import { config, ensureImage, request } from '../container/helpers.js'
 
 const MiB = 1024 * 1024
 let socketDir: string
@@ -65,18 +59,11 @@ async function loopDelayDuring(fn: () => Promise<void>): Promise<number> {
 }
 
 describe.each(KINDS)('%s: source preparation and volumes (I12-8)', (kind) => {
-  const tier = makeTier(kind, { poolSize: 0 })
-  let sandbox: ContainerSandbox
+  test.override({ kind })
 
-  beforeAll(async () => {
-    sandbox = await tier.createSandbox(config())
-  })
-  afterAll(async () => {
-    await tier.close()
-    await expectNoContainers(tier)
-  })
-
-  it('I12-8: 15 MiB of TypeScript is refused with a ConfigError naming maxSourceBytes, the loop free', async () => {
+  test('I12-8: 15 MiB of TypeScript is refused with a ConfigError naming maxSourceBytes, the loop free', async ({
+    containerSandbox: sandbox,
+  }) => {
     const code = denseTypeScript(15 * MiB)
     const maxDelayMs = await loopDelayDuring(async () => {
       const run = sandbox.execute(request(code, 'typescript'))
@@ -86,7 +73,9 @@ describe.each(KINDS)('%s: source preparation and volumes (I12-8)', (kind) => {
     expect(maxDelayMs).toBeLessThan(250)
   })
 
-  it("I12-8: TypeScript within the cap ends 'timeout' at its deadline while the loop stays free", async () => {
+  test("I12-8: TypeScript within the cap ends 'timeout' at its deadline while the loop stays free", async ({
+    containerSandbox: sandbox,
+  }) => {
     const code = denseTypeScript(MiB - 4096)
     let result: Awaited<ReturnType<ContainerSandbox['execute']>> | undefined
     const started = Date.now()
@@ -103,7 +92,9 @@ describe.each(KINDS)('%s: source preparation and volumes (I12-8)', (kind) => {
     })
   })
 
-  it("I12-8: an escalated run's source preparation ends 'timeout' at the caller's deadline, not a fresh limit", async () => {
+  test("I12-8: an escalated run's source preparation ends 'timeout' at the caller's deadline, not a fresh limit", async ({
+    containerSandbox: sandbox,
+  }) => {
     const code = denseTypeScript(MiB - 4096)
     const started = performance.now()
     // The first attempt used up all but 400 ms of a 30 s limit.
@@ -114,7 +105,9 @@ describe.each(KINDS)('%s: source preparation and volumes (I12-8)', (kind) => {
     expect(performance.now() - started).toBeLessThan(400 + 250)
   })
 
-  it('I12-8: a volume whose directory holds a socket below it is refused, naming the option', async () => {
+  test('I12-8: a volume whose directory holds a socket below it is refused, naming the option', async ({
+    tier,
+  }) => {
     const create = tier.createSandbox(
       config({ volumes: [{ hostPath: socketDir, containerPath: '/data', readOnly: true }] }),
     )

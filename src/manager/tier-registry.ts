@@ -3,6 +3,7 @@
  * embedding that only evaluates JavaScript never loads dockerode or the AssemblyScript compiler.
  */
 import { SandboxClosedError } from '../errors.js'
+import { Closing } from '../lifecycle/closing.js'
 import type { Tier } from '../tiers/tier.js'
 import type { TierId } from '../types.js'
 import type { DockerTierOptions } from '../tiers/docker.js'
@@ -38,19 +39,19 @@ const factories: Record<TierId, (options: TierOptions) => Promise<Tier>> = {
   },
 }
 
-export class TierRegistry {
+export class TierRegistry extends Closing {
   readonly #options: TierOptions
   readonly #tiers = new Map<TierId, Promise<Tier>>()
-  #closed = false
 
   constructor(options: TierOptions = {}, given: Partial<Record<TierId, Tier>> = {}) {
+    super('sandbox manager')
     this.#options = options
     for (const [id, tier] of Object.entries(given))
       this.#tiers.set(id as TierId, Promise.resolve(tier))
   }
 
   get(id: TierId): Promise<Tier> {
-    if (this.#closed) return Promise.reject(new SandboxClosedError('sandbox manager'))
+    if (this.closed) return Promise.reject(new SandboxClosedError('sandbox manager'))
     let tier = this.#tiers.get(id)
     if (!tier) {
       tier = factories[id](this.#options)
@@ -67,10 +68,9 @@ export class TierRegistry {
     return settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []))
   }
 
-  async close(): Promise<void> {
-    if (this.#closed) return
+  // Tiers are independent of each other: they close together, and one's failure does not stop the others.
+  protected async onClose(): Promise<void> {
     const tiers = await this.loaded()
-    this.#closed = true
     await Promise.allSettled(tiers.map((t) => t.close()))
     this.#tiers.clear()
   }

@@ -6,6 +6,7 @@
  */
 import { Worker, type ResourceLimits, type TransferListItem } from 'node:worker_threads'
 import { EngineError, type SerializedError } from '../errors.js'
+import { Closing } from '../lifecycle/closing.js'
 
 /** A reply from the worker to a call. */
 export interface WorkerReply {
@@ -35,7 +36,7 @@ export interface GuestWorkerOptions {
   resourceLimits?: ResourceLimits
 }
 
-export class GuestWorker {
+export class GuestWorker extends Closing {
   readonly #worker: Worker
   readonly #pending = new Map<
     number,
@@ -47,9 +48,9 @@ export class GuestWorker {
   #nextId = 1
   #inflight = 0
   #gone: WorkerGoneError | undefined
-  #terminating: Promise<void> | undefined
 
   constructor({ script, workerData, resourceLimits }: GuestWorkerOptions) {
+    super('guest worker')
     this.#worker = new Worker(script, {
       workerData,
       resourceLimits,
@@ -84,8 +85,8 @@ export class GuestWorker {
   }
 
   /** True once the worker was terminated or died. */
-  get closed(): boolean {
-    return this.#gone !== undefined
+  override get closed(): boolean {
+    return super.closed || this.#gone !== undefined
   }
 
   /** Sends a request and resolves with the worker's reply value. */
@@ -118,11 +119,12 @@ export class GuestWorker {
 
   /** Stops the thread at once, whatever it runs; calls in flight reject with WorkerGoneError. */
   terminate(): Promise<void> {
-    this.#terminating ??= (async () => {
-      this.#fail(new WorkerGoneError('terminated'))
-      await this.#worker.terminate()
-    })()
-    return this.#terminating
+    return this.close()
+  }
+
+  protected async onClose(): Promise<void> {
+    this.#fail(new WorkerGoneError('terminated'))
+    await this.#worker.terminate()
   }
 
   #onMessage(message: WorkerReply | WorkerEvent): void {

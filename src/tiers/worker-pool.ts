@@ -3,6 +3,7 @@
  * Taking a worker starts a replacement in the background.
  */
 import { availableParallelism } from 'node:os'
+import { Closing } from '../lifecycle/closing.js'
 import { GuestWorker, type GuestWorkerOptions } from './guest-worker.js'
 
 export interface WorkerPoolOptions extends GuestWorkerOptions {
@@ -10,13 +11,13 @@ export interface WorkerPoolOptions extends GuestWorkerOptions {
   spares?: number
 }
 
-export class WorkerPool {
+export class WorkerPool extends Closing {
   readonly #options: GuestWorkerOptions
   readonly #spareTarget: number
   readonly #spares: GuestWorker[] = []
-  #closed = false
 
   constructor({ spares = 1, ...options }: WorkerPoolOptions) {
+    super('worker pool')
     this.#options = options
     this.#spareTarget = spares
   }
@@ -41,14 +42,14 @@ export class WorkerPool {
     return this.#spares.length
   }
 
-  async close(): Promise<void> {
-    this.#closed = true
+  // Workers already taken belong to whoever took them; only the idle spares are the pool's.
+  protected async onClose(): Promise<void> {
     const spares = this.#spares.splice(0)
     await Promise.all(spares.map((w) => w.terminate()))
   }
 
   #refill(): void {
-    if (this.#closed) return
+    if (this.closed) return
     while (this.#spares.length < this.#spareTarget) {
       const worker = new GuestWorker(this.#options)
       worker.onExit(() => {

@@ -5,6 +5,7 @@
  * broken engine or image does not spin.
  */
 import type Dockerode from 'dockerode'
+import { Closing } from '../../lifecycle/closing.js'
 
 interface KeyState {
   ready: Dockerode.Container[]
@@ -18,13 +19,13 @@ export interface WarmPoolOptions {
   remove: (container: Dockerode.Container) => Promise<void>
 }
 
-export class WarmPool {
+export class WarmPool extends Closing {
   readonly #options: WarmPoolOptions
   readonly #keys = new Map<string, KeyState>()
   readonly #inflight = new Set<Promise<void>>()
-  #closed = false
 
   constructor(options: WarmPoolOptions) {
+    super('warm pool')
     this.#options = options
   }
 
@@ -44,7 +45,7 @@ export class WarmPool {
 
   /** A ready container for `key`, or undefined. Call fill() afterwards to replace it. */
   take(key: string): Dockerode.Container | undefined {
-    if (this.#closed || this.#options.size <= 0) return undefined
+    if (this.closed || this.#options.size <= 0) return undefined
     return this.#state(key).ready.shift()
   }
 
@@ -52,7 +53,7 @@ export class WarmPool {
   fill(key: string, makeSpec: () => Dockerode.ContainerCreateOptions): void {
     const state = this.#state(key)
     const missing = this.#options.size - state.ready.length - state.starting
-    for (let i = 0; i < missing && !this.#closed; i++) {
+    for (let i = 0; i < missing && !this.closed; i++) {
       let spec: Dockerode.ContainerCreateOptions
       try {
         spec = makeSpec()
@@ -70,7 +71,7 @@ export class WarmPool {
       .start(spec)
       .then(
         async (container) => {
-          if (this.#closed) await this.#options.remove(container)
+          if (this.closed) await this.#options.remove(container)
           else state.ready.push(container)
         },
         // A failed start is not retried here (no tight loop on a broken engine): the next take() tries again.
@@ -93,9 +94,8 @@ export class WarmPool {
     return state
   }
 
-  /** Removes every ready container and those still starting. Idempotent. */
-  async close(): Promise<void> {
-    this.#closed = true
+  /** Removes every ready container and those still starting. */
+  protected async onClose(): Promise<void> {
     const ready = [...this.#keys.values()].flatMap((s) => s.ready.splice(0))
     await Promise.allSettled([...ready.map((c) => this.#options.remove(c)), ...this.#inflight])
   }

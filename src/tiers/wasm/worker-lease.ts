@@ -3,19 +3,19 @@
  * (a guest runs synchronously and holds its thread). A worker comes back idle after a clean run; after a
  * timeout, crash or cancellation it was terminated and the pool's spare replaces it.
  */
-import { SandboxClosedError } from '../../errors.js'
+import { Closing } from '../../lifecycle/closing.js'
 import type { GuestWorker } from '../guest-worker.js'
 import type { WorkerPool } from '../worker-pool.js'
 
-export class WorkerLease {
+export class WorkerLease extends Closing {
   readonly #pool: WorkerPool
   readonly #maxWorkers: number
   readonly #idle: GuestWorker[] = []
   readonly #waiting: (() => void)[] = []
   #active = 0
-  #closed = false
 
   constructor(pool: WorkerPool, maxWorkers: number) {
+    super('wasm tier')
     this.#pool = pool
     this.#maxWorkers = maxWorkers
   }
@@ -35,10 +35,10 @@ export class WorkerLease {
    */
   async acquire(): Promise<GuestWorker> {
     while (this.#active >= this.#maxWorkers) {
-      if (this.#closed) throw new SandboxClosedError('wasm tier')
+      this.assertOpen()
       await new Promise<void>((resolve) => this.#waiting.push(resolve))
     }
-    if (this.#closed) throw new SandboxClosedError('wasm tier')
+    this.assertOpen()
     this.#active += 1
     try {
       let worker = this.#idle.pop()
@@ -54,14 +54,14 @@ export class WorkerLease {
   /** Returns a worker after its run; one that may hold a stopped guest is terminated instead. */
   release(worker: GuestWorker, reusable: boolean): void {
     this.#active -= 1
-    if (reusable && !worker.closed && !this.#closed && this.#idle.length < this.#maxWorkers)
+    if (reusable && !worker.closed && !this.closed && this.#idle.length < this.#maxWorkers)
       this.#idle.push(worker)
     else void worker.terminate()
     this.#waiting.shift()?.()
   }
 
-  async close(): Promise<void> {
-    this.#closed = true
+  // Runs still holding a worker give it back through release(), which terminates it once closed.
+  protected async onClose(): Promise<void> {
     for (const wake of this.#waiting.splice(0)) wake()
     await Promise.all(this.#idle.splice(0).map((w) => w.terminate()))
   }

@@ -11,11 +11,17 @@ export interface HostedSandbox {
   onWorkerLost(): void
 }
 
+/** A worker chosen for a run, reserved for it until `release` (see QuickJsHost.reserve). */
+export interface Placement {
+  host: QuickJsHost
+  release: () => void
+}
+
 export class QuickJsHost {
   readonly worker: GuestWorker
   readonly #sandboxes = new Map<number, HostedSandbox>()
-  /** Runs in progress: a guest runs synchronously, so a busy worker delays every other run in it. */
-  busy = 0
+  /** Runs placed here and not ended: a guest runs synchronously, so a busy worker delays every other run. */
+  #reserved = 0
   /**
    * Shared with the worker. Slot 0 is 1 while the worker has idle work (building contexts) that a new run
    * would wait behind; slot RUNNING_SLOT holds the token of the run whose guest code is executing now.
@@ -42,7 +48,25 @@ export class QuickJsHost {
 
   /** Placement cost: busy workers first avoided, then ones doing idle work, then crowded ones. */
   get load(): number {
-    return this.busy * 1_000_000 + Atomics.load(this.#board, 0) * 1_000 + this.#sandboxes.size
+    return this.#reserved * 1_000_000 + Atomics.load(this.#board, 0) * 1_000 + this.#sandboxes.size
+  }
+
+  /** Runs placed on this worker and not ended yet. */
+  get reservedRuns(): number {
+    return this.#reserved
+  }
+
+  /**
+   * Counts a run on this worker until the returned release is called (once; later calls do nothing), so
+   * placement sees the worker busy from the turn it was chosen.
+   */
+  reserve(): () => void {
+    this.#reserved++
+    let held = true
+    return () => {
+      if (held) this.#reserved--
+      held = false
+    }
   }
 
   /** True while the guest code of run `token` is executing in the worker (not waiting, not queued). */

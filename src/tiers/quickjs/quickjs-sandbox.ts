@@ -11,14 +11,8 @@
  */
 import { WASM_PAGE_BYTES, type ResolvedConfig } from '../../config.js'
 import { SandboxClosedError } from '../../errors.js'
-import {
-  cancelledError,
-  crashedError,
-  sandboxResetError,
-  timeoutError,
-} from '../../limits/limit-errors.js'
-import { execResult } from '../../limits/run-outcome.js'
-import type { ExecResult, ExecStatus, ResultError } from '../../types.js'
+import { Closing } from '../../lifecycle/closing.js'
+import type { ExecResult, ExecStatus } from '../../types.js'
 import { WorkerGoneError } from '../guest-worker.js'
 import {
   TIER_LANGUAGES,
@@ -26,46 +20,35 @@ import {
   type RunContext,
   type TierSandbox,
 } from '../tier.js'
-import { answerHostCall, type GuestFetch } from './host-calls.js'
+import { ActiveRun, type CreateRunFetch } from './active-run.js'
 import type { CreateMessage, ExecMessage, ExecReply, HostCallEvent } from './protocol.js'
 import { HardStop } from './hard-stop.js'
 import type { ImageBudget } from './image-budget.js'
 import type { SandboxImage } from './sandbox-image.js'
-import type { HostedSandbox, QuickJsHost } from './quickjs-host.js'
+import type { HostedSandbox, Placement, QuickJsHost } from './quickjs-host.js'
+import { endedResult, replyResult, runEnd, stateLostResult } from './run-result.js'
+import { mayRetryAfterWorkerLoss } from './worker-loss-retry.js'
 
 export interface QuickJsSandboxDeps {
   sid: number
   config: ResolvedConfig
   /**
-   * A worker to live in, reserved (its `busy` count taken) for the run that asked: at the first run, and
-   * again after the worker was lost. `isolated`: a sandbox whose run had its worker terminated gets a
-   * worker apart from the other tenants from then on.
+   * A worker to live in, reserved for the run that asked: at the first run, and again after the worker was
+   * lost. `isolated`: a sandbox whose run had its worker terminated gets a worker apart from the other
+   * tenants from then on.
    */
-  place: (isolated: boolean) => Promise<QuickJsHost>
+  place: (isolated: boolean) => Promise<Placement>
   /** What the tier's sandbox images may hold together on the host. */
   imageBudget: ImageBudget
   /** Told once, when the sandbox moves to the isolation worker. */
   onIsolated: () => void
   /** Builds the host side of the guest's fetch for one run, with its usage meter. */
-  createFetch: (config: ResolvedConfig) => {
-    fetch: GuestFetch
-    usage: () => Partial<ExecResult['usage']>
-  }
+  createFetch: CreateRunFetch
   /** Shared with the workers: writing a run's token here interrupts it even while it runs synchronously. */
   cancelBoard: Int32Array
 }
 
 let nextToken = 1
-/** Attempts of one run, each after its worker was terminated for another sandbox's run. */
-const MAX_ATTEMPTS = 16
-
-// The controller and the metered fetch are made at the run's first host call: most runs make none, and
-// building them (a NetworkPolicy, an AbortSignal whose abort makes a DOMException) cost more than the run.
-interface ActiveRun {
-  controller: AbortController | undefined
-  net: ReturnType<QuickJsSandboxDeps['createFetch']> | undefined
-  hostCalls: number
-}
 
 /**
  * What the sandbox's state is known to be between runs: 'fresh' (no run changed it), an image of it taken
@@ -73,7 +56,7 @@ interface ActiveRun {
  */
 type KnownState = 'fresh' | SandboxImage | undefined
 
-export class QuickJsSandbox implements TierSandbox, HostedSandbox {
+export class QuickJsSandbox extends Closing implements TierSandbox, HostedSandbox {
   readonly tier = 'quickjs' as const
   readonly languages = TIER_LANGUAGES.quickjs
   readonly #deps: QuickJsSandboxDeps
@@ -85,7 +68,6 @@ export class QuickJsSandbox implements TierSandbox, HostedSandbox {
   #imageBytes = 0
   /** The worker holding the sandbox was lost: its state must be rebuilt from #state before the next run. */
   #lost = false
-  #closed = false
   /** The worker freed the guest with the reply of a last run (RunContext.lastRun). */
   #released = false
   /** The token of a run given up on (abandoned) whose reply has not arrived yet. */
@@ -93,7 +75,10 @@ export class QuickJsSandbox implements TierSandbox, HostedSandbox {
   /** A run of this sandbox had its worker terminated: it lives apart from other tenants from then on. */
   #isolated = false
 
+  #cancelActive: (() => void) | undefined
+
   constructor(deps: QuickJsSandboxDeps) {
+    super('quickjs sandbox')
     this.#deps = deps
   }
 
@@ -101,10 +86,11 @@ export class QuickJsSandbox implements TierSandbox, HostedSandbox {
    * Places the sandbox in a worker at its first run (so it lands on a worker that is not busy), and again
    * after its worker was lost, rebuilt there from its image. The create message needs no reply: the run's
    * message follows it, and a failed creation (or restore) fails that run. One reply per run means one
-   * wake-up of the host thread, not two. The worker comes reserved for the run (its `busy` count taken).
+   * wake-up of the host thread, not two. The worker comes reserved for the run.
    */
-  async #place(image: SandboxImage | undefined): Promise<QuickJsHost> {
-    const host = await this.#deps.place(this.#isolated)
+  async #place(image: SandboxImage | undefined): Promise<Placement> {
+    const placement = await this.#deps.place(this.#isolated)
+    const { host } = placement
     this.#host = host
     host.attach(this.#deps.sid, this)
     const { config, sid } = this.#deps
@@ -117,7 +103,7 @@ export class QuickJsSandbox implements TierSandbox, HostedSandbox {
     }
     if (image) create.image = image
     host.worker.post(create)
-    return host
+    return placement
   }
 
   /** Records what the sandbox's state is known to be; an image that does not fit the budget is not kept. */
@@ -134,7 +120,7 @@ export class QuickJsSandbox implements TierSandbox, HostedSandbox {
 
   /** Runs are serialized per sandbox: a second execute() waits for the first. */
   execute(request: NormalizedRequest, context: RunContext = {}): Promise<ExecResult> {
-    if (this.#closed) return Promise.reject(new SandboxClosedError('quickjs sandbox'))
+    if (this.closed) return Promise.reject(new SandboxClosedError('quickjs sandbox'))
     const result = this.#queue.then(() => this.#execute(request, context))
     this.#queue = result.catch(() => undefined)
     return result
@@ -143,8 +129,8 @@ export class QuickJsSandbox implements TierSandbox, HostedSandbox {
   async #execute(request: NormalizedRequest, context: RunContext): Promise<ExecResult> {
     if (this.#released) throw new SandboxClosedError('quickjs sandbox')
     const started = performance.now()
-    if (this.#closed) return this.#result('cancelled', started, cancelledError())
-    const active: ActiveRun = { controller: undefined, net: undefined, hostCalls: 0 }
+    if (this.closed) return endedResult('cancelled', started, request.timeoutMs)
+    const active = new ActiveRun(this.#deps.config, this.#deps.createFetch)
     this.#active = active
     const stop = new HardStop({
       cancelBoard: this.#deps.cancelBoard,
@@ -155,7 +141,7 @@ export class QuickJsSandbox implements TierSandbox, HostedSandbox {
     if (request.signal?.aborted) stop.cancel()
     this.#cancelActive = stop.cancel
     try {
-      // A second attempt only follows the loss of the worker to another sandbox's run (see #mayRetry).
+      // A second attempt only follows the loss of the worker to another's run (worker-loss-retry.ts).
       for (let attempt = 0; ; attempt++) {
         const outcome = await this.#attempt(request, context, started, active, stop, attempt)
         if (outcome !== 'retry') return outcome
@@ -167,7 +153,7 @@ export class QuickJsSandbox implements TierSandbox, HostedSandbox {
       }
       stop.dispose()
       request.signal?.removeEventListener('abort', stop.cancel)
-      active.controller?.abort()
+      active.end()
       this.#active = undefined
       this.#cancelActive = undefined
     }
@@ -181,18 +167,9 @@ export class QuickJsSandbox implements TierSandbox, HostedSandbox {
     stop: HardStop,
     attempt: number,
   ): Promise<ExecResult | 'retry'> {
-    let host = this.#host
-    if (host && !host.closed) host.busy++
-    else {
-      const state = this.#lost ? this.#state : 'fresh'
-      this.#lost = false
-      host = await this.#place(state === 'fresh' ? undefined : state)
-      if (state === undefined) {
-        host.busy--
-        this.#setState('fresh')
-        return this.#result('crashed', started, stateLostError())
-      }
-    }
+    const placement = await this.#reserve()
+    if (placement === 'state lost') return stateLostResult(started)
+    const { host, release } = placement
     const { config, sid } = this.#deps
     const token = nextToken++
     stop.aim(host, token)
@@ -233,87 +210,57 @@ export class QuickJsSandbox implements TierSandbox, HostedSandbox {
           this.#setState('fresh')
           this.#abandoned = token
         }
-        return this.#ended(reply, started, request, active)
+        return endedResult(reply, started, request.timeoutMs, active)
       }
       this.#setState(reply.image ?? undefined)
-      return this.#fromReply(reply, started, active)
+      return replyResult(reply, started, active)
     } catch (err) {
       if (!(err instanceof WorkerGoneError)) throw err
       // A run whose own limit had passed when its worker was lost (e.g. it waited behind a run stuck in a
       // built-in) timed out, whoever pulled the trigger.
       const overdue = performance.now() >= runEnd(request, context, started)
-      if (stop.endedBy === undefined && this.#mayRetry(host, token, active, attempt, overdue))
-        return 'retry'
+      const retry = mayRetryAfterWorkerLoss({
+        attempt,
+        overdue,
+        wasExecuting: host.isRunning(token),
+        hostCalls: active.hostCalls,
+        stateKnown: this.#state !== undefined,
+      })
+      if (stop.endedBy === undefined && retry) return 'retry'
       // Its result says the run was lost; like any run ended by a limit, the next one starts fresh.
       this.#setState('fresh')
-      return this.#ended(
-        stop.endedBy ?? (overdue ? 'timeout' : 'crashed'),
-        started,
-        request,
-        active,
-      )
+      const status: ExecStatus = stop.endedBy ?? (overdue ? 'timeout' : 'crashed')
+      return endedResult(status, started, request.timeoutMs, active)
     } finally {
-      host.busy--
+      release()
     }
   }
 
   /**
-   * A run whose worker was terminated for another sandbox's run starts over on a new worker, from the image
-   * taken before it, as if it had waited: only if it was not the code executing (that one is the cause),
-   * made no host call (nothing outside the sandbox saw it), the state before it is known and its own
-   * deadline has not passed. Each loss is another run's termination, so the attempts are bounded by those
-   * and by the deadline (MAX_ATTEMPTS is a backstop).
+   * The sandbox's worker reserved for a run: the one it lives in, or a new one where it is placed (rebuilt
+   * from its image after its worker was lost). 'state lost': placed fresh, but the run must not start as if
+   * the state it expects were there.
    */
-  #mayRetry(
-    host: QuickJsHost,
-    token: number,
-    active: ActiveRun,
-    attempt: number,
-    overdue: boolean,
-  ): boolean {
-    return (
-      attempt + 1 < MAX_ATTEMPTS &&
-      !overdue &&
-      !host.isRunning(token) &&
-      active.hostCalls === 0 &&
-      this.#state !== undefined
-    )
+  async #reserve(): Promise<Placement | 'state lost'> {
+    const host = this.#host
+    if (host && !host.closed) return { host, release: host.reserve() }
+    const state = this.#lost ? this.#state : 'fresh'
+    this.#lost = false
+    const placement = await this.#place(state === 'fresh' ? undefined : state)
+    if (state !== undefined) return placement
+    placement.release()
+    this.#setState('fresh')
+    return 'state lost'
   }
-
-  #ended(
-    status: ExecStatus,
-    started: number,
-    request: NormalizedRequest,
-    active: ActiveRun,
-  ): ExecResult {
-    const error = statusError(status, request.timeoutMs)
-    return this.#result(status, started, error, active.net?.usage(), active.hostCalls)
-  }
-
-  #cancelActive: (() => void) | undefined
 
   onHostCall(event: HostCallEvent): void {
     const active = this.#active
     const host = this.#host
     if (!active || !host) return
-    active.hostCalls++
-    const { config, createFetch } = this.#deps
-    const controller = (active.controller ??= new AbortController())
-    const context = {
-      hostFunctions: config.hostFunctions,
-      fetch: (request: unknown, signal: AbortSignal) =>
-        (active.net ??= createFetch(config)).fetch(request, signal),
-      signal: controller.signal,
-    }
-    void answerHostCall(event.name, event.argsJson, context).then((replyJson) => {
-      if (!controller.signal.aborted)
-        host.worker.post({
-          type: 'hostReply',
-          sid: this.#deps.sid,
-          callId: event.callId,
-          replyJson,
-        })
-    })
+    const { sid } = this.#deps
+    active.answer(event, (replyJson) =>
+      host.worker.post({ type: 'hostReply', sid, callId: event.callId, replyJson }),
+    )
   }
 
   onWorkerLost(): void {
@@ -321,38 +268,8 @@ export class QuickJsSandbox implements TierSandbox, HostedSandbox {
     this.#host = undefined
   }
 
-  #fromReply(reply: ExecReply, started: number, active: ActiveRun): ExecResult {
-    const durationMs = performance.now() - started
-    const { cpuMs, memoryPeakBytes } = reply
-    return execResult({
-      tier: 'quickjs',
-      status: reply.status,
-      durationMs,
-      stdout: reply.stdout,
-      stderr: reply.stderr,
-      value: reply.valueJson === undefined ? undefined : JSON.parse(reply.valueJson),
-      error: reply.error,
-      usage: { ...active.net?.usage(), hostCalls: active.hostCalls, cpuMs, memoryPeakBytes },
-      truncated: reply.truncated,
-    })
-  }
-
-  #result(
-    status: ExecStatus,
-    started: number,
-    error?: ResultError,
-    net: Partial<ExecResult['usage']> = {},
-    hostCalls = 0,
-  ): ExecResult {
-    const durationMs = performance.now() - started
-    const usage = { ...net, wallMs: durationMs, hostCalls }
-    return execResult({ tier: 'quickjs', status, durationMs, error, usage })
-  }
-
-  /** Ends a run in progress with 'cancelled', then frees the sandbox in its worker. Idempotent. */
-  async close(): Promise<void> {
-    if (this.#closed) return
-    this.#closed = true
+  /** Ends a run in progress with 'cancelled', then frees the sandbox in its worker. */
+  protected async onClose(): Promise<void> {
     this.#cancelActive?.()
     await this.#queue
     this.#setState(undefined)
@@ -363,24 +280,4 @@ export class QuickJsSandbox implements TierSandbox, HostedSandbox {
     }
     this.#host = undefined
   }
-}
-
-/** When the run must end (`performance.now()` ms): its own limit, or the caller's earlier end. */
-function runEnd(request: NormalizedRequest, context: RunContext, started: number): number {
-  return Math.min(started + request.timeoutMs, context.notAfterMs ?? Infinity)
-}
-
-function stateLostError(): ResultError {
-  return sandboxResetError(
-    'The sandbox lost its state because its worker was terminated and no image of it was kept; it has been reset',
-  )
-}
-
-function workerLostError(): ResultError {
-  return crashedError("The guest worker died during the run; the sandbox's state was reset")
-}
-
-function statusError(status: ExecStatus, timeoutMs: number): ResultError {
-  if (status === 'timeout') return timeoutError(timeoutMs)
-  return status === 'cancelled' ? cancelledError() : workerLostError()
 }

@@ -8,7 +8,8 @@
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { MiB, WASM_PAGE_BYTES, type ResolvedConfig } from '../../config.js'
-import { ConfigError, SandboxClosedError } from '../../errors.js'
+import { ConfigError } from '../../errors.js'
+import { Closing } from '../../lifecycle/closing.js'
 import { TIER_LANGUAGES, type Tier, type TierAvailability, type TierSandbox } from '../tier.js'
 import { resolveWorkerScript } from '../worker-script.js'
 import { defaultHostWorkers, WorkerPool } from '../worker-pool.js'
@@ -16,7 +17,7 @@ import { createRunFetch } from '../in-process-fetch.js'
 import { QUICKJS_MIN_PAGES } from './module-stash.js'
 import { BOARD_SLOTS } from './protocol.js'
 import { ImageBudget } from './image-budget.js'
-import { QuickJsHost } from './quickjs-host.js'
+import { QuickJsHost, type Placement } from './quickjs-host.js'
 import { QuickJsSandbox, type QuickJsSandboxDeps } from './quickjs-sandbox.js'
 import { readStaticLayout } from './wasm-layout.js'
 
@@ -43,15 +44,15 @@ export interface QuickJsTierOptions {
 
 const require = createRequire(import.meta.url)
 
-export class QuickJsTier implements Tier {
+export class QuickJsTier extends Closing implements Tier {
   readonly id = 'quickjs' as const
   readonly languages = TIER_LANGUAGES.quickjs
   readonly #workers: number
   readonly #pool: WorkerPool
   readonly #hosts: QuickJsHost[] = []
-  readonly #sandboxes = new Set<QuickJsSandbox>()
   readonly #createFetch: QuickJsSandboxDeps['createFetch']
-  #growing: Promise<QuickJsHost> | undefined
+  /** A worker being added, already reserved for the placement that started it. */
+  #growing: Promise<Placement> | undefined
   readonly #imageBudget: ImageBudget
   /** Sandboxes that caused a termination, ever (they live on the isolation worker). */
   #isolatedSandboxes = 0
@@ -59,27 +60,30 @@ export class QuickJsTier implements Tier {
   #isolation: Promise<QuickJsHost> | undefined
   #nextSid = 1
   readonly #cancelBoard = new Int32Array(new SharedArrayBuffer(BOARD_SLOTS * 4))
-  #closed = false
 
   constructor(options: QuickJsTierOptions = {}) {
+    super('quickjs tier')
     this.#workers = options.workers ?? defaultHostWorkers()
     this.#createFetch = options.createFetch ?? createRunFetch
     this.#imageBudget = new ImageBudget(options.imageBudgetBytes)
     const wasmBytes = readFileSync(require.resolve('@jitl/quickjs-wasmfile-release-sync/wasm'))
     const layout = readStaticLayout(wasmBytes)
-    this.#pool = new WorkerPool({
-      script: resolveWorkerScript(import.meta.url, './worker-main.js'),
-      workerData: {
-        wasmModule: new WebAssembly.Module(wasmBytes),
-        staticLayout: 'unsupported' in layout ? undefined : layout,
-        warmPages: DEFAULT_WARM_PAGES,
-        warmModules: options.warmModules ?? 2,
-        cancelBoard: this.#cancelBoard.buffer,
-      },
-      spares: options.spareWorkers ?? 1,
-      // Guest heaps live in wasm memories, outside these limits; they bound the worker's own JS.
-      resourceLimits: { maxOldGenerationSizeMb: 256, stackSizeMb: 4 },
-    })
+    // Adopted first, so closed after every sandbox; the workers in use are terminated by onClose.
+    this.#pool = this.adopt(
+      new WorkerPool({
+        script: resolveWorkerScript(import.meta.url, './worker-main.js'),
+        workerData: {
+          wasmModule: new WebAssembly.Module(wasmBytes),
+          staticLayout: 'unsupported' in layout ? undefined : layout,
+          warmPages: DEFAULT_WARM_PAGES,
+          warmModules: options.warmModules ?? 2,
+          cancelBoard: this.#cancelBoard.buffer,
+        },
+        spares: options.spareWorkers ?? 1,
+        // Guest heaps live in wasm memories, outside these limits; they bound the worker's own JS.
+        resourceLimits: { maxOldGenerationSizeMb: 256, stackSizeMb: 4 },
+      }),
+    )
   }
 
   validate(config: ResolvedConfig): void {
@@ -107,10 +111,8 @@ export class QuickJsTier implements Tier {
     await this.#pool.warm()
   }
 
-  // async: a config error becomes a rejection, like every other failure of createSandbox
-  async createSandbox(config: ResolvedConfig): Promise<TierSandbox> {
-    if (this.#closed) throw new SandboxClosedError('quickjs tier')
-    this.validate(config)
+  /** @throws SandboxClosedError after close(), as a rejection like every other failure of createSandbox. */
+  createSandbox(config: ResolvedConfig): Promise<TierSandbox> {
     const sandbox = new QuickJsSandbox({
       sid: this.#nextSid++,
       config,
@@ -120,19 +122,16 @@ export class QuickJsTier implements Tier {
       createFetch: this.#createFetch,
       cancelBoard: this.#cancelBoard,
     })
-    this.#sandboxes.add(sandbox)
-    const close = sandbox.close.bind(sandbox)
-    sandbox.close = async () => {
-      this.#sandboxes.delete(sandbox)
-      await close()
-    }
-    return sandbox
+    return new Promise((resolve) => resolve(this.adopt(sandbox)))
   }
 
   stats(): Record<string, number> {
+    const hosts = this.#liveHosts()
     return {
-      workers: this.#liveHosts().length,
-      sandboxes: this.#sandboxes.size,
+      workers: hosts.length,
+      // Runs placed on the shared workers (the isolation worker's are not counted).
+      runsActive: hosts.reduce((sum, host) => sum + host.reservedRuns, 0),
+      sandboxes: this.owned(QuickJsSandbox).length,
       spareWorkers: this.#pool.spareCount,
       isolatedSandboxes: this.#isolatedSandboxes,
       imageBytes: this.#imageBudget.usedBytes,
@@ -147,25 +146,23 @@ export class QuickJsTier implements Tier {
 
   /**
    * The least loaded worker (idle before busy), growing to `workers` first, so runs spread over the cores.
-   * The worker is returned reserved (its `busy` count taken) in the same turn it was chosen, so a placement
-   * running concurrently never sees it idle.
+   * The worker is returned reserved in the same turn it was chosen, so a placement running concurrently
+   * never sees it idle.
    */
-  async #place(): Promise<QuickJsHost> {
-    if (this.#closed) throw new SandboxClosedError('quickjs tier')
+  async #place(): Promise<Placement> {
+    this.assertOpen()
     const hosts = this.#liveHosts()
     if (hosts.length + (this.#growing ? 1 : 0) < this.#workers) {
       const joining = this.#growing !== undefined
       this.#growing ??= this.#pool.take().then((worker) => {
         const host = new QuickJsHost(worker)
-        host.busy++ // for the placement that started the growth
         this.#hosts.push(host)
-        return host
+        return { host, release: host.reserve() }
       })
       const growing = this.#growing
       try {
-        const host = await growing
-        if (joining) host.busy++
-        return host
+        const placed = await growing
+        return joining ? reserved(placed.host) : placed
       } finally {
         if (this.#growing === growing) this.#growing = undefined
       }
@@ -174,46 +171,37 @@ export class QuickJsTier implements Tier {
     // waking an idle thread costs more on this kind of VM (up to milliseconds) than anything it saves.
     let least: QuickJsHost | undefined
     for (const host of hosts) if (!least || host.load < least.load) least = host
-    if (least) {
-      least.busy++
-      return least
-    }
+    if (least) return reserved(least)
     const grown = await this.#growing
-    if (!grown) return this.#place()
-    grown.busy++
-    return grown
+    return grown ? reserved(grown.host) : this.#place()
   }
 
   /**
    * A worker apart from the shared ones, for sandboxes that caused a termination: a tenant that keeps
    * feeding built-ins that ignore the interrupt then only ever terminates its own kind's worker.
    */
-  async #placeIsolated(): Promise<QuickJsHost> {
-    if (this.#closed) throw new SandboxClosedError('quickjs tier')
+  async #placeIsolated(): Promise<Placement> {
+    this.assertOpen()
     const pending = this.#isolation
     const current = await pending?.catch(() => undefined)
-    if (current && !current.closed) {
-      current.busy++
-      return current
-    }
+    if (current && !current.closed) return reserved(current)
     // Gone (terminated by its own tenants) or never made; a concurrent placement may have made it anew.
     if (this.#isolation === pending) {
       this.#isolation = this.#pool.take().then((worker) => new QuickJsHost(worker))
       this.#isolation.catch(() => undefined)
     }
-    const host = await (this.#isolation as Promise<QuickJsHost>)
-    host.busy++
-    return host
+    return reserved(await (this.#isolation as Promise<QuickJsHost>))
   }
 
-  async close(): Promise<void> {
-    if (this.#closed) return
-    this.#closed = true
-    await Promise.allSettled([...this.#sandboxes].map((s) => s.close()))
+  // After the sandboxes (children) closed: no run is left on the workers.
+  protected async onClose(): Promise<void> {
     const hosts = this.#hosts.splice(0)
     const isolated = await this.#isolation?.catch(() => undefined)
     if (isolated) hosts.push(isolated)
     await Promise.allSettled(hosts.map((h) => h.worker.terminate()))
-    await this.#pool.close()
   }
+}
+
+function reserved(host: QuickJsHost): Placement {
+  return { host, release: host.reserve() }
 }

@@ -5,6 +5,7 @@
  */
 import { WASM_PAGE_BYTES, type ResolvedConfig } from '../../config.js'
 import { SandboxClosedError, ValidationError } from '../../errors.js'
+import { Closing } from '../../lifecycle/closing.js'
 import { RunDeadline } from '../../limits/deadline.js'
 import { timeoutError } from '../../limits/limit-errors.js'
 import { copyNetworkUsage, createNetworkMeter } from '../../policy/network-meter.js'
@@ -32,7 +33,7 @@ export interface WasmRuntime {
   compileTimeoutMs: number
 }
 
-export class WasmSandbox implements TierSandbox {
+export class WasmSandbox extends Closing implements TierSandbox {
   readonly tier = 'wasm' as const
   readonly languages = TIER_LANGUAGES.wasm
   readonly #config: ResolvedConfig
@@ -40,18 +41,15 @@ export class WasmSandbox implements TierSandbox {
   readonly #policy: NetworkPolicy
   readonly #plans = new WeakMap<CompiledModule, ModulePlan>()
   // Aborted by close(): runs in progress end as 'cancelled' and their workers are terminated.
-  readonly #closing = new AbortController()
-  #onClose: (() => void) | undefined
+  readonly #cancelRuns = new AbortController()
+  /** Runs in progress, which close() waits for. */
+  readonly #runs = new Set<Promise<ExecResult>>()
 
-  constructor(config: ResolvedConfig, runtime: WasmRuntime, onClose?: () => void) {
+  constructor(config: ResolvedConfig, runtime: WasmRuntime) {
+    super('wasm sandbox')
     this.#config = config
     this.#runtime = runtime
     this.#policy = new NetworkPolicy(config.network)
-    this.#onClose = onClose
-  }
-
-  get closed(): boolean {
-    return this.#closing.signal.aborted
   }
 
   /**
@@ -76,8 +74,16 @@ export class WasmSandbox implements TierSandbox {
    * @throws ValidationError for a refused module, an unknown `fn` or unusable arguments.
    * @throws SandboxClosedError after close().
    */
-  async execute(request: NormalizedRequest, context: RunContext = {}): Promise<ExecResult> {
-    if (this.closed) throw new SandboxClosedError('wasm sandbox')
+  execute(request: NormalizedRequest, context: RunContext = {}): Promise<ExecResult> {
+    if (this.closed) return Promise.reject(new SandboxClosedError('wasm sandbox'))
+    const run = this.#execute(request, context)
+    this.#runs.add(run)
+    const forget = (): boolean => this.#runs.delete(run)
+    run.then(forget, forget)
+    return run
+  }
+
+  async #execute(request: NormalizedRequest, context: RunContext): Promise<ExecResult> {
     const started = performance.now()
     const elapsed = (): number => performance.now() - started
     const deadline = new RunDeadline(request.timeoutMs, { notAfterMs: context.notAfterMs })
@@ -138,7 +144,7 @@ export class WasmSandbox implements TierSandbox {
         timeoutMs: remainingMs,
         limitMs: request.timeoutMs,
         cpuTimeMs: this.#config.cpuTimeMs,
-        signals: [request.signal, this.#closing.signal],
+        signals: [request.signal, this.#cancelRuns.signal],
         hostCalls: { policy: this.#policy, meter, hostFunctions: this.#config.hostFunctions },
         message: {
           module: compiled.module,
@@ -181,12 +187,10 @@ export class WasmSandbox implements TierSandbox {
     }
   }
 
-  /** Cancels runs in progress and refuses new ones. Idempotent. */
-  async close(): Promise<void> {
-    if (this.closed) return
-    this.#closing.abort()
-    this.#onClose?.()
-    this.#onClose = undefined
+  /** Ends runs in progress as 'cancelled' (new ones are refused from the close() call) and waits for them. */
+  protected async onClose(): Promise<void> {
+    this.#cancelRuns.abort()
+    await Promise.allSettled(this.#runs)
   }
 }
 

@@ -6,7 +6,8 @@ import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { MiB, WASM_PAGE_BYTES, type ResolvedConfig } from '../../config.js'
-import { ConfigError, SandboxClosedError } from '../../errors.js'
+import { ConfigError } from '../../errors.js'
+import { Closing } from '../../lifecycle/closing.js'
 import { TIER_LANGUAGES, type Tier, type TierAvailability, type TierSandbox } from '../tier.js'
 import { WorkerPool, defaultHostWorkers } from '../worker-pool.js'
 import { resolveWorkerScript } from '../worker-script.js'
@@ -60,7 +61,7 @@ export function wasmWorkerScript(): URL {
  * const tier = new WasmTier()
  * const sandbox = await tier.createSandbox(resolveConfig({ type: 'wasm', language: 'assemblyscript' }))
  */
-export class WasmTier implements Tier {
+export class WasmTier extends Closing implements Tier {
   readonly id = 'wasm' as const
   readonly languages = TIER_LANGUAGES.wasm
   readonly cache: ModuleCache
@@ -68,12 +69,13 @@ export class WasmTier implements Tier {
   readonly #compiler: AscCompiler
   readonly #provider: ModuleProvider
   readonly #compileTimeoutMs: number
-  readonly #sandboxes = new Set<WasmSandbox>()
   #pool: WorkerPool | undefined
   #lease: WorkerLease | undefined
-  #closing: Promise<void> | undefined
 
+  // Owned parts are adopted as they are made (compiler, pool, lease, then sandboxes), so they close in the
+  // reverse order: sandboxes first, the compiler last.
   constructor(options: WasmTierOptions = {}) {
+    super('wasm tier')
     this.#options = options
     this.#pool = options.workers
     this.#compileTimeoutMs = options.compileTimeoutMs ?? 30_000
@@ -82,7 +84,7 @@ export class WasmTier implements Tier {
       dir: options.cacheDir ?? join(tmpdir(), 'sandtier-wasm-cache'),
       diskMaxBytes: options.cacheMaxBytes,
     })
-    this.#compiler = new AscCompiler({ maxWorkers: options.compilerWorkers ?? 2 })
+    this.#compiler = this.adopt(new AscCompiler({ maxWorkers: options.compilerWorkers ?? 2 }))
     this.#provider = new ModuleProvider({
       cache: this.cache,
       compiler: this.#compiler,
@@ -98,7 +100,7 @@ export class WasmTier implements Tier {
   stats(): Record<string, number> {
     const { memoryHits, diskHits, misses } = this.cache.stats
     return {
-      sandboxes: this.#sandboxes.size,
+      sandboxes: this.owned(WasmSandbox).length,
       runsActive: this.#lease?.active ?? 0,
       workersIdle: this.#lease?.idleCount ?? 0,
       workerSpares: this.#pool?.spareCount ?? 0,
@@ -147,12 +149,11 @@ export class WasmTier implements Tier {
   }
 
   /**
-   * A sandbox for the config; a config `wasmBinary` is compiled and checked now.
-   * @throws ConfigError, ValidationError (refused module), SandboxClosedError.
+   * A sandbox for the config (checked by validate()); a config `wasmBinary` is compiled and checked now.
+   * @throws ValidationError (refused module), SandboxClosedError.
    */
   async createSandbox(config: ResolvedConfig, _signal?: AbortSignal): Promise<TierSandbox> {
-    if (this.#closing) throw new SandboxClosedError('wasm tier')
-    this.validate(config)
+    this.assertOpen()
     const sandbox = new WasmSandbox(config, {
       provider: this.#provider,
       lease: this.#leaseNow(),
@@ -160,6 +161,7 @@ export class WasmTier implements Tier {
     })
     if (config.wasm.wasmBinary !== undefined)
       sandbox.plan(await this.#provider.raw(config.wasm.wasmBinary))
+    this.adopt(sandbox)
     if (config.language === undefined || config.language === 'assemblyscript') this.#compiler.warm()
     return sandbox
   }
@@ -171,30 +173,30 @@ export class WasmTier implements Tier {
     await this.#poolNow().warm()
   }
 
-  close(): Promise<void> {
-    this.#closing ??= (async () => {
-      await Promise.all([...this.#sandboxes].map((s) => s.close()))
-      await this.#lease?.close()
-      await this.#compiler.close()
-      if (this.#options.workers === undefined) await this.#pool?.close()
-      this.cache.clear()
-    })()
-    return this.#closing
+  // After the owned parts closed (sandboxes, lease, pool, compiler).
+  protected onClose(): Promise<void> {
+    this.cache.clear()
+    return Promise.resolve()
   }
 
+  // A pool given in the options is the caller's: it is used, never closed, by this tier.
   #poolNow(): WorkerPool {
-    this.#pool ??= new WorkerPool({
-      script: wasmWorkerScript(),
-      spares: 1,
-      resourceLimits: { maxOldGenerationSizeMb: this.#options.workerHeapMb ?? 64, stackSizeMb: 4 },
-    })
+    this.#pool ??= this.adopt(
+      new WorkerPool({
+        script: wasmWorkerScript(),
+        spares: 1,
+        resourceLimits: {
+          maxOldGenerationSizeMb: this.#options.workerHeapMb ?? 64,
+          stackSizeMb: 4,
+        },
+      }),
+    )
     return this.#pool
   }
 
   #leaseNow(): WorkerLease {
-    this.#lease ??= new WorkerLease(
-      this.#poolNow(),
-      this.#options.maxWorkers ?? defaultHostWorkers(),
+    this.#lease ??= this.adopt(
+      new WorkerLease(this.#poolNow(), this.#options.maxWorkers ?? defaultHostWorkers()),
     )
     return this.#lease
   }

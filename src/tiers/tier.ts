@@ -69,7 +69,11 @@ export interface Tier {
    */
   validate(config: ResolvedConfig): void
   availability(): Promise<TierAvailability>
-  /** @throws TierUnavailableError when the tier cannot run here. */
+  /**
+   * A sandbox for a config that `validate` accepted: the caller (the manager, once per config and tier,
+   * escalations included) validates first, and the tier does not check again.
+   * @throws TierUnavailableError when the tier cannot run here; SandboxClosedError after close().
+   */
   createSandbox(config: ResolvedConfig, signal?: AbortSignal): Promise<TierSandbox>
   /** Counters for `manager.stats()`: workers, containers, pool sizes. */
   stats?(): Record<string, number>

@@ -12,7 +12,7 @@
  */
 import type Dockerode from 'dockerode'
 import type { ResolvedConfig } from '../../config.js'
-import { SandboxClosedError } from '../../errors.js'
+import { Closing } from '../../lifecycle/closing.js'
 import type { ExecResult, TierId } from '../../types.js'
 import { RunDeadline } from '../../limits/deadline.js'
 import {
@@ -52,7 +52,6 @@ export interface ContainerSandboxDeps {
   makeSpec: () => Dockerode.ContainerCreateOptions
   /** The sandbox's network egress (networkEnabled): metered per run, closed with the sandbox. */
   egress?: SandboxEgress | undefined
-  onClose: (sandbox: ContainerSandbox) => void
 }
 
 interface Current {
@@ -73,16 +72,16 @@ function isContainerGone(error: unknown): boolean {
   return error.statusCode === 500 && /is not running|container not running/.test(error.message)
 }
 
-export class ContainerSandbox implements TierSandbox {
+export class ContainerSandbox extends Closing implements TierSandbox {
   readonly tier: TierId
   readonly languages = CONTAINER_LANGUAGES
   readonly #deps: ContainerSandboxDeps
   readonly #config: ResolvedConfig
   #current: Promise<Current>
   #tail: Promise<unknown> = Promise.resolve()
-  #closing: Promise<void> | undefined
 
   private constructor(deps: ContainerSandboxDeps, config: ResolvedConfig, first: Promise<Current>) {
+    super(`${deps.tier} sandbox`)
     this.tier = deps.tier
     this.#deps = deps
     this.#config = config
@@ -109,18 +108,9 @@ export class ContainerSandbox implements TierSandbox {
     return { container, cgroup: await openCgroupReader(container, deps.engine) }
   }
 
-  /** True once close() was called. */
-  get closed(): boolean {
-    return this.#closing !== undefined
-  }
-
   /** The id of the sandbox's current container (it changes when a limit forced a new one). */
   async containerId(): Promise<string> {
     return (await this.#current).container.id
-  }
-
-  #assertOpen(): void {
-    if (this.#closing) throw new SandboxClosedError(`${this.tier} sandbox`)
   }
 
   // One operation at a time: a run owns the container's processes and cgroup counters while it lasts.
@@ -156,7 +146,7 @@ export class ContainerSandbox implements TierSandbox {
 
   /** Runs one request; resolves with an ExecResult for every outcome of the guest's code. */
   async execute(request: NormalizedRequest, context: RunContext = {}): Promise<ExecResult> {
-    this.#assertOpen()
+    this.assertOpen()
     const startedAt = Date.now()
     const ctx: ClassifyContext = {
       tier: this.tier,
@@ -183,7 +173,7 @@ export class ContainerSandbox implements TierSandbox {
     const runMs = Math.max(deadline.remaining(), 1)
     const escalated = context.notAfterMs !== undefined
     return await this.#serial(async () => {
-      this.#assertOpen()
+      this.assertOpen()
       if (request.signal?.aborted) return earlyResult(ctx, 'cancelled')
       const { value: facts, network } = await meterRun(this.#deps.egress, request, () =>
         this.#run(runCommand, request, () => (escalated ? deadline.remaining() : runMs)),
@@ -196,7 +186,7 @@ export class ContainerSandbox implements TierSandbox {
             "The sandbox's container was stopped or removed since its last run, so the code did not run",
           ),
         )
-      const reset = lostContainer(facts) && !this.#closing
+      const reset = lostContainer(facts) && !this.closed
       if (reset) this.#replace()
       const result = withNetworkUsage(toExecResult(facts, ctx), network)
       return reset ? markReset(result) : result
@@ -235,7 +225,7 @@ export class ContainerSandbox implements TierSandbox {
     } catch (error) {
       // The container died between runs (killed or removed from outside): the sandbox gets a new one, and
       // this run reports the reset instead of running on it as if /work were still there.
-      if (!isContainerGone(error) || this.#closing) throw error
+      if (!isContainerGone(error) || this.closed) throw error
       this.#replace()
       return new ContainerGone()
     }
@@ -252,7 +242,7 @@ export class ContainerSandbox implements TierSandbox {
     data: string | Uint8Array,
     options: FileOptions = {},
   ): Promise<void> {
-    this.#assertOpen()
+    this.assertOpen()
     await this.#serial(async () =>
       writeSandboxFile((await this.#container()).container, path, data, options),
     )
@@ -268,25 +258,17 @@ export class ContainerSandbox implements TierSandbox {
     path: string,
     options: FileOptions & { maxBytes?: number } = {},
   ): Promise<Uint8Array> {
-    this.#assertOpen()
+    this.assertOpen()
     const maxBytes = options.maxBytes ?? this.#config.diskSpaceBytes
     return await this.#serial(async () =>
       readSandboxFile((await this.#container()).container, path, maxBytes, options),
     )
   }
 
-  /** Removes the container (force: a run in progress ends as 'crashed'). Idempotent. */
-  close(): Promise<void> {
-    this.#closing ??= (async () => {
-      this.#deps.onClose(this)
-      const current = await this.#current.catch(() => undefined)
-      if (current) await removeContainer(current.container)
-      await this.#deps.egress?.close()
-    })()
-    return this.#closing
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.close()
+  /** Removes the container (force: a run in progress ends as 'crashed'), then closes the egress. */
+  protected async onClose(): Promise<void> {
+    const current = await this.#current.catch(() => undefined)
+    if (current) await removeContainer(current.container)
+    await this.#deps.egress?.close()
   }
 }

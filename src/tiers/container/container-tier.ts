@@ -5,12 +5,8 @@
  */
 import type Dockerode from 'dockerode'
 import { DEFAULT_IMAGE, type ResolvedConfig } from '../../config.js'
-import {
-  ConfigError,
-  SandboxClosedError,
-  SandboxError,
-  TierUnavailableError,
-} from '../../errors.js'
+import { ConfigError, SandboxError, TierUnavailableError } from '../../errors.js'
+import { Closing } from '../../lifecycle/closing.js'
 import type { TierId } from '../../types.js'
 import type { Tier, TierAvailability } from '../tier.js'
 import { checkContainerConfig } from './container-config-check.js'
@@ -67,24 +63,23 @@ interface HostReady {
   hostFiles: SharedHostFiles
 }
 
-export class ContainerTier implements Tier {
+export class ContainerTier extends Closing implements Tier {
   readonly id: TierId
   readonly runtime: ContainerRuntime
   readonly languages = CONTAINER_LANGUAGES
   readonly #docker: Dockerode
   readonly #identity: SessionIdentity = newSessionIdentity()
   readonly #pool: WarmPool
-  readonly #sandboxes = new Set<ContainerSandbox>()
   readonly #uids: SandboxUids
   readonly #images = new Map<string, Promise<HostReady>>()
   #started: Promise<void> | undefined
-  #closing: Promise<void> | undefined
 
   constructor(
     id: 'docker' | 'gvisor',
     runtime: ContainerRuntime,
     options: ContainerTierOptions = {},
   ) {
+    super(`${id} tier`)
     const poolSize = options.poolSize ?? 1
     if (!Number.isInteger(poolSize) || poolSize < 0 || poolSize > 64)
       throw new ConfigError('poolSize', 'an integer between 0 and 64', poolSize)
@@ -92,20 +87,19 @@ export class ContainerTier implements Tier {
     this.runtime = runtime
     this.#docker = options.docker ?? createDockerClient()
     this.#uids = new SandboxUids(options.sandboxUids ?? DEFAULT_SANDBOX_UIDS)
-    this.#pool = new WarmPool({
-      size: poolSize,
-      start: (spec) => startContainer(this.#docker, spec),
-      remove: (container) => removeContainer(container),
-    })
+    // Adopted first, so closed after every sandbox (they are adopted as they are made).
+    this.#pool = this.adopt(
+      new WarmPool({
+        size: poolSize,
+        start: (spec) => startContainer(this.#docker, spec),
+        remove: (container) => removeContainer(container),
+      }),
+    )
   }
 
   /** The session label value on every container of this tier instance. */
   get sessionId(): string {
     return this.#identity.sessionId
-  }
-
-  get closed(): boolean {
-    return this.#closing !== undefined
   }
 
   /** Started containers waiting in the warm pool. */
@@ -115,13 +109,13 @@ export class ContainerTier implements Tier {
 
   /** Number of live sandboxes. */
   get sandboxCount(): number {
-    return this.#sandboxes.size
+    return this.owned(ContainerSandbox).length
   }
 
   /** Live sandboxes, ready warm containers and those still starting (what manager.stats() shows). */
   stats(): Record<string, number> {
     return {
-      sandboxes: this.#sandboxes.size,
+      sandboxes: this.sandboxCount,
       warmContainers: this.#pool.readyCount,
       warmStarting: this.#pool.startingCount,
     }
@@ -169,12 +163,12 @@ export class ContainerTier implements Tier {
   }
 
   /**
-   * Creates a sandbox: a warm container when one is ready, else a new one.
-   * @throws ConfigError, TierUnavailableError (no engine, no runsc, no image), EngineError, SandboxClosedError
+   * Creates a sandbox for a config checked by validate(): a warm container when one is ready, else a new one.
+   * @throws ConfigError (cpuQuota past the engine's CPUs), TierUnavailableError (no engine, no runsc, no
+   *   image), EngineError, SandboxClosedError
    */
   async createSandbox(config: ResolvedConfig, signal?: AbortSignal): Promise<ContainerSandbox> {
-    if (this.#closing) throw new SandboxClosedError(`${this.id} tier`)
-    this.validate(config)
+    this.assertOpen()
     const { engine, hostFiles } = await this.#ready(config.container.image)
     if (config.cpuQuota > engine.cpus)
       throw new ConfigError(
@@ -207,20 +201,18 @@ export class ContainerTier implements Tier {
         key: hardeningKey(template()),
         makeSpec,
         egress,
-        onClose: (s) => this.#sandboxes.delete(s),
       },
       config,
     ).catch(async (error: unknown) => {
       await egress?.close()
       throw error
     })
-    this.#sandboxes.add(sandbox)
-    if (this.#closing || signal?.aborted) {
+    if (this.closed || signal?.aborted) {
       await sandbox.close()
       throwIfAborted(signal)
-      throw new SandboxClosedError(`${this.id} tier`)
+      this.assertOpen()
     }
-    return sandbox
+    return this.adopt(sandbox)
   }
 
   // An engine that went away after the preflight is still "no engine": TierUnavailableError, and the next
@@ -240,21 +232,10 @@ export class ContainerTier implements Tier {
     }
   }
 
-  /** Closes every sandbox and the pool, then removes anything left with this session's label. Idempotent. */
-  close(): Promise<void> {
-    this.#closing ??= (async () => {
-      await Promise.allSettled([...this.#sandboxes].map((s) => s.close()))
-      await this.#pool.close()
-      const leftovers = await sessionContainers(this.#docker, this.sessionId).catch(() => [])
-      await Promise.allSettled(
-        leftovers.map((id) => removeContainer(this.#docker.getContainer(id))),
-      )
-    })()
-    return this.#closing
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.close()
+  // After the sandboxes and the pool closed: removes anything left with this session's label.
+  protected async onClose(): Promise<void> {
+    const leftovers = await sessionContainers(this.#docker, this.sessionId).catch(() => [])
+    await Promise.allSettled(leftovers.map((id) => removeContainer(this.#docker.getContainer(id))))
   }
 }
 

@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util'
 import type { SandboxConfig } from '../config.js'
 import { isSandboxError } from '../errors.js'
 import { SandboxManager } from '../manager/sandbox-manager.js'
-import type { ExecResult, Language, SandboxType } from '../types.js'
+import type { ExecRequest, ExecResult, Language, SandboxType } from '../types.js'
 import { exitCodeFor, USAGE_EXIT_CODE } from './exit-codes.js'
 import { parseDuration, parseSize } from './units.js'
 
@@ -79,22 +79,45 @@ async function runCommand(args: string[]): Promise<number> {
   }
   const input = values.input === undefined ? undefined : (JSON.parse(values.input) as unknown)
   const manager = new SandboxManager()
+  const json = values.json === true
   try {
     const id = await manager.createSandbox(config)
-    const request =
+    const request: ExecRequest =
       language === 'wasm' && file
         ? { wasmBinary: new Uint8Array(await readFile(file)), input, stdin: values.stdin }
         : {
-            code: file ? await readFile(file, 'utf8') : (values.eval as string),
+            code: file ? await readFile(file, 'utf8') : values.eval,
             input,
             stdin: values.stdin,
           }
+    // Output is printed as the guest writes it; --json prints the whole result at the end instead.
+    const printed = { stdout: '', stderr: '' }
+    if (!json) {
+      request.onOutput = ({ stream, text }) => {
+        printed[stream] += text
+        process[stream].write(text)
+      }
+      manager.on('escalate', ({ to, reason }) => {
+        // The container re-runs the code from its start: what it prints is what the result holds.
+        printed.stdout = printed.stderr = ''
+        process.stderr.write(`sandtier: re-running on ${to} (${reason}); its output follows\n`)
+      })
+    }
     const result = await manager.execute(id, request)
-    printResult(result, values.json === true)
+    if (!json) {
+      // Whatever the run's tier did not stream (none does on purpose) still reaches the terminal.
+      process.stdout.write(unprinted(result.stdout, printed.stdout))
+      process.stderr.write(unprinted(result.stderr, printed.stderr))
+    }
+    printResult(result, json)
     return exitCodeFor(result)
   } finally {
     await manager.close()
   }
+}
+
+function unprinted(all: string, printed: string): string {
+  return all.startsWith(printed) ? all.slice(printed.length) : all
 }
 
 function printResult(result: ExecResult, json: boolean): void {
@@ -102,8 +125,6 @@ function printResult(result: ExecResult, json: boolean): void {
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`)
     return
   }
-  process.stdout.write(result.stdout)
-  process.stderr.write(result.stderr)
   if (result.value !== undefined) process.stdout.write(`${JSON.stringify(result.value)}\n`)
   if (result.status !== 'ok') {
     const detail = result.error ? `${result.error.name}: ${result.error.message}` : ''

@@ -27,6 +27,7 @@ export type ErrorCode =
   | 'ERR_CRASHED'
   | 'ERR_RESULT_NOT_SERIALIZABLE'
   | 'ERR_ENGINE'
+  | 'ERR_FILE'
 
 /** A brand that survives realms and structured clones of the prototype chain (see isSandboxError). */
 const brand = Symbol.for('sandtier.SandboxError')
@@ -173,6 +174,24 @@ export class EngineError extends SandboxError {
   override name = 'EngineError'
   constructor(message: string, options?: { cause?: unknown }) {
     super('ERR_ENGINE', message, options)
+  }
+}
+
+/** Why a file operation on a sandbox failed (the path itself was valid). */
+export type FileErrorReason = 'not-found' | 'not-a-file' | 'too-large' | 'no-space'
+
+/**
+ * A sandbox file could not be read, written, listed or removed: missing, not a regular file (a directory,
+ * a FIFO, a device the guest put there), larger than the read allows, or past the sandbox's diskSpace.
+ */
+export class FileError extends SandboxError {
+  override name = 'FileError'
+  readonly reason: FileErrorReason
+  readonly path: string
+  constructor(reason: FileErrorReason, path: string, message: string) {
+    super('ERR_FILE', message)
+    this.reason = reason
+    this.path = path
   }
 }
 

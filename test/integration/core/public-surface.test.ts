@@ -26,6 +26,7 @@ const ERRORS = [
   'CapacityError',
   'ConfigError',
   'EngineError',
+  'FileError',
   'GuestError',
   'PolicyDeniedError',
   'ResourceExceededError',

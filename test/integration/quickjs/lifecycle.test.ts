@@ -1,87 +1,35 @@
-import { describe, expect, it } from 'vitest'
-import { SandboxManager, SandboxNotFoundError, SandboxExpiredError } from '../../../src/index.js'
+import { once } from 'node:events'
+import { describe } from 'vitest'
+import { SandboxNotFoundError, SandboxExpiredError } from '../../../src/index.js'
+import { expect, test } from '../../fixtures/sandtier.js'
 
-function activeTimersAndPorts(): number {
-  return process.getActiveResourcesInfo().filter((r) => r === 'Timeout' || r === 'MessagePort')
-    .length
-}
+// Each test gets its own manager from the fixtures, closed after it with the leak checks (workers, timers,
+// message ports, sockets): what the first test used to count by hand.
 
 describe('quickjs tier: lifecycle', () => {
-  it('destroy() during execute() ends the run cancelled and leaves nothing running', async () => {
-    const manager = new SandboxManager({ tiers: { quickjs: { workers: 2 } } })
-    const id = await manager.createSandbox({ type: 'quickjs', limits: { executionTime: 10_000 } })
-    await manager.execute(id, '1')
-    const started = performance.now()
-    const pending = manager.execute(id, 'for (;;) {}')
-    await new Promise((r) => setTimeout(r, 100))
-    await manager.destroy(id)
-    const r = await pending
-    expect(r.status).toBe('cancelled')
-    expect(r.error?.code).toBe('ERR_CANCELLED')
-    expect(performance.now() - started).toBeLessThan(1000)
-    await expect(manager.execute(id, '1')).rejects.toBeInstanceOf(SandboxNotFoundError)
-    const before = activeTimersAndPorts()
-    await manager.close()
-    expect((await manager.stats()).tiers).toEqual({})
-    expect(activeTimersAndPorts()).toBeLessThanOrEqual(before)
-  })
+  describe('on two workers', () => {
+    test.override({ managerOptions: { tiers: { quickjs: { workers: 2 } } } })
 
-  it('an AbortSignal cancels a synchronous loop without killing the worker', async () => {
-    const manager = new SandboxManager({ tiers: { quickjs: { workers: 1 } } })
-    try {
-      const id = await manager.createSandbox({ type: 'quickjs' })
-      await manager.execute(id, 'globalThis.kept = 7')
-      const controller = new AbortController()
-      setTimeout(() => controller.abort(), 100)
-      const r = await manager.execute(id, { code: 'for (;;) {}', signal: controller.signal })
+    test('destroy() during execute() ends the run cancelled and leaves nothing running', async ({
+      manager,
+    }) => {
+      const id = await manager.createSandbox({ type: 'quickjs', limits: { executionTime: 10_000 } })
+      await manager.execute(id, '1')
+      const started = performance.now()
+      const runStarted = once(manager, 'execute:start')
+      const pending = manager.execute(id, 'for (;;) {}')
+      await runStarted
+      await manager.destroy(id)
+      const r = await pending
       expect(r.status).toBe('cancelled')
-      const other = await manager.createSandbox({ type: 'quickjs' })
-      expect((await manager.execute(other, '1 + 1')).value).toBe(2)
-    } finally {
-      await manager.close()
-    }
-  })
+      expect(r.error?.code).toBe('ERR_CANCELLED')
+      expect(performance.now() - started).toBeLessThan(1000)
+      await expect(manager.execute(id, '1')).rejects.toBeInstanceOf(SandboxNotFoundError)
+    })
 
-  it('two concurrent execute() calls on one sandbox are serialized', async () => {
-    const manager = new SandboxManager()
-    try {
-      const id = await manager.createSandbox({ type: 'quickjs' })
-      await manager.execute(id, 'globalThis.log = []')
-      const a = manager.execute(
-        id,
-        'await new Promise((r) => setTimeout(r, 50)); log.push("a"); log.length',
-      )
-      const b = manager.execute(id, 'log.push("b"); log.join()')
-      expect((await a).value).toBe(1)
-      expect((await b).value).toBe('a,b')
-    } finally {
-      await manager.close()
-    }
-  })
-
-  it('the sandbox lifetime (timeout) destroys it; execute then rejects with an expiry error', async () => {
-    const manager = new SandboxManager()
-    try {
-      // A first run boots the workers (hundreds of ms on a loaded machine): not inside the lifetime.
-      await manager.runOnce({ type: 'quickjs' }, '0')
-      const id = await manager.createSandbox({ type: 'quickjs', timeout: 1000 })
-      const expired = new Promise<void>((resolve) =>
-        manager.on('destroy', (e) => {
-          if (e.id === id && e.reason === 'expired') resolve()
-        }),
-      )
-      expect((await manager.execute(id, '1')).status).toBe('ok')
-      await expired
-      await expect(manager.execute(id, '1')).rejects.toBeInstanceOf(SandboxExpiredError)
-      expect(manager.list()).not.toContain(id)
-    } finally {
-      await manager.close()
-    }
-  })
-
-  it('1,000 create/execute/destroy cycles: no growth in workers or RSS beyond noise', async () => {
-    const manager = new SandboxManager({ tiers: { quickjs: { workers: 2 } } })
-    try {
+    test('1,000 create/execute/destroy cycles: no growth in workers or RSS beyond noise', async ({
+      manager,
+    }) => {
       const cycle = async (i: number): Promise<void> => {
         const id = await manager.createSandbox({ type: 'quickjs' })
         const r = await manager.execute(id, { code: 'input.i * 2', input: { i } })
@@ -98,17 +46,33 @@ describe('quickjs tier: lifecycle', () => {
       expect(manager.list()).toHaveLength(0)
       // each sandbox owns a 16 MiB wasm memory while alive; 1,000 leaked ones would be gigabytes
       expect(process.memoryUsage().rss - rssAfterWarmup).toBeLessThan(96 * 1024 * 1024)
-    } finally {
-      await manager.close()
-    }
+    })
   })
 
-  it('runOnce (what run() does): the worker frees each sandbox with its reply, whatever the status', async () => {
-    const manager = new SandboxManager({ tiers: { quickjs: { workers: 1 } } })
-    const events: string[] = []
-    manager.on('create', () => events.push('create'))
-    manager.on('destroy', ({ reason }) => events.push(`destroy:${reason}`))
-    try {
+  describe('on one worker', () => {
+    test.override({ managerOptions: { tiers: { quickjs: { workers: 1 } } } })
+
+    test('an AbortSignal cancels a synchronous loop without killing the worker', async ({
+      manager,
+    }) => {
+      const id = await manager.createSandbox({ type: 'quickjs' })
+      await manager.execute(id, 'globalThis.kept = 7')
+      const controller = new AbortController()
+      // No event says the guest is inside its loop (execute:start comes before the worker has it): 100 ms
+      // lets the loop start, so the signal lands in it rather than before it.
+      setTimeout(() => controller.abort(), 100)
+      const r = await manager.execute(id, { code: 'for (;;) {}', signal: controller.signal })
+      expect(r.status).toBe('cancelled')
+      const other = await manager.createSandbox({ type: 'quickjs' })
+      expect((await manager.execute(other, '1 + 1')).value).toBe(2)
+    })
+
+    test('runOnce (what run() does): the worker frees each sandbox with its reply, whatever the status', async ({
+      manager,
+    }) => {
+      const events: string[] = []
+      manager.on('create', () => events.push('create'))
+      manager.on('destroy', ({ reason }) => events.push(`destroy:${reason}`))
       // ok, a guest error, a memory breach and a timeout: each ends its sandbox in the worker
       const programs = [
         { code: 'input.i + 1', expect: 'ok' },
@@ -142,8 +106,39 @@ describe('quickjs tier: lifecycle', () => {
       // the worker is still healthy and holds nothing of those sandboxes
       const id = await manager.createSandbox({ type: 'quickjs' })
       expect((await manager.execute(id, 'typeof input')).value).toBe('undefined')
-    } finally {
-      await manager.close()
-    }
+    })
+  })
+
+  describe('with the default workers', () => {
+    test.override({ managerOptions: {} })
+
+    test('two concurrent execute() calls on one sandbox are serialized', async ({ manager }) => {
+      const id = await manager.createSandbox({ type: 'quickjs' })
+      await manager.execute(id, 'globalThis.log = []')
+      const a = manager.execute(
+        id,
+        'await new Promise((r) => setTimeout(r, 50)); log.push("a"); log.length',
+      )
+      const b = manager.execute(id, 'log.push("b"); log.join()')
+      expect((await a).value).toBe(1)
+      expect((await b).value).toBe('a,b')
+    })
+
+    test('the sandbox lifetime (timeout) destroys it; execute then rejects with an expiry error', async ({
+      manager,
+    }) => {
+      // A first run boots the workers (hundreds of ms on a loaded machine): not inside the lifetime.
+      await manager.runOnce({ type: 'quickjs' }, '0')
+      const id = await manager.createSandbox({ type: 'quickjs', timeout: 1000 })
+      const expired = new Promise<void>((resolve) =>
+        manager.on('destroy', (e) => {
+          if (e.id === id && e.reason === 'expired') resolve()
+        }),
+      )
+      expect((await manager.execute(id, '1')).status).toBe('ok')
+      await expired
+      await expect(manager.execute(id, '1')).rejects.toBeInstanceOf(SandboxExpiredError)
+      expect(manager.list()).not.toContain(id)
+    })
   })
 })

@@ -92,7 +92,8 @@ export default tseslint.config(
                 './src/limits',
               ],
               from: ['./src/mcp', './src/tools'],
-              message: 'the MCP server and the tool definitions sit on the public API, above the manager',
+              message:
+                'the MCP server and the tool definitions sit on the public API, above the manager',
             },
           ],
         },

@@ -253,10 +253,13 @@ open('/work/late.txt', 'w').write(r)
       ),
     )
     expect(started.status).toBe('ok')
+    // The late request must never come: an absence has no event, so a bound of 5 times its 0.5 s delay.
     await new Promise((resolve) => setTimeout(resolve, 2500))
     // The run's processes are killed at its end (issue 21): the late request is never made, and the
     // file it would have written (with the proxy's verdict) does not exist.
-    const late = await sandbox.execute(request('test -e /work/late.txt && echo exists || echo absent'))
+    const late = await sandbox.execute(
+      request('test -e /work/late.txt && echo exists || echo absent'),
+    )
     expect(late.stdout.trim()).toBe('absent')
     expect(servers.pathsSeen).not.toContain('/late')
   })

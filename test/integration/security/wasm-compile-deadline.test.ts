@@ -26,6 +26,15 @@ function smallSource(): string {
 
 const wasm = { type: 'wasm' as const, language: 'assemblyscript' as const }
 
+/** Resolves once the manager's wasm tier has a compile running (polled: the tier emits no event for it). */
+async function compileRunning(manager: SandboxManager): Promise<void> {
+  const deadline = performance.now() + 10_000
+  while ((await manager.stats()).tiers.wasm?.['compilesRunning'] !== 1) {
+    if (performance.now() > deadline) throw new Error('no compile started within 10 s')
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+}
+
 describe('I12-5: AssemblyScript compilation under the run deadline', () => {
   it('I12-5: a 0.45 MB source under executionTime 1000 ms ends timeout in its compile', async () => {
     const started = performance.now()
@@ -52,6 +61,8 @@ describe('I12-5: AssemblyScript compilation under the run deadline', () => {
     })
     let largeDone = false
     void large.then(() => (largeDone = true))
+    // run()'s manager is private, so no counter says the large compile began: 300 ms lets it reach the
+    // compiler first (it then compiles for 8-25 s, which largeStillCompiling checks).
     await new Promise((resolve) => setTimeout(resolve, 300))
     const small = await run(smallSource(), { ...wasm, limits: { executionTime: 10_000 } })
     const order = { small: small.status, value: small.value, largeStillCompiling: !largeDone }
@@ -66,7 +77,7 @@ describe('I12-5: AssemblyScript compilation under the run deadline', () => {
       const id = await manager.createSandbox({ ...wasm, limits: { executionTime: 120_000 } })
       const stop = new AbortController()
       const large = manager.execute(id, { code: largeSource(), signal: stop.signal })
-      await new Promise((resolve) => setTimeout(resolve, 300))
+      await compileRunning(manager)
       stop.abort()
       const result = await large
       const stopped = performance.now()

@@ -1,5 +1,6 @@
 /** Helpers of the container-host security tests: commands run in a sandbox's container from the host side. */
 import { PassThrough } from 'node:stream'
+import { finished } from 'node:stream/promises'
 import { docker } from '../container/helpers.js'
 
 /** Runs `cmd` in the container as its user, outside any run of the sandbox; resolves with its stdout. */
@@ -26,7 +27,10 @@ export async function execInContainer(
 /** Starts `cmd` in the container in the background (the exec is not attached: it outlives this call). */
 export async function startInContainer(containerId: string, cmd: string[]): Promise<void> {
   const exec = await docker.getContainer(containerId).exec({ Cmd: cmd })
-  await exec.start({ Detach: true })
+  // The engine answers a detached start with an empty body that must still be read to its end, or the
+  // response keeps its socket open (the fixtures' leak check saw one PipeWrap left per call).
+  const response = (await exec.start({ Detach: true })) as NodeJS.ReadableStream | undefined
+  if (response) await finished(response.resume())
 }
 
 /** Polls `check` every 100 ms until it returns a value, for at most `timeoutMs`. */

@@ -5,17 +5,10 @@
  * the guest's uid lives in the gVisor kernel, which never shared these budgets; the test holds on both.
  */
 import { readFileSync } from 'node:fs'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { ContainerSandbox } from '../../../src/tiers/container/container-sandbox.js'
+import { beforeAll, describe, expect } from 'vitest'
 import { DEFAULT_SANDBOX_UIDS } from '../../../src/tiers/container/sandbox-uids.js'
-import {
-  KINDS,
-  config,
-  ensureImage,
-  expectNoContainers,
-  makeTier,
-  request,
-} from '../container/helpers.js'
+import { KINDS, test } from '../../fixtures/sandtier.js'
+import { config, ensureImage, request } from '../container/helpers.js'
 import { execInContainer, startInContainer, waitFor } from './container-host-helpers.js'
 
 beforeAll(() => ensureImage())
@@ -42,19 +35,13 @@ import os
 [os.getuid(), os.getgid(), os.stat('/work').st_uid, os.stat('/work').st_gid]`
 
 describe.each(KINDS)('%s: per-uid kernel budgets', (kind) => {
-  const tier = makeTier(kind, { poolSize: 0 })
-  let a: ContainerSandbox
-  let b: ContainerSandbox
+  test.override({ kind })
 
-  beforeAll(async () => {
-    ;[a, b] = await Promise.all([tier.createSandbox(config()), tier.createSandbox(config())])
-  })
-  afterAll(async () => {
-    await tier.close()
-    await expectNoContainers(tier)
-  })
-
-  it('K3: each sandbox runs as a uid and gid of its own, in the range, that no host user has', async () => {
+  test('K3: each sandbox runs as a uid and gid of its own, in the range, that no host user has', async ({
+    tier,
+    containerSandbox: a,
+  }) => {
+    const b = await tier.createSandbox(config())
     const [idsA, idsB] = await Promise.all(
       [a, b].map(async (s) => (await s.execute(request(IDS, 'python'))).value as number[]),
     )
@@ -73,7 +60,11 @@ describe.each(KINDS)('%s: per-uid kernel budgets', (kind) => {
     expect(hostUids).not.toContain(idsB?.[0])
   })
 
-  it('K3: sandbox A holding every inotify instance its uid may have leaves sandbox B its own', async () => {
+  test('K3: sandbox A holding every inotify instance its uid may have leaves sandbox B its own', async ({
+    tier,
+    containerSandbox: a,
+  }) => {
+    const b = await tier.createSandbox(config())
     const idA = await a.containerId()
     await startInContainer(idA, ['python3', '-c', HOLD_INOTIFY])
     const held = await waitFor(async () => {

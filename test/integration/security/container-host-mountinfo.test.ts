@@ -6,39 +6,30 @@
  * and workdir under the engine's data root (the kernel prints them; no container setting hides them) and the
  * source paths of bind mounts (the neutral files). gVisor's mountinfo shows no host path at all.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect } from 'vitest'
 import type { ContainerSandbox } from '../../../src/tiers/container/container-sandbox.js'
 import { EGRESS_SOCKET_PATH } from '../../../src/tiers/container/egress.js'
-import {
-  KINDS,
-  config,
-  ensureImage,
-  expectNoContainers,
-  makeTier,
-  request,
-} from '../container/helpers.js'
+import { KINDS, test } from '../../fixtures/sandtier.js'
+import { ensureImage, request } from '../container/helpers.js'
 
 beforeAll(() => ensureImage())
 
+async function mountinfoOf(sandbox: ContainerSandbox): Promise<string[]> {
+  const r = await sandbox.execute(request('cat /proc/self/mountinfo'))
+  return r.stdout.trim().split('\n')
+}
+
 describe.each(KINDS)('%s: host paths in the guest', (kind) => {
-  const tier = makeTier(kind, { poolSize: 0 })
-  let sandbox: ContainerSandbox
-  let mountinfo: string[]
-
-  beforeAll(async () => {
-    // With egress: its proxy socket is the one per-sandbox bind mount.
-    sandbox = await tier.createSandbox(
-      config({ networkEnabled: true, allowedDomains: ['api.allowed.test'] }),
-    )
-    const r = await sandbox.execute(request('cat /proc/self/mountinfo'))
-    mountinfo = r.stdout.trim().split('\n')
-  })
-  afterAll(async () => {
-    await tier.close()
-    await expectNoContainers(tier)
+  // With egress: its proxy socket is the one per-sandbox bind mount.
+  test.override({
+    kind,
+    containerConfig: { networkEnabled: true, allowedDomains: ['api.allowed.test'] },
   })
 
-  it('K6: the engine data root shows only in the root overlay (runc) or not at all (runsc)', () => {
+  test('K6: the engine data root shows only in the root overlay (runc) or not at all (runsc)', async ({
+    containerSandbox,
+  }) => {
+    const mountinfo = await mountinfoOf(containerSandbox)
     const engineLines = mountinfo.filter((line) => line.includes('/var/lib/docker'))
     if (kind === 'docker') {
       expect(engineLines).toHaveLength(1)
@@ -49,7 +40,10 @@ describe.each(KINDS)('%s: host paths in the guest', (kind) => {
     }
   })
 
-  it('K6: the egress socket comes from a neutral directory named by a random id', () => {
+  test('K6: the egress socket comes from a neutral directory named by a random id', async ({
+    containerSandbox,
+  }) => {
+    const mountinfo = await mountinfoOf(containerSandbox)
     const socketLine = mountinfo.find((line) => line.split(' ')[4] === EGRESS_SOCKET_PATH)
     if (kind === 'docker') {
       // Field 4 is the source path within its filesystem (here / is that filesystem: /run is on it).
@@ -66,7 +60,10 @@ describe.each(KINDS)('%s: host paths in the guest', (kind) => {
     expect(mountinfo.filter((line) => line.includes('sandtier-egress-'))).toEqual([])
   })
 
-  it('K6: host name, hosts and resolver are the same neutral ones in every sandbox', async () => {
+  test('K6: host name, hosts and resolver are the same neutral ones in every sandbox', async ({
+    containerSandbox: sandbox,
+  }) => {
+    const mountinfo = await mountinfoOf(sandbox)
     const id = await sandbox.containerId()
     const r = await sandbox.execute(
       request('hostname; cat /etc/hostname /etc/hosts /etc/resolv.conf /proc/self/cgroup'),

@@ -10,20 +10,16 @@
  * Everything through the public API (SandboxManager) but the exec gate and the stop, which need the engine.
  */
 import type Dockerode from 'dockerode'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { SandboxManager } from '../../../src/index.js'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { LABEL_UID } from '../../../src/tiers/container/labels.js'
+import { useFileManager } from '../../fixtures/sandtier.js'
 import { KINDS, docker, ensureImage } from '../container/helpers.js'
 import { execInContainer } from './container-host-helpers.js'
 
 beforeAll(() => ensureImage())
 
-const manager = new SandboxManager({
-  tiers: { docker: { poolSize: 0 }, gvisor: { poolSize: 0 } },
-})
-afterAll(async () => {
-  await manager.close()
-})
+// One manager for the file: the sandboxes of each runtime are shared by its tests (run after run is the point).
+const { manager } = useFileManager({ tiers: { docker: { poolSize: 0 }, gvisor: { poolSize: 0 } } })
 
 /**
  * Python: opens mem, environ and fd/0 of every process of session 1 for reading and writing, and comm for

@@ -118,6 +118,12 @@ export function resolveConfig(input: SandboxConfig = {}): ResolvedConfig {
       }) ?? MiB,
     network: resolveNetwork(config),
     container: {
+    maxOutputFileBytes:
+      optionalNumber('limits.maxOutputFileBytes', limits['maxOutputFileBytes'], {
+        min: 0,
+        max: MAX_BYTES,
+        integer: true,
+      }) ?? 16 * MiB,
       image,
       command: command as string[] | undefined,
       writableRootfs: optionalBoolean('writableRootfs', config['writableRootfs']) ?? false,

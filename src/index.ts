@@ -11,7 +11,9 @@ export {
   type SandboxManagerOptions,
   type ManagerEvents,
   type ManagerStats,
+  type ReadFileOptions,
 } from './manager/sandbox-manager.js'
+export type { FileEntry } from './tiers/tier-files.js'
 export { Sandbox } from './manager/sandbox-handle.js'
 export {
   ResourceLimiter,
@@ -39,6 +41,7 @@ export type {
   ExecStatus,
   Escalation,
   Language,
+  OutputFile,
   ResultError,
   SandboxType,
   TierId,

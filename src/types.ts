@@ -51,6 +51,25 @@ export interface ExecRequest {
    * A callback that throws is not called again for the run; the run goes on.
    */
   onOutput?: (chunk: OutputChunk) => void
+  /**
+   * Files written into the sandbox's folder before the run, by path (relative, or under /work/): text as
+   * UTF-8. At most `limits.diskSpace` bytes in total. The run sees them; they stay after it.
+   */
+  files?: Record<string, string | Uint8Array>
+}
+
+/** A file a run created or changed under the sandbox's `out/` folder (ExecResult.files). */
+export interface OutputFile {
+  /** Relative to the sandbox's folder: 'out/plot.png'. */
+  path: string
+  /** Bytes of the file when the run ended. */
+  size: number
+  /** From the extension, else from the first bytes (PNG, JPEG, GIF, PDF), else application/octet-stream. */
+  mimeType: string
+  /** The file's bytes; left out when the result's files would pass `limits.maxOutputFileBytes`. */
+  bytes?: Uint8Array
+  /** True when `bytes` is left out for the cap: read the file with readFile. */
+  truncated?: boolean
 }
 
 /** A piece of a run's output, as it streams. */
@@ -113,6 +132,11 @@ export interface ExecResult {
 export function emptyUsage(): Usage {
   return {
     wallMs: 0,
+  /**
+   * What the run created or changed under the folder `out/` of the sandbox, when its tier has files
+   * (bytes capped by limits.maxOutputFileBytes). Undefined on a tier without files.
+   */
+  files?: OutputFile[]
     cpuMs: 0,
     memoryPeakBytes: 0,
     netBytesIn: 0,

@@ -46,6 +46,7 @@ const REQUEST_FIELDS = {
   wasmBinary: true,
   onOutput: true,
 } as const satisfies Record<keyof ExecRequest, true>
+  files: true,
 
 /** Keys a SandboxConfig takes. */
 export const CONFIG_KEYS: ReadonlySet<string> = new Set(Object.keys(CONFIG_OPTIONS))

@@ -19,6 +19,11 @@ export interface ResourceLimit {
   /** stdout + stderr bytes kept per run; more ends the run with status 'output'. @default 1 MiB */
   maxOutputBytes?: number
 }
+  /**
+   * Bytes of files a result carries (ExecResult.files, what the run wrote under `out/`); files past it
+   * are listed without their bytes (read them with readFile). @default 16 MiB
+   */
+  maxOutputFileBytes?: number
 
 export interface NetworkOptions {
   /** @default [80, 443] */
@@ -144,3 +149,4 @@ export interface ResolvedConfig {
   escalate: boolean
   inProcessCpuBudgetMs: number
 }
+  maxOutputFileBytes: number

@@ -7,6 +7,7 @@ import { LANGUAGES, type ExecRequest, type Language } from '../types.js'
 import { checkNumber, MAX_MS } from './checks.js'
 import { REQUEST_KEYS } from './option-keys.js'
 import type { ResolvedConfig } from './options.js'
+import { sandboxPath } from './sandbox-path.js'
 
 /** A request after validation: the tier can trust every field. */
 export interface NormalizedRequest {
@@ -25,6 +26,13 @@ export interface NormalizedRequest {
    * (the tier then sends it only with the result). The text is guest data: never parsed, never run.
    */
   onOutput: ((stream: OutputStreamName, text: string) => void) | undefined
+  /** Files to write before the run: checked paths (sandbox-path.ts) and their bytes, in the caller's order. */
+  files?: RequestFile[] | undefined
+}
+
+export interface RequestFile {
+  path: string
+  bytes: Uint8Array
 }
 
 export type OutputStreamName = 'stdout' | 'stderr'
@@ -63,6 +71,7 @@ export function resolveRequest(
     throw new ConfigError('fn', 'an export name', r.fn)
   if (r.onOutput !== undefined && typeof r.onOutput !== 'function')
     throw new ConfigError('onOutput', 'a function ({ stream, text, tier }) => void', r.onOutput)
+  const files = requestFiles(r.files, config.diskSpaceBytes)
   return {
     code: r.code ?? '',
     language,
@@ -75,7 +84,38 @@ export function resolveRequest(
     wasmBinary,
     // The manager puts its own sink here (it adds the tier and the 'output' event, and guards the caller's).
     onOutput: undefined,
+    files,
   }
+}
+
+/**
+ * `files`: each path checked once (an error names `files["name"]`), text as UTF-8, and all the bytes at most
+ * the sandbox's diskSpace (they could not fit in its folder anyway).
+ */
+function requestFiles(value: unknown, diskSpaceBytes: number): RequestFile[] | undefined {
+  if (value === undefined) return undefined
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new ConfigError('files', 'an object of path → string or Uint8Array', value)
+  const files: RequestFile[] = []
+  let totalBytes = 0
+  for (const [name, data] of Object.entries(value as Record<string, unknown>)) {
+    const option = `files[${JSON.stringify(name)}]`
+    const path = sandboxPath(name, option)
+    if (path === '.') throw new ConfigError(option, 'a file path, not the folder itself', name)
+    let bytes: Uint8Array
+    if (typeof data === 'string') bytes = Buffer.from(data, 'utf8')
+    else if (data instanceof Uint8Array) bytes = data
+    else throw new ConfigError(option, 'a string or a Uint8Array', data)
+    totalBytes += bytes.byteLength
+    files.push({ path, bytes })
+  }
+  if (totalBytes > diskSpaceBytes)
+    throw new ConfigError(
+      'files',
+      `at most limits.diskSpace (${diskSpaceBytes} bytes) in total`,
+      totalBytes,
+    )
+  return files
 }
 
 /** A run's wall-clock limit: the request's `timeoutMs`, at most the sandbox's limit. */

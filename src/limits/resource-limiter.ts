@@ -8,8 +8,11 @@ import { ConfigError, ResourceExceededError } from '../errors.js'
 import type { Usage } from '../types.js'
 import type { LimitStatus } from './limit-errors.js'
 
-/** The resources of the seed's ResourceLimit, plus the output cap. */
-export type LimitedResource = keyof ResourceLimit
+/**
+ * The resources of the seed's ResourceLimit, plus the output cap. maxOutputFileBytes is not one: a result
+ * past it lists its files without their bytes, the run's status is unchanged.
+ */
+export type LimitedResource = Exclude<keyof ResourceLimit, 'maxOutputFileBytes'>
 
 /** What a run used, in the units of the limits (bytes, ms, bytes/s). */
 export type MeasuredUsage = Partial<Record<LimitedResource, number>>

@@ -6,9 +6,12 @@
 import type { ResolvedConfig } from '../config.js'
 import { timeoutError } from '../limits/limit-errors.js'
 import { execResult } from '../limits/run-outcome.js'
+import { FileError } from '../errors.js'
+import type { FileEntry, TierFiles } from '../tiers/tier-files.js'
 import type { NormalizedRequest, RunContext, TierSandbox } from '../tiers/tier.js'
 import type { ExecResult, TierId } from '../types.js'
 import { decideEscalation, escalationFailed, withBudget } from './escalation.js'
+import { copyBack, copyFolder } from './folder-copy.js'
 
 export interface EscalationStep {
   tierId: TierId
@@ -21,13 +24,15 @@ export interface EscalationStep {
   container: (to: TierId) => Promise<TierSandbox>
   /** Told once the container attempt is about to run. */
   onEscalate: (to: TierId, reason: string) => void
+  /** The first sandbox's folder, which the container run works on (copied in, and back after it). */
+  folder?: TierFiles | undefined
 }
 
 export async function escalateIfNeeded(
   step: EscalationStep,
   stopped: ExecResult,
 ): Promise<ExecResult> {
-  const { tierId, config, request, context } = step
+  const { tierId, config, request, context, folder } = step
   const first = withBudget(stopped, context.cpuBudgetMs)
   const decision = decideEscalation(tierId, config, first, context.cpuBudgetMs)
   if (decision.kind === 'none') return first
@@ -45,6 +50,15 @@ export async function escalateIfNeeded(
   } catch (err) {
     return escalationFailed(first, to, err)
   }
+  // One folder: the container's /work is made to hold the sandbox's files before the re-run, and what the
+  // run changed there comes back after it (both within diskSpace).
+  let copied: FileEntry[] | undefined
+  try {
+    if (folder && container.files)
+      copied = await copyFolder(folder, container.files, config.diskSpaceBytes)
+  } catch (err) {
+    return escalationFailed(first, to, err)
+  }
   step.onEscalate(to, reason)
   // One wall-clock limit for the whole run: the container gets what the first attempt (and the
   // container's start) left of it, never a fresh one.
@@ -53,6 +67,12 @@ export async function escalateIfNeeded(
     performance.now() < notAfterMs
       ? await container.execute(request, { notAfterMs, lastRun: context.lastRun })
       : timedOutBeforeStart(to, request.timeoutMs)
+  if (folder && container.files && copied)
+    await copyBack(container.files, folder, copied, config.diskSpaceBytes).catch((err: unknown) => {
+      // What the guest left there does not fit the sandbox's own folder: it stays in the container only
+      // (a guest outcome never rejects execute).
+      if (!(err instanceof FileError)) throw err
+    })
   const wallMs = first.usage.wallMs + second.usage.wallMs
   return {
     ...second,

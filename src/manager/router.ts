@@ -2,6 +2,8 @@
  * Picks the tier for a run: the lightest tier that can run the language, per trust level. Pure, so it is
  * tested as a table.
  */
+import type { ResolvedConfig } from '../config.js'
+import { ConfigError } from '../errors.js'
 import { TIER_LANGUAGES } from '../tiers/tier.js'
 import type { Language, SandboxType, TierId } from '../types.js'
 
@@ -31,4 +33,12 @@ export function chooseTier({ type, language, trust }: RouteInput): TierId | unde
     case 'shell':
       return containerTierFor(trust)
   }
+}
+
+/** The tier a sandbox with `config` runs `language` on. @throws ConfigError when the chosen tier cannot. */
+export function routeConfig(config: ResolvedConfig, language: Language): TierId {
+  const tierId = chooseTier({ type: config.type, language, trust: config.trust })
+  if (!tierId)
+    throw new ConfigError('language', `a language that tier "${config.type}" runs`, language)
+  return tierId
 }

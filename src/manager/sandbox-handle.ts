@@ -3,12 +3,18 @@
  * method for this sandbox, so the two ways of calling stay one behaviour. `await using sb = await
  * manager.create()` destroys the sandbox when the block ends.
  */
+import type { FileEntry } from '../tiers/tier-files.js'
 import type { ExecRequest, ExecResult, TierId } from '../types.js'
+import type { ReadFileOptions } from './sandbox-files.js'
 
 /** The manager's methods a handle forwards to (its id-based API). */
 export interface SandboxOperations {
   execute(id: string, request: string | ExecRequest): Promise<ExecResult>
   destroy(id: string): Promise<void>
+  writeFile(id: string, path: string, data: string | Uint8Array): Promise<void>
+  readFile(id: string, path: string, options?: ReadFileOptions): Promise<Uint8Array>
+  listFiles(id: string, path?: string): Promise<FileEntry[]>
+  removeFile(id: string, path: string): Promise<void>
 }
 
 export class Sandbox {
@@ -30,6 +36,37 @@ export class Sandbox {
    */
   execute(request: string | ExecRequest): Promise<ExecResult> {
     return this.#operations.execute(this.id, request)
+  }
+
+  /**
+   * Writes a file into the sandbox's folder: a path relative to it ('data/in.csv') or under /work/; text as
+   * UTF-8. Waits for a run in progress; the next run waits for it.
+   * @throws ConfigError for a path out of the folder; FileError ('not-a-file', 'no-space'); ValidationError
+   *   when the sandbox's tier has no files.
+   * @example await sb.writeFile('data.json', JSON.stringify({ a: 1 }))
+   */
+  writeFile(path: string, data: string | Uint8Array): Promise<void> {
+    return this.#operations.writeFile(this.id, path, data)
+  }
+
+  /**
+   * Reads a regular file of the sandbox's folder.
+   * @throws as writeFile; FileError 'not-found', 'not-a-file', 'too-large' (past `maxBytes`, @default
+   *   limits.diskSpace).
+   * @example const text = new TextDecoder().decode(await sb.readFile('out.txt'))
+   */
+  readFile(path: string, options?: ReadFileOptions): Promise<Uint8Array> {
+    return this.#operations.readFile(this.id, path, options)
+  }
+
+  /** Lists a folder (@default the sandbox's folder) and everything below it; links are left out. */
+  listFiles(path = '.'): Promise<FileEntry[]> {
+    return this.#operations.listFiles(this.id, path)
+  }
+
+  /** Removes a file, or a folder with everything in it; what is not there is not an error. */
+  removeFile(path: string): Promise<void> {
+    return this.#operations.removeFile(this.id, path)
   }
 
   /** Destroys the sandbox: a run in progress ends 'cancelled'. Idempotent. */

@@ -4,50 +4,32 @@
  */
 import { randomUUID } from 'node:crypto'
 import { EventEmitter } from 'node:events'
-import {
-  resolveConfig,
-  resolveRequest,
-  type ResolvedConfig,
-  type SandboxConfig,
-} from '../config.js'
+import { resolveConfig, resolveRequest, type SandboxConfig } from '../config.js'
 import {
   ConfigError,
   SandboxClosedError,
   SandboxExpiredError,
   SandboxNotFoundError,
 } from '../errors.js'
-import type {
-  NormalizedRequest,
-  RunContext,
-  TierAvailability,
-  TierSandbox,
-} from '../tiers/tier.js'
-import type { ExecRequest, ExecResult, Language, TierId } from '../types.js'
+import type { FileEntry } from '../tiers/tier-files.js'
+import type { NormalizedRequest, RunContext, TierAvailability } from '../tiers/tier.js'
+import type { ExecRequest, ExecResult, TierId } from '../types.js'
 import { ClosingPart } from '../lifecycle/closing.js'
 import { Admission } from './admission.js'
 import { applyBackstop } from './backstop.js'
 import { escalateIfNeeded } from './escalated-run.js'
+import type { LiveSandbox } from './live-sandbox.js'
 import { inProcessBudget } from './escalation.js'
-import { chooseTier } from './router.js'
+import { routeConfig } from './router.js'
 import { TierRegistry } from './tier-registry.js'
 import type { ManagerEvents, ManagerStats, SandboxManagerOptions } from './manager-options.js'
 import { OutputSink, type OutputListener } from './output-sink.js'
 import { RunTurns } from './run-turns.js'
 import { Sandbox } from './sandbox-handle.js'
+import * as files from './sandbox-files.js'
 
 export type { ManagerEvents, ManagerStats, SandboxManagerOptions } from './manager-options.js'
-
-interface LiveSandbox {
-  id: string
-  tierId: TierId
-  config: ResolvedConfig
-  sandbox: TierSandbox
-  /** The container sandbox this one's escalated runs go to, made on first need. */
-  escalated: Promise<TierSandbox> | undefined
-  lifetimeTimer: NodeJS.Timeout | undefined
-  /** The sandbox's runs in order: a run waits here for the previous one before it asks for admission. */
-  turns: RunTurns
-}
+export type { ReadFileOptions } from './sandbox-files.js'
 
 const LIMIT_STATUSES = new Set(['timeout', 'memory', 'cpu', 'output'])
 const EXPIRED_IDS_KEPT = 10_000
@@ -80,7 +62,7 @@ export class SandboxManager extends EventEmitter<ManagerEvents> {
   async #create(config: SandboxConfig): Promise<LiveSandbox> {
     if (this.#closing) throw new SandboxClosedError('sandbox manager')
     const resolved = resolveConfig({ ...this.#defaults, ...config })
-    const tierId = this.#route(resolved, resolved.language ?? 'javascript')
+    const tierId = routeConfig(resolved, resolved.language ?? 'javascript')
     const tier = await this.#registry.get(tierId)
     tier.validate(resolved)
     const sandbox = await tier.createSandbox(resolved)
@@ -93,6 +75,8 @@ export class SandboxManager extends EventEmitter<ManagerEvents> {
       escalated: undefined,
       lifetimeTimer: undefined,
       turns: new RunTurns(),
+      // A new sandbox's folder is empty: its first run need not list out/ before it starts.
+      outListing: [],
     }
     if (resolved.lifetimeMs !== undefined) {
       const lifetimeMs = resolved.lifetimeMs
@@ -170,6 +154,8 @@ export class SandboxManager extends EventEmitter<ManagerEvents> {
   ): Promise<ExecResult> {
     const { id } = live
     return admit(async () => {
+      // Outside the run's clock (durationMs): the request's files, and the listing of out/ to compare with.
+      await files.prepareRunFiles(live, normalized.files)
       this.emit('execute:start', { id, tier: live.tierId })
       const started = performance.now()
       // Output streams only when someone listens as the run starts; otherwise it comes with the result.
@@ -183,7 +169,8 @@ export class SandboxManager extends EventEmitter<ManagerEvents> {
           request,
           context,
           startedMs: started,
-          container: (to) => this.#containerFor(live, to),
+          container: (to) => this.#registry.containerFor(live, to),
+          folder: live.sandbox.files,
           onEscalate: (to, reason) => {
             if (output) output.tier = to
             this.#totals.escalated++
@@ -193,6 +180,7 @@ export class SandboxManager extends EventEmitter<ManagerEvents> {
         result,
       )
       result = applyBackstop(result, live.config)
+      if (live.sandbox.files) result = { ...result, files: await files.collectOutputFiles(live) }
       this.#totals.executed++
       if (LIMIT_STATUSES.has(result.status))
         this.emit('limit', { id, status: result.status, tier: result.tier })
@@ -206,23 +194,6 @@ export class SandboxManager extends EventEmitter<ManagerEvents> {
     if (this.listenerCount('output') > 0)
       listeners.push((chunk) => this.emit('output', { id: live.id, ...chunk }))
     return listeners.length > 0 ? new OutputSink(live.tierId, listeners) : undefined
-  }
-
-  /** The sandbox's container for escalated runs: made on the first need, kept until the sandbox ends. */
-  #containerFor(live: LiveSandbox, to: TierId): Promise<TierSandbox> {
-    if (live.escalated) return live.escalated
-    const made = this.#registry.get(to).then((tier) => {
-      // Tiers check a config only in validate(): an escalated config is checked for its new tier here.
-      const config = { ...live.config, type: to }
-      tier.validate(config)
-      return tier.createSandbox(config)
-    })
-    // A container that could not be made is asked for again by the next escalated run.
-    made.catch(() => {
-      if (live.escalated === made) live.escalated = undefined
-    })
-    live.escalated = made
-    return made
   }
 
   /** Destroys a sandbox: a run in progress ends 'cancelled'. Unknown ids are ignored (idempotent). */
@@ -254,32 +225,42 @@ export class SandboxManager extends EventEmitter<ManagerEvents> {
     await Promise.allSettled([...this.#live.keys()].map((id) => this.#destroy(id, 'destroy')))
   }
 
+  /**
+   * Writes a file into the sandbox's folder (a path relative to it or under /work/; text as UTF-8). Each file
+   * operation waits for the sandbox's run in progress, and its next run waits for it (sandbox-files.ts).
+   * @throws ConfigError naming a path out of the folder; FileError; ValidationError for a tier without files.
+   */
+  async writeFile(id: string, path: string, data: string | Uint8Array): Promise<void> {
+    await files.writeSandboxFile(this.#lookup(id), path, data)
+  }
+
+  /** Reads a regular file of at most `maxBytes` (@default diskSpace). @throws as writeFile. */
+  async readFile(id: string, path: string, options?: files.ReadFileOptions): Promise<Uint8Array> {
+    return await files.readSandboxFile(this.#lookup(id), path, options)
+  }
+
+  /** Lists a folder of the sandbox and everything below it (files and folders; links left out). */
+  async listFiles(id: string, path = '.'): Promise<FileEntry[]> {
+    return await files.listSandboxFiles(this.#lookup(id), path)
+  }
+
+  /** Removes a file, or a folder with everything in it; what is not there is not an error. */
+  async removeFile(id: string, path: string): Promise<void> {
+    await files.removeSandboxFile(this.#lookup(id), path)
+  }
+
   /** Whether each tier can run here, with versions, or why not (what `sandtier doctor` prints). */
-  async availability(): Promise<Record<TierId, TierAvailability>> {
-    const ids: TierId[] = ['quickjs', 'wasm', 'docker', 'gvisor']
-    const entries = await Promise.all(
-      ids.map(async (id): Promise<[TierId, TierAvailability]> => {
-        try {
-          return [id, await (await this.#registry.get(id)).availability()]
-        } catch (err) {
-          const reason = err instanceof Error ? err.message : String(err)
-          return [id, { available: false, versions: {}, reason }]
-        }
-      }),
-    )
-    return Object.fromEntries(entries) as Record<TierId, TierAvailability>
+  availability(): Promise<Record<TierId, TierAvailability>> {
+    return this.#registry.availability()
   }
 
   /** Live sandboxes per tier, each loaded tier's counters, the admission queue and totals. */
   async stats(): Promise<ManagerStats> {
     const sandboxes: Partial<Record<TierId, number>> = {}
-    for (const live of this.#live.values())
-      sandboxes[live.tierId] = (sandboxes[live.tierId] ?? 0) + 1
-    const tiers: Partial<Record<TierId, Record<string, number>>> = {}
-    for (const tier of await this.#registry.loaded()) tiers[tier.id] = tier.stats?.() ?? {}
+    for (const { tierId } of this.#live.values()) sandboxes[tierId] = (sandboxes[tierId] ?? 0) + 1
     return {
       sandboxes,
-      tiers,
+      tiers: await this.#registry.stats(),
       running: this.#admission.running,
       queued: this.#admission.queued,
       totals: { ...this.#totals },
@@ -311,12 +292,5 @@ export class SandboxManager extends EventEmitter<ManagerEvents> {
     const lifetimeMs = this.#expired.get(id)
     if (lifetimeMs !== undefined) throw new SandboxExpiredError(id, lifetimeMs)
     throw new SandboxNotFoundError(id)
-  }
-
-  #route(config: ResolvedConfig, language: Language): TierId {
-    const tierId = chooseTier({ type: config.type, language, trust: config.trust })
-    if (!tierId)
-      throw new ConfigError('language', `a language that tier "${config.type}" runs`, language)
-    return tierId
   }
 }

@@ -4,8 +4,9 @@
  */
 import { SandboxClosedError } from '../errors.js'
 import { Closing } from '../lifecycle/closing.js'
-import type { Tier } from '../tiers/tier.js'
+import type { Tier, TierAvailability, TierSandbox } from '../tiers/tier.js'
 import type { TierId } from '../types.js'
+import type { LiveSandbox } from './live-sandbox.js'
 import type { DockerTierOptions } from '../tiers/docker.js'
 import type { GVisorTierOptions } from '../tiers/gvisor.js'
 import type { QuickJsTierOptions } from '../tiers/quickjs/quickjs-tier.js'
@@ -60,6 +61,48 @@ export class TierRegistry extends Closing {
       tier.catch(() => this.#tiers.delete(id))
     }
     return tier
+  }
+
+  /** Whether each tier can run here, with versions, or why not (what `sandtier doctor` prints). */
+  async availability(): Promise<Record<TierId, TierAvailability>> {
+    const ids: TierId[] = ['quickjs', 'wasm', 'docker', 'gvisor']
+    const entries = await Promise.all(
+      ids.map(async (id): Promise<[TierId, TierAvailability]> => {
+        try {
+          return [id, await (await this.get(id)).availability()]
+        } catch (err) {
+          const reason = err instanceof Error ? err.message : String(err)
+          return [id, { available: false, versions: {}, reason }]
+        }
+      }),
+    )
+    return Object.fromEntries(entries) as Record<TierId, TierAvailability>
+  }
+
+  /**
+   * The container sandbox of `live`'s escalated runs: made on the first need, kept until the sandbox ends.
+   */
+  containerFor(live: LiveSandbox, to: TierId): Promise<TierSandbox> {
+    if (live.escalated) return live.escalated
+    const made = this.get(to).then((tier) => {
+      // Tiers check a config only in validate(): an escalated config is checked for its new tier here.
+      const config = { ...live.config, type: to }
+      tier.validate(config)
+      return tier.createSandbox(config)
+    })
+    // A container that could not be made is asked for again by the next escalated run.
+    made.catch(() => {
+      if (live.escalated === made) live.escalated = undefined
+    })
+    live.escalated = made
+    return made
+  }
+
+  /** Each loaded tier's counters. */
+  async stats(): Promise<Partial<Record<TierId, Record<string, number>>>> {
+    const tiers: Partial<Record<TierId, Record<string, number>>> = {}
+    for (const tier of await this.loaded()) tiers[tier.id] = tier.stats?.() ?? {}
+    return tiers
   }
 
   /** Tiers created so far. */

@@ -12,6 +12,7 @@ export type {
   TierSandbox,
 } from './tier.js'
 export { TIER_LANGUAGES } from './tier.js'
+export type { FileEntry, TierFiles } from './tier-files.js'
 export { resolveConfig, resolveRequest, type ResolvedConfig } from '../config.js'
 export { ENFORCEMENT, type EnforcedLimit, type Enforcement } from '../limits/enforcement.js'
 export { QuickJsTier, type QuickJsTierOptions } from './quickjs/quickjs-tier.js'

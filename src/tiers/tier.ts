@@ -4,6 +4,7 @@
  */
 import type { NormalizedRequest, ResolvedConfig } from '../config.js'
 import type { ExecResult, Language, TierId } from '../types.js'
+import type { TierFiles } from './tier-files.js'
 
 /** A request after validation (config.ts resolveRequest): the tier can trust every field. */
 export type { NormalizedRequest } from '../config.js'
@@ -45,6 +46,12 @@ export interface TierSandbox {
   /** Languages this sandbox can run. */
   readonly languages: readonly Language[]
   execute(request: NormalizedRequest, context?: RunContext): Promise<ExecResult>
+  /**
+   * The sandbox's folder (tier-files.ts), when the tier has one: the manager's writeFile/readFile/listFiles/
+   * removeFile, a request's `files` and a result's `files` go through it. The manager never calls it while a
+   * run of the sandbox is in progress.
+   */
+  readonly files?: TierFiles
   /** Frees everything: worker slot, module, container. Idempotent. */
   close(): Promise<void>
 }

@@ -34,6 +34,7 @@ import { openProcessCensus, type ProcessCensus } from './process-census.js'
 import { readSandboxFile, writeSandboxFile, type FileOptions } from './sandbox-files.js'
 import { markReset, sandboxResetError } from './sandbox-reset.js'
 import type { WarmPool } from './warm-pool.js'
+import { WorkFolder } from './work-files.js'
 
 /** Languages a container sandbox runs (both runtimes run the same image). */
 export const CONTAINER_LANGUAGES = TIER_LANGUAGES.docker
@@ -79,6 +80,14 @@ export class ContainerSandbox extends Closing implements TierSandbox {
   readonly #config: ResolvedConfig
   #current: Promise<Current>
   #tail: Promise<unknown> = Promise.resolve()
+  /** The sandbox's folder, /work, for the manager (paths relative to it: work-files.ts). */
+  readonly files = new WorkFolder({
+    container: async () => {
+      this.assertOpen()
+      return (await this.#container()).container
+    },
+    serial: (fn) => this.#serial(fn),
+  })
 
   private constructor(deps: ContainerSandboxDeps, config: ResolvedConfig, first: Promise<Current>) {
     super(`${deps.tier} sandbox`)

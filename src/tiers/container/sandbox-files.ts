@@ -17,10 +17,10 @@ import { ConfigError, GuestError, SandboxError } from '../../errors.js'
 import { inspectExec, startExec, type StreamEnd } from './exec-stream.js'
 
 /** Exit status of the scripts when the path is not a regular file; stderr then holds its type. */
-const NOT_REGULAR_EXIT = 64
+export const NOT_REGULAR_EXIT = 64
 
 // $1 = path. Prints the type of an existing non-regular file on stderr and exits NOT_REGULAR_EXIT.
-const CHECK_REGULAR = `if [ -e "$1" ] && [ ! -f "$1" ]; then
+export const CHECK_REGULAR = `if [ -e "$1" ] && [ ! -f "$1" ]; then
   if [ -d "$1" ]; then t=directory; elif [ -p "$1" ]; then t=fifo; elif [ -S "$1" ]; then t=socket
   elif [ -c "$1" ] || [ -b "$1" ]; then t=device; else t=special; fi
   printf %s "$t" >&2; exit ${NOT_REGULAR_EXIT}
@@ -53,7 +53,7 @@ export interface FileOptions {
   timeoutMs?: number | undefined
 }
 
-interface FileExec {
+export interface FileExec {
   cmd: string[]
   stdin: Uint8Array | undefined
   maxStdoutBytes: number
@@ -81,11 +81,25 @@ function waitFor(ended: Promise<StreamEnd>, timeoutMs: number, signal: AbortSign
   })
 }
 
-async function runFileExec(
+/** What a file command ended with (its stdout cut at the job's maxStdoutBytes). */
+export interface FileExecFacts {
+  stdout: Buffer
+  /** Every stdout byte the command sent, kept or not. */
+  stdoutBytes: number
+  /** The start of stderr, trimmed. */
+  stderr: string
+  exitCode: number | null
+}
+
+/**
+ * Runs a file command in the sandbox and collects what it said.
+ * @throws GuestError when it did not finish in time or the stream broke; SandboxError ERR_CANCELLED on abort.
+ */
+export async function execFileCommand(
   container: Dockerode.Container,
   job: FileExec,
   options: FileOptions,
-): Promise<Buffer> {
+): Promise<FileExecFacts> {
   const { what, maxStdoutBytes } = job
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
   if (options.signal?.aborted) throw cancelled(what)
@@ -97,8 +111,9 @@ async function runFileExec(
       if (stderr.length < 64) stderr.push(Buffer.from(chunk))
       return
     }
+    const room = maxStdoutBytes - stdoutBytes
     stdoutBytes += chunk.length
-    if (stdoutBytes <= maxStdoutBytes) stdout.push(Buffer.from(chunk))
+    if (room > 0) stdout.push(Buffer.from(chunk.subarray(0, room)))
   })
   const end = await waitFor(handle.ended, timeoutMs, options.signal)
   if (end === 'timeout' || end === 'aborted') {
@@ -108,17 +123,32 @@ async function runFileExec(
   if (end.kind === 'error')
     throw new GuestError('FileError', `${what} failed: the exec stream broke`)
   const state = await inspectExec(handle.exec)
-  if (stdoutBytes > maxStdoutBytes)
+  return {
+    stdout: Buffer.concat(stdout),
+    stdoutBytes,
+    stderr: Buffer.concat(stderr).toString('utf8').trim(),
+    exitCode: state.exitCode,
+  }
+}
+
+async function runFileExec(
+  container: Dockerode.Container,
+  job: FileExec,
+  options: FileOptions,
+): Promise<Buffer> {
+  const { what, maxStdoutBytes } = job
+  const facts = await execFileCommand(container, job, options)
+  if (facts.stdoutBytes > maxStdoutBytes)
     throw new GuestError('FileError', `${what}: the file is larger than ${maxStdoutBytes} bytes`)
-  const message = Buffer.concat(stderr).toString('utf8').trim()
-  if (state.exitCode === NOT_REGULAR_EXIT)
+  const message = facts.stderr
+  if (facts.exitCode === NOT_REGULAR_EXIT)
     throw new GuestError('FileError', `${what}: not a regular file (${message.slice(0, 16)})`)
-  if (state.exitCode !== 0)
+  if (facts.exitCode !== 0)
     throw new GuestError(
       'FileError',
-      `${what} failed: ${message || `exit code ${String(state.exitCode)}`}`,
+      `${what} failed: ${message || `exit code ${String(facts.exitCode)}`}`,
     )
-  return Buffer.concat(stdout)
+  return facts.stdout
 }
 
 function cancelled(what: string): SandboxError {

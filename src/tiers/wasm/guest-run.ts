@@ -12,6 +12,7 @@ import { recycleMemory, takeMemory } from './memory-spare.js'
 import { OutputSink, ResultLimitReached } from './output-sink.js'
 import type { HostCallEvent, OutputEvent, RunMessage, RunReply } from './protocol.js'
 import type { SyncBridge } from './sync-bridge.js'
+import type { FolderSnapshot } from './wasi-disk-files.js'
 import { createWasiSession, type WasiSession } from './wasi-imports.js'
 
 const encoder = new TextEncoder()
@@ -30,6 +31,7 @@ export async function runGuest(
   let value: unknown
   let memory: WebAssembly.Memory | undefined
   let wasi: WasiSession | undefined
+  let folder: FolderSnapshot | undefined
   const maxBytes = (msg.memory?.maximum ?? 0) * WASM_PAGE_BYTES
   try {
     memory = msg.memory && takeMemory(msg.memory)
@@ -56,6 +58,7 @@ export async function runGuest(
         sink,
         stdin: msg.stdin,
         maxFileBytes: msg.maxFileBytes,
+        folder: msg.folder?.snapshot,
       })
       wasi = session
       imports[WASI_MODULE] = session.imports
@@ -72,6 +75,9 @@ export async function runGuest(
   } catch (error) {
     outcome = classifyFailure(error, { bytes: memory?.buffer.byteLength ?? 0, maxBytes })
   } finally {
+    // The folder is read back whatever the outcome: what a failed run wrote stays, as on a container.
+    if (wasi !== undefined && msg.folder !== undefined)
+      folder = collectFolder(wasi, msg.folder.maxBytes)
     wasi?.free()
   }
   const diskHit = wasi?.diskLimitHit()
@@ -94,7 +100,17 @@ export async function runGuest(
   }
   if (outcome.status === 'ok' && value !== undefined) reply.value = value
   if (outcome.error) reply.error = outcome.error
+  if (folder !== undefined) reply.folder = folder
   return reply
+}
+
+// A folder that cannot be read back (wasmer failed on it) leaves the host's as it was.
+function collectFolder(wasi: WasiSession, maxBytes: number): FolderSnapshot | undefined {
+  try {
+    return wasi.collectFolder(maxBytes)
+  } catch {
+    return undefined
+  }
 }
 
 function exportedFunction(

@@ -1,6 +1,7 @@
 /** Messages between the wasm tier (host thread) and its guest and compiler workers. */
 import type { ExecStatus, ResultError } from '../../types.js'
 import type { FuncType } from './module-inspect.js'
+import type { FolderSnapshot } from './wasi-disk-files.js'
 
 /** What the worker calls once the module is instantiated. */
 export type RunEntry =
@@ -27,6 +28,8 @@ export interface RunMessage {
   maxOutputBytes: number
   /** Bytes the guest may write to files of the WASI in-memory filesystem. */
   maxFileBytes: number
+  /** WASI: the sandbox's folder, and the most bytes it may come back with (its diskSpace). */
+  folder?: { snapshot: FolderSnapshot; maxBytes: number } | undefined
   /** ms; a host call waits at most this long for its reply. */
   timeoutMs: number
 }
@@ -77,6 +80,8 @@ export interface RunReply {
   cpuMs: number
   memoryPeakBytes: number
   hostCalls: number
+  /** WASI: the folder as the run left it; absent when it did not fit its bound (the host keeps the old). */
+  folder?: FolderSnapshot
 }
 
 /** Host → compiler worker. */

@@ -14,6 +14,7 @@ import type { GuestMemory } from './guest-memory.js'
 import { WasiExit } from './guest-outcome.js'
 import type { OutputSink } from './output-sink.js'
 import { MAX_IOVS, WasiDiskBudget, type DiskLimitHit } from './wasi-disk.js'
+import { collectMemFs, fillMemFs, type FolderSnapshot } from './wasi-disk-files.js'
 
 type WasiLib = typeof WasiModule
 type Wasi = InstanceType<WasiLib['WASI']>
@@ -41,6 +42,8 @@ export interface WasiSession {
   free(): void
   /** The first file call refused for space, if any: the run then ends with the disk limit error. */
   diskLimitHit(): DiskLimitHit | undefined
+  /** The folder as the run left it (before free()), or undefined past `maxBytes` (wasi-disk-files.ts). */
+  collectFolder(maxBytes: number): FolderSnapshot | undefined
 }
 
 export interface WasiSessionOptions {
@@ -50,12 +53,16 @@ export interface WasiSessionOptions {
   stdin: Uint8Array | undefined
   /** Bytes the guest may write to in-memory files during the run. */
   maxFileBytes: number
+  /** The sandbox's folder, put at the guest's preopened "." before it starts. */
+  folder?: FolderSnapshot | undefined
 }
 
 export async function createWasiSession(options: WasiSessionOptions): Promise<WasiSession> {
   const lib = await loadWasi()
   const wasi: Wasi = new lib.WASI({ args: ['main.wasm'], env: {} })
   if (options.stdin !== undefined) wasi.setStdinBuffer(options.stdin)
+  const fs = wasi.fs
+  if (options.folder !== undefined) fillMemFs(fs, options.folder)
   const provided =
     (wasi.getImports(options.module) as Record<string, Record<string, unknown>>)[WASI_MODULE] ?? {}
   const imports = Object.create(null) as Record<string, ImportFn>
@@ -80,6 +87,7 @@ export async function createWasiSession(options: WasiSessionOptions): Promise<Wa
     },
     free: () => wasi.free(),
     diskLimitHit: () => disk.hit,
+    collectFolder: (maxBytes) => collectMemFs(fs, maxBytes),
   }
 }
 

@@ -23,6 +23,7 @@ import { checkModule, type ModulePlan } from './module-policy.js'
 import type { ModuleProvider } from './module-provider.js'
 import { CANCELLED, TIMED_OUT, raceDeadline } from './race-deadline.js'
 import { chooseEntry } from './run-entry.js'
+import { WasiFolder } from './wasi-disk-folder.js'
 import type { WorkerLease } from './worker-lease.js'
 import { runInWorker } from './worker-runner.js'
 
@@ -44,10 +45,13 @@ export class WasmSandbox extends Closing implements TierSandbox {
   readonly #cancelRuns = new AbortController()
   /** Runs in progress, which close() waits for. */
   readonly #runs = new Set<Promise<ExecResult>>()
+  /** The sandbox's folder, kept here between runs (wasi-disk-folder.ts says why and how). */
+  readonly files: WasiFolder
 
   constructor(config: ResolvedConfig, runtime: WasmRuntime) {
     super('wasm sandbox')
     this.#config = config
+    this.files = new WasiFolder(config.diskSpaceBytes)
     this.#runtime = runtime
     this.#policy = new NetworkPolicy(config.network)
   }
@@ -158,12 +162,18 @@ export class WasmSandbox extends Closing implements TierSandbox {
               ? new TextEncoder().encode(request.stdin)
               : request.stdin,
           maxOutputBytes: this.#config.maxOutputBytes,
-          maxFileBytes: this.#config.diskSpaceBytes,
+          // What the folder leaves of diskSpace: the run's files and the folder share one limit.
+          maxFileBytes: Math.max(0, this.#config.diskSpaceBytes - this.files.usedBytes),
+          folder: plan.usesWasi
+            ? { snapshot: this.files.snapshot(), maxBytes: this.#config.diskSpaceBytes }
+            : undefined,
           timeoutMs: remainingMs,
         },
       })
       reusable = !run.workerLost
       const reply = run.reply
+      // A run stopped from outside (timeout, cancel) has no reply: the folder stays as before it.
+      if (reply?.folder) this.files.replace(reply.folder)
       const usage = emptyUsage()
       copyNetworkUsage(meter, usage)
       usage.cpuMs = reply?.cpuMs ?? Math.max(0, elapsed() - compileMs)

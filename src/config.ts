@@ -116,14 +116,14 @@ export function resolveConfig(input: SandboxConfig = {}): ResolvedConfig {
         max: MAX_BYTES,
         integer: true,
       }) ?? MiB,
-    network: resolveNetwork(config),
-    container: {
     maxOutputFileBytes:
       optionalNumber('limits.maxOutputFileBytes', limits['maxOutputFileBytes'], {
         min: 0,
         max: MAX_BYTES,
         integer: true,
       }) ?? 16 * MiB,
+    network: resolveNetwork(config),
+    container: {
       image,
       command: command as string[] | undefined,
       writableRootfs: optionalBoolean('writableRootfs', config['writableRootfs']) ?? false,

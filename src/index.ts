@@ -41,6 +41,7 @@ export type {
   ExecStatus,
   Escalation,
   Language,
+  OutputChunk,
   OutputFile,
   ResultError,
   SandboxType,

@@ -127,16 +127,16 @@ export interface ExecResult {
   error?: ResultError
   /** True when stdout/stderr were cut at maxOutputBytes. */
   truncated?: boolean
-}
-
-export function emptyUsage(): Usage {
-  return {
-    wallMs: 0,
   /**
    * What the run created or changed under the folder `out/` of the sandbox, when its tier has files
    * (bytes capped by limits.maxOutputFileBytes). Undefined on a tier without files.
    */
   files?: OutputFile[]
+}
+
+export function emptyUsage(): Usage {
+  return {
+    wallMs: 0,
     cpuMs: 0,
     memoryPeakBytes: 0,
     netBytesIn: 0,

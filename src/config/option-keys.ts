@@ -45,8 +45,8 @@ const REQUEST_FIELDS = {
   args: true,
   wasmBinary: true,
   onOutput: true,
-} as const satisfies Record<keyof ExecRequest, true>
   files: true,
+} as const satisfies Record<keyof ExecRequest, true>
 
 /** Keys a SandboxConfig takes. */
 export const CONFIG_KEYS: ReadonlySet<string> = new Set(Object.keys(CONFIG_OPTIONS))

@@ -18,12 +18,12 @@ export interface ResourceLimit {
   networkBandwidth?: number
   /** stdout + stderr bytes kept per run; more ends the run with status 'output'. @default 1 MiB */
   maxOutputBytes?: number
-}
   /**
    * Bytes of files a result carries (ExecResult.files, what the run wrote under `out/`); files past it
    * are listed without their bytes (read them with readFile). @default 16 MiB
    */
   maxOutputFileBytes?: number
+}
 
 export interface NetworkOptions {
   /** @default [80, 443] */
@@ -148,5 +148,5 @@ export interface ResolvedConfig {
   hostFunctions: Record<string, HostFunction>
   escalate: boolean
   inProcessCpuBudgetMs: number
-}
   maxOutputFileBytes: number
+}

@@ -27,6 +27,7 @@ function req(code: string, language: Language, input?: unknown): NormalizedReque
     fn: undefined,
     args: undefined,
     wasmBinary: undefined,
+    onOutput: undefined,
   }
 }
 

@@ -2,13 +2,11 @@
  * Cross-tier conformance: the same JavaScript requests give the same status, value, stdout, stderr and
  * error on every tier that runs JavaScript.
  */
-import { afterAll, describe, expect, it } from 'vitest'
-import { SandboxManager, type ExecRequest, type TierId } from '../../../src/index.js'
+import { describe, expect, it } from 'vitest'
+import { type ExecRequest, type TierId } from '../../../src/index.js'
+import { useFileManager } from '../../fixtures/sandtier.js'
 
-const manager = new SandboxManager()
-afterAll(async () => {
-  await manager.close()
-})
+const { manager } = useFileManager({})
 
 interface Case {
   name: string

@@ -3,13 +3,11 @@
  * on every tier, whichever mechanism stopped the run (QuickJS's interrupt, a wasm worker's deadline, a
  * container's cgroup or our deadline kill).
  */
-import { afterAll, describe, expect, it } from 'vitest'
-import { SandboxManager, type Language, type TierId } from '../../../src/index.js'
+import { describe, expect, it } from 'vitest'
+import { type Language, type TierId } from '../../../src/index.js'
+import { useFileManager } from '../../fixtures/sandtier.js'
 
-const manager = new SandboxManager()
-afterAll(async () => {
-  await manager.close()
-})
+const { manager } = useFileManager({})
 
 type Outcome = 'timeout' | 'cpu' | 'memory' | 'output' | 'cancelled'
 

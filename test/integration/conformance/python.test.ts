@@ -1,11 +1,9 @@
 /** Cross-tier conformance: the same Python requests give the same result on docker (runc) and gvisor. */
-import { afterAll, describe, expect, it } from 'vitest'
-import { SandboxManager, type ExecRequest, type TierId } from '../../../src/index.js'
+import { describe, expect, it } from 'vitest'
+import { type ExecRequest, type TierId } from '../../../src/index.js'
+import { useFileManager } from '../../fixtures/sandtier.js'
 
-const manager = new SandboxManager()
-afterAll(async () => {
-  await manager.close()
-})
+const { manager } = useFileManager({})
 
 const CASES: { name: string; request: ExecRequest; expected: Record<string, unknown> }[] = [
   {

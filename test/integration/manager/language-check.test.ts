@@ -2,13 +2,11 @@
  * The manager is the one place that checks a language (issue 13): at createSandbox against the chosen
  * tier, and at execute against the sandbox's `languages`. The tiers no longer check it again.
  */
-import { afterAll, describe, expect, it } from 'vitest'
-import { ConfigError, SandboxManager } from '../../../src/index.js'
+import { describe, expect, it } from 'vitest'
+import { ConfigError } from '../../../src/index.js'
+import { useFileManager } from '../../fixtures/sandtier.js'
 
-const manager = new SandboxManager({ tiers: { quickjs: { workers: 1 } } })
-afterAll(async () => {
-  await manager.close()
-})
+const { manager } = useFileManager({ tiers: { quickjs: { workers: 1 } } })
 
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
   try {

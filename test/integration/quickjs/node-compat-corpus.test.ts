@@ -12,8 +12,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { parse } from 'acorn'
-import { afterAll, describe, expect, it } from 'vitest'
-import { SandboxManager } from '../../../src/index.js'
+import { describe, expect, it } from 'vitest'
 import {
   normalize,
   runOnNode,
@@ -21,6 +20,7 @@ import {
   sameOutcome,
   type Outcome,
 } from './node-compat-harness.js'
+import { useFileManager } from '../../fixtures/sandtier.js'
 
 interface Program {
   id: string
@@ -105,8 +105,7 @@ function printDocumented(examples: string): string {
 }
 
 const { programs, skipped } = loadPrograms()
-const manager = new SandboxManager({ tiers: { quickjs: { workers: 2, spareWorkers: 1 } } })
-afterAll(() => manager.close())
+const { manager } = useFileManager({ tiers: { quickjs: { workers: 2, spareWorkers: 1 } } })
 
 function show(name: string, o: Outcome): string {
   return `--- ${name} [${o.verdict}]\n${normalize(o.stdout)}${o.stderr ? `[stderr]\n${normalize(o.stderr)}` : ''}`

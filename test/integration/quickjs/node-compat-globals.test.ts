@@ -5,9 +5,9 @@
  * (node-compat-harness.ts) and must print the same. `process`, `Buffer` and `require` stay out: they mean
  * a container (capabilities.ts).
  */
-import { afterAll, describe, expect, it } from 'vitest'
-import { SandboxManager } from '../../../src/index.js'
+import { describe, expect, it } from 'vitest'
 import { normalize, runOnNode, runOnQuickJs, sameOutcome } from './node-compat-harness.js'
+import { useFileManager } from '../../fixtures/sandtier.js'
 
 const PROGRAMS: string[] = [
   'console.log(typeof structuredClone, typeof TextEncoder, typeof URL, typeof atob, typeof setImmediate, typeof performance.now, typeof crypto.randomUUID, typeof AbortController, typeof Event, typeof global, global === globalThis)',
@@ -34,8 +34,7 @@ const PROGRAMS: string[] = [
   "const u2 = new URL('https://ex.com/?a=1'); u2.searchParams.delete('a'); console.log(u2.href, u2.search); u2.protocol = 'http'; u2.port = '80'; console.log(u2.href); u2.host = 'h.com:99'; console.log(u2.href)",
 ]
 
-const manager = new SandboxManager({ tiers: { quickjs: { workers: 1, spareWorkers: 1 } } })
-afterAll(() => manager.close())
+const { manager } = useFileManager({ tiers: { quickjs: { workers: 1, spareWorkers: 1 } } })
 
 describe('I14-2: provided globals behave as on Node', () => {
   it.each(PROGRAMS.map((code, i) => [i, code] as const))('program %i', async (_i, code) => {
@@ -55,12 +54,12 @@ describe('I14-2: provided globals behave as on Node', () => {
     expect(r.value).toEqual([true, 'TimeoutError'])
   })
 
-  it('process, Buffer and require are not globals (they are container capabilities)', async () => {
+  it('process and Buffer are not globals (they are container capabilities); require serves fs only', async () => {
     const r = await manager.runOnce(
       { type: 'quickjs' },
-      "[typeof globalThis['process'], typeof globalThis['Buffer'], typeof globalThis['require']]",
+      "[typeof globalThis['process'], typeof globalThis['Buffer'], typeof require('fs').readFileSync]",
     )
-    expect(r.value).toEqual(['undefined', 'undefined', 'undefined'])
+    expect(r.value).toEqual(['undefined', 'undefined', 'function'])
   })
 
   it('crypto.getRandomValues draws fresh bytes each time and refuses more than 65536', async () => {

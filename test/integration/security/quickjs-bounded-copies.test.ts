@@ -7,8 +7,8 @@
 import { spawnSync } from 'node:child_process'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { SandboxManager } from '../../../src/index.js'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { useFileManager } from '../../fixtures/sandtier.js'
 
 const MiB = 1024 * 1024
 const DIST = pathToFileURL(
@@ -96,8 +96,7 @@ describe('I12-2: a huge value or console write ends with output; the host and th
   })
 })
 
-const manager = new SandboxManager({ tiers: { quickjs: { workers: 1, spareWorkers: 1 } } })
-afterAll(() => manager.close())
+const { manager } = useFileManager({ tiers: { quickjs: { workers: 1, spareWorkers: 1 } } })
 beforeAll(async () => {
   await manager.runOnce({ type: 'quickjs' }, '1')
 })

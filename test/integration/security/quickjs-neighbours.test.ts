@@ -2,12 +2,12 @@
  * Issue 22: one tenant never ends another tenant's run or state on the shared quickjs workers.
  * One worker, so every sandbox here shares it.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { SandboxManager } from '../../../src/index.js'
+import { useFileManager } from '../../fixtures/sandtier.js'
 
 const SLACK_MS = 250
-const manager = new SandboxManager({ tiers: { quickjs: { workers: 1, spareWorkers: 1 } } })
-afterAll(() => manager.close())
+const { manager } = useFileManager({ tiers: { quickjs: { workers: 1, spareWorkers: 1 } } })
 beforeAll(async () => {
   await manager.runOnce({ type: 'quickjs' }, '1')
 })

@@ -1,12 +1,12 @@
 /**
  * Issue 12: what the wasm fuzz test (fuzz-wasm.test.ts) found, pinned one case each (F2–F5).
  */
-import { afterAll, describe, expect, it } from 'vitest'
-import { SandboxManager, type SandboxConfig } from '../../../src/index.js'
+import { describe, expect, it } from 'vitest'
+import { type SandboxConfig } from '../../../src/index.js'
 import { I32, WasmBuilder, i32, op } from '../../fixtures/wasm/wasm-builder.js'
+import { useFileManager } from '../../fixtures/sandtier.js'
 
-const manager = new SandboxManager()
-afterAll(() => manager.close())
+const { manager } = useFileManager({})
 
 const runAs = (code: string, config: SandboxConfig) =>
   manager.runOnce(

@@ -2,6 +2,7 @@
  * The `sandtier` command:
  *   sandtier run [file] [-e code] [--lang L] [--tier T] [--memory 64m] [--timeout 2s] [--input json] [--json]
  *   sandtier doctor [--json]
+ *   sandtier mcp [--config server.json] [--http] (mcp-command.ts)
  */
 import { spawn } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
@@ -13,6 +14,7 @@ import { isSandboxError } from '../errors.js'
 import { SandboxManager } from '../manager/sandbox-manager.js'
 import type { ExecRequest, ExecResult, Language, SandboxType } from '../types.js'
 import { exitCodeFor, USAGE_EXIT_CODE } from './exit-codes.js'
+import { MCP_USAGE, mcpCommand } from './mcp-command.js'
 import { parseDuration, parseSize } from './units.js'
 
 const USAGE = `Usage:
@@ -21,6 +23,7 @@ const USAGE = `Usage:
                [--input '{"a":1}'] [--stdin text] [--network-allow host,...] [--json]
   sandtier doctor [--json]
   sandtier bench [--quick] [--tiers quickjs,wasm,docker,gvisor] [--sections ...]
+${MCP_USAGE}
 
 Exit code: 0 ok, 1 error, 3 output limit, 70 crashed, 124 timeout, 130 cancelled, 137 memory, 152 cpu, 2 usage.`
 
@@ -40,6 +43,7 @@ export async function main(argv: string[]): Promise<number> {
   if (command === 'run') return runCommand(rest)
   if (command === 'doctor') return doctorCommand(rest)
   if (command === 'bench') return benchCommand(rest)
+  if (command === 'mcp') return mcpCommand(rest)
   process.stderr.write(`${USAGE}\n`)
   return command === undefined || command === '--help' || command === '-h' ? 0 : USAGE_EXIT_CODE
 }

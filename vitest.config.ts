@@ -20,7 +20,9 @@ export default defineConfig({
           include: ['test/integration/**/*.test.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
-          // Container tests share one engine on a 2-core machine: run files one at a time.
+          // Container tests share one engine on a 2-core machine: run files one at a time. No file depends on
+          // the order (vitest orders by size and past durations): engine-restart.test.ts waits until the
+          // engine answers and has the image before it ends, so any file may follow it.
           fileParallelism: false,
         },
       },

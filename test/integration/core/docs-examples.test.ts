@@ -27,7 +27,7 @@ describe('docs examples run (issue 14)', () => {
 
   it('there is one example per use', () => {
     expect(files.sort()).toEqual(
-      expect.arrayContaining(['agent-repl.mjs', 'one-shot.mjs', 'streaming.mjs']),
+      expect.arrayContaining(['agent-repl.mjs', 'files.mjs', 'one-shot.mjs', 'streaming.mjs']),
     )
   })
 

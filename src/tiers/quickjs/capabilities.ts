@@ -2,14 +2,26 @@
  * What a QuickJS guest asks for that the tier cannot give: Node built-in modules (fs, child_process, net, …),
  * CommonJS `require` and the `process` object. Found statically before the code runs (imports, `require(…)`,
  * `process.x`) or at run time (a dynamic import of a built-in, through the module loader), it ends the run
- * with ERR_CAPABILITY_REQUIRED so the manager can move the job to a container, where Node has them. The guest
- * has no `require` global at all: `typeof require` is 'undefined', as for every host object.
+ * with ERR_CAPABILITY_REQUIRED so the manager can move the job to a container, where Node has them.
+ *
+ * Served in the tier (SERVED_MODULES): 'fs' and 'fs/promises' on the sandbox's in-memory folder
+ * (prelude-fs.ts), through a `require` global that serves only them and through the module loader
+ * (folder-modules.ts). They are not a capability here; what that fs cannot do (a path outside /work, streams,
+ * descriptors…) asks for the 'fs' capability at run time, so the job still moves to a container.
  */
 import { builtinModules } from 'node:module'
 import { parse, type Node } from 'acorn'
 
 const BUILTINS = new Set(builtinModules.flatMap((name) => [name, `node:${name}`]))
 const HINT = /\b(?:require|import|export|process)\b/
+
+/** Built-in modules the quickjs tier serves itself (prelude-fs.ts). */
+export const SERVED_MODULES: ReadonlySet<string> = new Set([
+  'fs',
+  'node:fs',
+  'fs/promises',
+  'node:fs/promises',
+])
 
 /** The capability a module specifier needs, e.g. 'fs' for 'node:fs/promises'; undefined when not built in. */
 export function capabilityOfModule(specifier: string): string | undefined {
@@ -42,7 +54,9 @@ function findCapability(node: Node): string | undefined {
     case 'ImportExpression': {
       const source = n['source'] as { type: string; value?: unknown } | null
       if (source?.type === 'Literal' && typeof source.value === 'string') {
-        const capability = capabilityOfModule(source.value)
+        const capability = SERVED_MODULES.has(source.value)
+          ? undefined
+          : capabilityOfModule(source.value)
         if (capability) return capability
       }
       break
@@ -54,7 +68,9 @@ function findCapability(node: Node): string | undefined {
         // require('lodash') cannot be served anywhere; require(name) might be a built-in.
         if (first?.type !== 'Literal') return 'require'
         const capability =
-          typeof first.value === 'string' ? capabilityOfModule(first.value) : undefined
+          typeof first.value === 'string' && !SERVED_MODULES.has(first.value)
+            ? capabilityOfModule(first.value)
+            : undefined
         if (capability) return capability
       }
       break

@@ -17,7 +17,7 @@ import {
 } from './run-state.js'
 import { ERROR_JSON_CHARS, readString } from './bounded-read.js'
 import type { EvalMode } from './source-transform.js'
-import { capabilityOfModule } from './capabilities.js'
+import { guestModuleLoader } from './folder-modules.js'
 
 /** A QuickJS WASM module with its own memory, whose maximum is the sandbox's memory limit. */
 export interface OwnModule {
@@ -59,13 +59,7 @@ export class GuestContext {
     this.runtime = module.newRuntime()
     this.runtime.setMaxStackSize(GUEST_STACK_BYTES)
     this.runtime.setInterruptHandler(() => this.run?.shouldInterrupt() ?? false)
-    this.runtime.setModuleLoader((name) => {
-      const capability = capabilityOfModule(name)
-      if (capability) this.run?.requireCapability(capability)
-      return {
-        error: new Error(`Cannot import "${name}": modules are not available in the quickjs tier`),
-      }
-    })
+    this.runtime.setModuleLoader(guestModuleLoader(() => this.run))
     this.context = this.runtime.newContext()
     // quickjs-emscripten allocates its global-object handle on first use: do it now, so it is part of the
     // ready-context image rather than made during one sandbox's run and stale after the reset.

@@ -10,6 +10,7 @@ import { randomFillSync } from 'node:crypto'
 import type { QuickJSContext, QuickJSHandle } from 'quickjs-emscripten'
 import { PRELUDE_SOURCE } from './prelude.js'
 import { isPreludePart, PRELUDE_PARTS } from './prelude-parts.js'
+import { installFolderNatives } from './folder-native.js'
 
 /** Most bytes one crypto.getRandomValues call may ask for (WebCrypto's quota). */
 export const MAX_RANDOM_BYTES = 65536
@@ -103,6 +104,8 @@ export function installPrelude(ctx: QuickJSContext, host: NativeHost): PreludeAp
     })
     .consume((fn) => ctx.setProp(native, 'load', fn))
 
+  // The fs part's natives act on the folder seated for the run in progress (folder-seat.ts).
+  installFolderNatives(ctx, native)
   const factory = ctx.unwrapResult(ctx.evalCode(PRELUDE_SOURCE, 'sandtier-prelude.js'))
   const partNames = ctx.unwrapResult(ctx.evalCode(JSON.stringify(Object.keys(PRELUDE_PARTS))))
   const api = ctx.unwrapResult(ctx.callFunction(factory, ctx.undefined, native, partNames))

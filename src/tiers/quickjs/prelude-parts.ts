@@ -20,6 +20,7 @@ import { CONSOLE } from './prelude-console.js'
 import { FORMAT } from './prelude-format.js'
 import { GLOBALS } from './prelude-globals.js'
 import { URL_PART } from './prelude-url.js'
+import { FS_PART } from './prelude-fs.js'
 export type PreludePartName =
   | 'complete'
   | 'copy'
@@ -31,6 +32,7 @@ export type PreludePartName =
   | 'host'
   | 'globals'
   | 'url'
+  | 'fs'
 
 export const PRELUDE_PARTS: Readonly<Record<PreludePartName, string>> = {
   complete: COMPLETE,
@@ -43,6 +45,7 @@ export const PRELUDE_PARTS: Readonly<Record<PreludePartName, string>> = {
   host: HOST,
   globals: GLOBALS,
   url: URL_PART,
+  fs: FS_PART,
 }
 
 export function isPreludePart(name: string): name is PreludePartName {

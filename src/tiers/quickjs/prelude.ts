@@ -18,7 +18,7 @@
  * Reading a property of a guest object (`value.then`, `e.message`) still runs guest getters; that is guest
  * code running under the guest's own deadline, and any failure in it comes back as a guest error.
  *
- * The core captures intrinsics, loads the parts and installs the globals; completing a run's value, describing errors, console
+ * The core captures intrinsics, loads the parts and installs the globals (and `require`, for the fs part); completing a run's value, describing errors, console
  * formatting, timers and host calls live in PRELUDE_PARTS (prelude-parts.ts). The parts every run needs are
  * compiled when the context is built, so they are part of the ready-context image every sandbox starts from
  * (context-image.ts): no sandbox pays for compiling them. The globals and URL parts (LAZY_PARTS) are compiled
@@ -29,7 +29,8 @@
  * `native` is a host object with: write(fd, text, clipped) → boolean, room() → output bytes left,
  * hostCall(name, argsJson) → Promise<string>, setTimer(id, ms), clearTimer(id), load(part) → the part's
  * factory, promiseState(value) → -1 (not a promise), 0 pending, 1 fulfilled, 2 rejected,
- * promiseResult(promise) → its value or reason, randomBytes(n) → an ArrayBuffer of n bytes from the host's
+ * promiseResult(promise) → its value or reason, fs(op, path, a, b) and needs(specifier) for the fs part
+ * (folder-native.ts), randomBytes(n) → an ArrayBuffer of n bytes from the host's
  * CSPRNG (n ≤ 65536). It is captured here and never reaches a global.
  */
 import { PROVIDED_GLOBAL_NAMES } from './prelude-globals.js'
@@ -53,7 +54,7 @@ export const REMOVED_METHODS: readonly (readonly [string, string])[] = [
 ]
 
 /** Parts compiled on first use rather than with the context (see the core below). */
-const LAZY_PARTS: readonly string[] = ['globals', 'url']
+const LAZY_PARTS: readonly string[] = ['globals', 'url', 'fs']
 
 export const PRELUDE_SOURCE = String.raw`
 (function (native, PART_NAMES) {
@@ -269,6 +270,9 @@ export const PRELUDE_SOURCE = String.raw`
   lazyGlobal('URL', function () { return part('url').URL })
   lazyGlobal('URLSearchParams', function () { return part('url').URLSearchParams })
   global('global', G)
+  // require('fs') and 'fs/promises' on the sandbox's folder (prelude-fs.ts, compiled at the first call);
+  // any other built-in asks for its capability. Writable, as Node's module-local require can be shadowed.
+  global('require', function require(id) { return part('fs').require(id) })
   // The names Node's util.format counts as built-in constructors (%s of an object whose toString is theirs).
   const builtinNames = create(null)
   const globalNames = P.getOwnNames(G)

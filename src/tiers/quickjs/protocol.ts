@@ -10,6 +10,8 @@ export interface CreateMessage {
   maxPages: number
   memoryLimitBytes: number
   hostFunctionNames: string[]
+  /** The sandbox folder's capacity (diskSpace): files, names and ENTRY_OVERHEAD_BYTES per entry. */
+  diskSpaceBytes: number
   /** Rebuild the sandbox from this image (its worker was lost) rather than start it fresh. */
   image?: SandboxImage
 }
@@ -63,7 +65,20 @@ export interface IdleWorkBoardMessage {
   board: SharedArrayBuffer
 }
 
+/** The host reads or changes the sandbox's folder (folder-messages.ts), after the sandbox's runs in progress. */
+export interface FilesMessage {
+  type: 'files'
+  sid: number
+  op: 'write' | 'read' | 'list' | 'remove'
+  /** Normalized by the manager (config/sandbox-path.ts); checked again by the worker. */
+  path: string
+  data?: Uint8Array
+  /** read: larger files are refused before any copy; list: most entries. */
+  max?: number
+}
+
 export type HostToWorker =
+  | FilesMessage
   | CreateMessage
   | ExecMessage
   | DestroyMessage
@@ -94,6 +109,8 @@ export interface ExecReply {
   reset: boolean
   /** The sandbox's state after the run, for a rebuild if its worker is lost (not after a last run). */
   image?: SandboxImage
+  /** The folder holds files: an image (memory only) cannot rebuild the sandbox (folder-seat.ts). */
+  folderInUse?: boolean
 }
 
 export const HOST_CALL_FETCH = '__fetch'

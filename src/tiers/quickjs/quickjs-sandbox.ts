@@ -10,7 +10,7 @@
  * (over MAX_IMAGE_BYTES) loses its REPL state, and its next run reports it (ERR_SANDBOX_RESET).
  */
 import { WASM_PAGE_BYTES, type ResolvedConfig } from '../../config.js'
-import { SandboxClosedError } from '../../errors.js'
+import { SandboxClosedError, SandboxError } from '../../errors.js'
 import { Closing } from '../../lifecycle/closing.js'
 import type { ExecResult, ExecStatus } from '../../types.js'
 import { WorkerGoneError } from '../guest-worker.js'
@@ -28,6 +28,9 @@ import type { SandboxImage } from './sandbox-image.js'
 import type { HostedSandbox, Placement, QuickJsHost } from './quickjs-host.js'
 import { endedResult, replyResult, runEnd, stateLostResult } from './run-result.js'
 import { mayRetryAfterWorkerLoss } from './worker-loss-retry.js'
+import { emptyFolderReply, QuickJsFiles } from './folder-files.js'
+import type { FilesReply } from './folder-messages.js'
+import type { FilesMessage } from './protocol.js'
 
 export interface QuickJsSandboxDeps {
   sid: number
@@ -76,6 +79,15 @@ export class QuickJsSandbox extends Closing implements TierSandbox, HostedSandbo
   #isolated = false
 
   #cancelActive: (() => void) | undefined
+  /**
+   * The folder (in the worker) holds files: an image does not carry them, so a sandbox that loses its
+   * worker meanwhile reports the reset (ERR_SANDBOX_RESET) rather than silently losing them.
+   */
+  #folderInUse = false
+  /** Runs asked for and not ended: a folder operation waits for them. */
+  #runsQueued = 0
+  /** The sandbox's folder (folder-files.ts), in its worker; usable before the first run. */
+  readonly files = new QuickJsFiles((message) => this.#filesCall(message))
 
   constructor(deps: QuickJsSandboxDeps) {
     super('quickjs sandbox')
@@ -100,6 +112,7 @@ export class QuickJsSandbox extends Closing implements TierSandbox, HostedSandbo
       maxPages: Math.floor(config.memoryLimitBytes / WASM_PAGE_BYTES),
       memoryLimitBytes: config.memoryLimitBytes,
       hostFunctionNames: Object.keys(config.hostFunctions),
+      diskSpaceBytes: config.diskSpaceBytes,
     }
     if (image) create.image = image
     host.worker.post(create)
@@ -121,8 +134,10 @@ export class QuickJsSandbox extends Closing implements TierSandbox, HostedSandbo
   /** Runs are serialized per sandbox: a second execute() waits for the first. */
   execute(request: NormalizedRequest, context: RunContext = {}): Promise<ExecResult> {
     if (this.closed) return Promise.reject(new SandboxClosedError('quickjs sandbox'))
+    this.#runsQueued++
     const result = this.#queue.then(() => this.#execute(request, context))
     this.#queue = result.catch(() => undefined)
+    void this.#queue.then(() => this.#runsQueued--)
     return result
   }
 
@@ -196,12 +211,14 @@ export class QuickJsSandbox extends Closing implements TierSandbox, HostedSandbo
         if (this.#abandoned === token) {
           this.#abandoned = undefined
           this.#setState(late.image ?? undefined)
+          this.#folderInUse = late.folderInUse ?? this.#folderInUse
         }
       }, stop.settled)
       const reply = await Promise.race([call, stop.abandoned])
       // A reply means the worker ran the exec to its end, and so freed the guest if it was the last run;
-      // an abandoned last run is freed by the worker when it reaches it.
-      if (context.lastRun) this.#released = true
+      // an abandoned last run is freed by the worker when it reaches it. A last run that left files keeps
+      // its guest for the manager's listing of out/ until close() (the worker keeps it; folder-seat.ts).
+      if (context.lastRun && (typeof reply === 'string' || !reply.folderInUse)) this.#released = true
       if (typeof reply === 'string') {
         // A run given up before the worker started it never starts: the state is as before. One that
         // started ends in the worker by the same limit, which resets the sandbox like any limit: fresh,
@@ -213,6 +230,7 @@ export class QuickJsSandbox extends Closing implements TierSandbox, HostedSandbo
         return endedResult(reply, started, request.timeoutMs, active)
       }
       this.#setState(reply.image ?? undefined)
+      this.#folderInUse = reply.folderInUse ?? this.#folderInUse
       return replyResult(reply, started, active)
     } catch (err) {
       if (!(err instanceof WorkerGoneError)) throw err
@@ -224,7 +242,7 @@ export class QuickJsSandbox extends Closing implements TierSandbox, HostedSandbo
         overdue,
         wasExecuting: host.isRunning(token),
         hostCalls: active.hostCalls,
-        stateKnown: this.#state !== undefined,
+        stateKnown: this.#state !== undefined && !this.#folderInUse,
       })
       if (stop.endedBy === undefined && retry) return 'retry'
       // Its result says the run was lost; like any run ended by a limit, the next one starts fresh.
@@ -244,13 +262,46 @@ export class QuickJsSandbox extends Closing implements TierSandbox, HostedSandbo
   async #reserve(): Promise<Placement | 'state lost'> {
     const host = this.#host
     if (host && !host.closed) return { host, release: host.reserve() }
-    const state = this.#lost ? this.#state : 'fresh'
+    const state = this.#lost ? (this.#folderInUse ? undefined : this.#state) : 'fresh'
     this.#lost = false
+    this.#folderInUse = false
     const placement = await this.#place(state === 'fresh' ? undefined : state)
     if (state !== undefined) return placement
     placement.release()
     this.#setState('fresh')
     return 'state lost'
+  }
+
+  /** A folder operation, after the runs before it (as a run waits), placing the sandbox if it is not yet. */
+  #filesCall(message: Omit<FilesMessage, 'type' | 'sid'>): Promise<FilesReply> {
+    // A folder known to be empty (no run or write left files, no run in progress or still running in the
+    // worker) answers at once: the manager's listing of out/ around every run costs no message, no wait.
+    // Also once closed: the folder of a closed sandbox is empty.
+    const empty = (): boolean =>
+      !this.#folderInUse && this.#abandoned === undefined && message.op !== 'write'
+    if (this.#runsQueued === 0 && empty())
+      return Promise.resolve(emptyFolderReply(message.op, message.path))
+    if (this.closed) return Promise.reject(new SandboxClosedError('quickjs sandbox'))
+    const result = this.#queue.then(async () => {
+      if (empty()) return emptyFolderReply(message.op, message.path)
+      if (this.#released) throw new SandboxClosedError('quickjs sandbox')
+      const placement = await this.#reserve()
+      if (placement === 'state lost')
+        throw new SandboxError(
+          'ERR_SANDBOX_RESET',
+          'The sandbox lost its files because its worker was terminated; it has been reset',
+        )
+      try {
+        const files: FilesMessage = { type: 'files', sid: this.#deps.sid, ...message }
+        const reply = await placement.host.worker.call<FilesReply>(files)
+        this.#folderInUse = reply.folderInUse
+        return reply
+      } finally {
+        placement.release()
+      }
+    })
+    this.#queue = result.catch(() => undefined)
+    return result
   }
 
   onHostCall(event: HostCallEvent): void {
@@ -279,5 +330,8 @@ export class QuickJsSandbox extends Closing implements TierSandbox, HostedSandbo
       if (!this.#released) host.worker.post({ type: 'destroy', sid: this.#deps.sid })
     }
     this.#host = undefined
+    // Its folder went with it: a closed sandbox's folder reads as empty (folder-files.ts).
+    this.#folderInUse = false
+    this.#abandoned = undefined
   }
 }

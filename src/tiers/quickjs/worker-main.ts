@@ -18,6 +18,9 @@ import {
   type HostToWorker,
 } from './protocol.js'
 import type { StaticLayout } from './wasm-layout.js'
+import { Folder } from './folder-tree.js'
+import { runWithFolder } from './folder-seat.js'
+import { answerFiles, filesTransfer } from './folder-messages.js'
 
 interface QuickJsWorkerData {
   wasmModule: WebAssembly.Module
@@ -43,6 +46,8 @@ interface Slot {
   guest: GuestContext
   /** The sandbox was to be rebuilt from an image and could not be: its next run reports the reset. */
   lostState: boolean
+  /** The sandbox's files (folder-tree.ts): the slot's, never the module's, so a reset module holds none. */
+  folder: Folder
 }
 // Creation is async (it may instantiate a module), and an exec can arrive before it ends: keep promises.
 // Built when the create arrives, not at the first run: measured, building it in the exec's own chain of
@@ -68,14 +73,15 @@ async function newGuest(create: CreateMessage): Promise<GuestContext> {
 /** A sandbox's guest: rebuilt from its image when the create carries one, else fresh. */
 async function newSlot(create: CreateMessage): Promise<Slot> {
   const image = create.image
-  if (!image) return { create, guest: await newGuest(create), lostState: false }
+  const folder = new Folder(create.diskSpaceBytes)
+  if (!image) return { create, guest: await newGuest(create), lostState: false, folder }
   const guest = await stash.take(create.maxPages)
   const source = stash.imageSource
   if (source && restoreGuestImage(source, guest, image))
-    return { create, guest: guest.adopt(bindingOf(create, guest)), lostState: false }
+    return { create, guest: guest.adopt(bindingOf(create, guest)), lostState: false, folder }
   // Possibly half written: never reused.
   guest.dispose()
-  return { create, guest: await newGuest(create), lostState: true }
+  return { create, guest: await newGuest(create), lostState: true, folder }
 }
 
 /** A crashed module may be broken (an emscripten abort): dropped. Any other is reset or rebuilt by the stash. */
@@ -126,8 +132,12 @@ async function runOrEnd(message: ExecMessage): Promise<ExecReply> {
     if (message.last) forget(message.sid)
     return stateLostReply()
   }
-  const reply: ExecReply = await runGuest(slot.guest, message, cancelBoard)
-  if (message.last) {
+  const reply: ExecReply = await runWithFolder(slot.guest, slot.folder, () =>
+    runGuest(slot.guest, message, cancelBoard),
+  )
+  reply.folderInUse = !slot.folder.isEmpty
+  // A last run that left files keeps its sandbox until the host's destroy: the manager lists out/ after it.
+  if (message.last && !reply.folderInUse) {
     // run(): the sandbox ends with this run. Freed now (a reset is ~10 µs), in this same wake-up,
     // rather than on a destroy message that would wake the worker (and the host's send) once more.
     slots.delete(message.sid)
@@ -156,6 +166,19 @@ async function handle(message: HostToWorker): Promise<unknown> {
       // run() (a last run on a new sandbox) has nothing before or after it: no bookkeeping on its path.
       if (!previous && message.last) return exec(message)
       const turn = previous ? previous.then(() => exec(message)) : exec(message)
+      const tail = turn.catch(() => undefined)
+      turns.set(message.sid, tail)
+      void tail.then(() => {
+        if (turns.get(message.sid) === tail) turns.delete(message.sid)
+      })
+      return turn
+    }
+    case 'files': {
+      // After the sandbox's runs still in this worker (the host may have given up on one).
+      const turn = (turns.get(message.sid) ?? Promise.resolve()).then(async () =>
+        // A sandbox already freed (after its last run) has no files.
+        answerFiles((await slots.get(message.sid))?.folder ?? new Folder(0), message),
+      )
       const tail = turn.catch(() => undefined)
       turns.set(message.sid, tail)
       void tail.then(() => {
@@ -192,7 +215,7 @@ port.on('message', (message: HostToWorker & { id?: number }) => {
       const image = (value as ExecReply | null)?.image
       const transfer = image
         ? [image.pages.buffer as ArrayBuffer, image.bytes.buffer as ArrayBuffer]
-        : []
+        : filesTransfer(value)
       port.postMessage({ replyTo: message.id, ok: true, value }, transfer)
     },
     (err: unknown) => {

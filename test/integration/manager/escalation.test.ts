@@ -57,7 +57,7 @@ describe('manager: transparent escalation', () => {
   it('no re-run after side effects: the result explains why', async () => {
     // the module name is computed, so only the run itself finds out, after its network request
     const r = await once(
-      "try { await fetch('http://api.example.test/') } catch {} const name = 'node:' + 'fs'; await import(name)",
+      "try { await fetch('http://api.example.test/') } catch {} const name = 'node:' + 'child_process'; await import(name)",
     )
     expect(r.status).toBe('error')
     expect(r.error?.code).toBe('ERR_CAPABILITY_REQUIRED')
@@ -68,7 +68,7 @@ describe('manager: transparent escalation', () => {
 
   it('no re-run when the sandbox has host functions, which containers lack', async () => {
     let calls = 0
-    const r = await once("await note('first'); require('fs')", {
+    const r = await once("await note('first'); require('child_process')", {
       hostFunctions: { note: () => void calls++ },
     })
     expect(r.tier).toBe('quickjs')
@@ -77,13 +77,13 @@ describe('manager: transparent escalation', () => {
   })
 
   it('escalate: false keeps the job where it is', async () => {
-    const r = await once("require('fs')", { escalate: false })
+    const r = await once("require('child_process')", { escalate: false })
     expect(r.tier).toBe('quickjs')
     expect(r.error?.code).toBe('ERR_CAPABILITY_REQUIRED')
   })
 
   it('an explicitly chosen tier never escalates', async () => {
-    const r = await once("require('fs')", { type: 'quickjs' })
+    const r = await once("require('child_process')", { type: 'quickjs' })
     expect(r.tier).toBe('quickjs')
     expect(r.escalations).toEqual([])
   })

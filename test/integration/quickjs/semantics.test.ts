@@ -162,7 +162,8 @@ describe('quickjs tier: capabilities it lacks', () => {
     ["import fs from 'node:fs'; fs.readFileSync('/etc/hostname', 'utf8')", 'fs'],
     ["const { execSync } = require('child_process'); execSync('id')", 'child_process'],
     ['process.env.HOME', 'process'],
-    ["try { require('fs') } catch { 'caught' }", 'fs'],
+    // fs itself is served on the sandbox's folder (prelude-fs.ts); a path outside /work is not.
+    ["try { require('fs').readFileSync('/etc/passwd') } catch { 'caught' }", 'fs'],
     ["const name = 'node:' + 'os'; await import(name)", 'os'],
   ])('%s → ERR_CAPABILITY_REQUIRED (%s)', async (code, capability) => {
     const r = await runOnce(code)

@@ -8,6 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { EGRESS_SOCKET_PATH as EGRESS_SOCKET } from '../../../src/tiers/container/egress.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ContainerSandbox } from '../../../src/tiers/container/container-sandbox.js'
+import { SandboxManager } from '../../../src/index.js'
 import {
   KINDS,
   config,
@@ -266,14 +267,25 @@ open('/work/late.txt', 'w').write(r)
 })
 
 describe('egress config', () => {
-  it('refuses a custom main command with networkEnabled', async () => {
+  it('refuses a custom main command with networkEnabled (validate, which the manager calls once)', async () => {
     const tier = makeTier('docker', { poolSize: 0 })
     try {
-      await expect(
-        tier.createSandbox(config({ networkEnabled: true, command: ['sleep', 'infinity'] })),
-      ).rejects.toThrow(/command/)
+      expect(() =>
+        tier.validate(config({ networkEnabled: true, command: ['sleep', 'infinity'] })),
+      ).toThrow(/command/)
     } finally {
       await tier.close()
+    }
+    const manager = new SandboxManager()
+    try {
+      const create = manager.createSandbox({
+        type: 'docker',
+        networkEnabled: true,
+        command: ['sleep', 'infinity'],
+      })
+      await expect(create).rejects.toMatchObject({ code: 'ERR_CONFIG', option: 'command' })
+    } finally {
+      await manager.close()
     }
   })
 })

@@ -48,7 +48,9 @@ export interface ExecRequest {
    * interleaved as they came). The chunks of one attempt, joined per stream, are exactly the result's
    * stdout and stderr (what the output cap kept). A run that escalates is re-run from its start on the
    * container: the container attempt's chunks (their `tier` says which) follow the first attempt's.
-   * A callback that throws is not called again for the run; the run goes on.
+   * A callback that throws is not called again for the run; the run goes on. A quickjs or wasm run whose
+   * worker had to be terminated (a hard timeout) keeps the chunks streamed before; its result holds what
+   * it holds without onOutput.
    */
   onOutput?: (chunk: OutputChunk) => void
   /**

@@ -7,7 +7,8 @@ import type { ResultError } from '../../types.js'
 import type { GuestContext } from './guest-context.js'
 import { readCompletion, readPrimitiveResult, type Completion } from './guest-completion.js'
 import { crashOutcome, fromCompletion, toReply, type Outcome } from './guest-outcome.js'
-import { cancelSlot, type ExecMessage, type ExecReply } from './protocol.js'
+import { cancelSlot, type ExecMessage, type ExecReply, type OutputEvent } from './protocol.js'
+import { OutputBatch } from './output-batch.js'
 import { RunState } from './run-state.js'
 import { detectCapability } from './capabilities.js'
 import { markRunning } from './running-board.js'
@@ -27,8 +28,13 @@ export async function runGuest(
   guest: GuestContext,
   message: ExecMessage,
   cancelBoard: Int32Array,
+  postOutput: (event: OutputEvent) => void = () => undefined,
 ): Promise<ExecReply> {
-  const run = new RunState(message, cancelBoard)
+  const { sid, token } = message
+  const output = message.stream
+    ? new OutputBatch((pieces) => postOutput({ type: 'output', sid, token, pieces }))
+    : undefined
+  const run = new RunState(message, cancelBoard, output)
   guest.run = run
   let outcome: Outcome
   try {
@@ -46,6 +52,8 @@ export async function runGuest(
     }
   }
   guest.run = undefined
+  // Posted before the reply, on the same port: the host has every piece of the run when the reply comes.
+  output?.flush()
   try {
     return toReply(guest, run, outcome, message.maxOutputBytes)
   } catch (err) {

@@ -2,6 +2,7 @@
 import type { ExecStatus } from '../../types.js'
 import type { ResultError } from '../../types.js'
 import type { SandboxImage } from './sandbox-image.js'
+import type { OutputPiece } from './output-batch.js'
 
 export interface CreateMessage {
   type: 'create'
@@ -35,6 +36,8 @@ export interface ExecMessage {
   maxOutputBytes: number
   /** No run follows: the worker frees the sandbox right after replying, so no destroy message is sent. */
   last?: true
+  /** Someone listens to the run's output: the worker posts it as it is written (OutputEvent). */
+  stream?: true
 }
 
 export interface DestroyMessage {
@@ -93,6 +96,15 @@ export interface HostCallEvent {
   callId: number
   name: string
   argsJson: string
+}
+
+/** Output of a streaming run, in the order written; always posted before the run's reply. */
+export interface OutputEvent {
+  type: 'output'
+  sid: number
+  /** The run it belongs to: the host drops output of a run that is not its sandbox's current one. */
+  token: number
+  pieces: OutputPiece[]
 }
 
 export interface ExecReply {

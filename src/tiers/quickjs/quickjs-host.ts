@@ -1,13 +1,15 @@
 /**
- * A guest worker seen from the host thread: which sandboxes live in it, and routing of their host calls.
+ * A guest worker seen from the host thread: which sandboxes live in it, and routing of their host calls
+ * and streamed output.
  * When the worker dies or is terminated, every sandbox in it is told.
  */
 import type { GuestWorker, WorkerEvent } from '../guest-worker.js'
-import type { HostCallEvent } from './protocol.js'
+import type { HostCallEvent, OutputEvent } from './protocol.js'
 import { RUNNING_SLOT } from './running-board.js'
 
 export interface HostedSandbox {
   onHostCall(event: HostCallEvent): void
+  onOutput(event: OutputEvent): void
   onWorkerLost(): void
 }
 
@@ -32,9 +34,13 @@ export class QuickJsHost {
     this.worker = worker
     worker.post({ type: 'idleWorkBoard', board: this.#board.buffer })
     worker.onEvent((event: WorkerEvent) => {
-      if (event.type !== 'hostCall') return
-      const call = event as unknown as HostCallEvent
-      this.#sandboxes.get(call.sid)?.onHostCall(call)
+      if (event.type === 'hostCall') {
+        const call = event as unknown as HostCallEvent
+        this.#sandboxes.get(call.sid)?.onHostCall(call)
+      } else if (event.type === 'output') {
+        const output = event as unknown as OutputEvent
+        this.#sandboxes.get(output.sid)?.onOutput(output)
+      }
     })
     worker.onExit(() => {
       for (const sandbox of this.#sandboxes.values()) sandbox.onWorkerLost()

@@ -21,7 +21,13 @@ import {
   type TierSandbox,
 } from '../tier.js'
 import { ActiveRun, type CreateRunFetch } from './active-run.js'
-import type { CreateMessage, ExecMessage, ExecReply, HostCallEvent } from './protocol.js'
+import type {
+  CreateMessage,
+  ExecMessage,
+  ExecReply,
+  HostCallEvent,
+  OutputEvent,
+} from './protocol.js'
 import { HardStop } from './hard-stop.js'
 import type { ImageBudget } from './image-budget.js'
 import type { SandboxImage } from './sandbox-image.js'
@@ -52,6 +58,8 @@ export interface QuickJsSandboxDeps {
 }
 
 let nextToken = 1
+
+type StreamListener = NonNullable<NormalizedRequest['onOutput']>
 
 /**
  * What the sandbox's state is known to be between runs: 'fresh' (no run changed it), an image of it taken
@@ -88,6 +96,8 @@ export class QuickJsSandbox extends Closing implements TierSandbox, HostedSandbo
   #runsQueued = 0
   /** The sandbox's folder (folder-files.ts), in its worker; usable before the first run. */
   readonly files = new QuickJsFiles((message) => this.#filesCall(message))
+  /** The attempt whose output goes to its request's onOutput now; output of any other token is dropped. */
+  #streaming: { token: number; onOutput: StreamListener; sent: boolean } | undefined
 
   constructor(deps: QuickJsSandboxDeps) {
     super('quickjs sandbox')
@@ -203,6 +213,10 @@ export class QuickJsSandbox extends Closing implements TierSandbox, HostedSandbo
         maxOutputBytes: config.maxOutputBytes,
       }
       if (context.lastRun) message.last = true
+      if (request.onOutput) {
+        message.stream = true
+        this.#streaming = { token, onOutput: request.onOutput, sent: false }
+      }
       const call = host.worker.call<ExecReply>(message)
       void call.then((late) => {
         stop.settled()
@@ -244,12 +258,15 @@ export class QuickJsSandbox extends Closing implements TierSandbox, HostedSandbo
         hostCalls: active.hostCalls,
         stateKnown: this.#state !== undefined && !this.#folderInUse,
       })
-      if (stop.endedBy === undefined && retry) return 'retry'
+      // Output the caller already saw would come twice from a re-run: like a host call, it was seen outside.
+      const seen = this.#streaming?.token === token && this.#streaming.sent
+      if (stop.endedBy === undefined && retry && !seen) return 'retry'
       // Its result says the run was lost; like any run ended by a limit, the next one starts fresh.
       this.#setState('fresh')
       const status: ExecStatus = stop.endedBy ?? (overdue ? 'timeout' : 'crashed')
       return endedResult(status, started, request.timeoutMs, active)
     } finally {
+      if (this.#streaming?.token === token) this.#streaming = undefined
       release()
     }
   }
@@ -312,6 +329,17 @@ export class QuickJsSandbox extends Closing implements TierSandbox, HostedSandbo
     active.answer(event, (replyJson) =>
       host.worker.post({ type: 'hostReply', sid, callId: event.callId, replyJson }),
     )
+  }
+
+  /**
+   * Streamed output of a run. The worker posts a run's output before its reply, so all of it arrives while
+   * the attempt is current; a given-up run's late output (its worker went on with it) goes nowhere.
+   */
+  onOutput(event: OutputEvent): void {
+    const streaming = this.#streaming
+    if (streaming?.token !== event.token) return
+    streaming.sent = true
+    for (const { stream, text } of event.pieces) streaming.onOutput(stream, text)
   }
 
   onWorkerLost(): void {

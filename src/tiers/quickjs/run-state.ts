@@ -6,6 +6,7 @@ import { MiB } from '../../config.js'
 import type { QuickJSDeferredPromise } from 'quickjs-emscripten'
 import { RunDeadline, type StopReason } from '../../limits/deadline.js'
 import { cancelSlot } from './protocol.js'
+import type { OutputBatch } from './output-batch.js'
 
 /** The shared stop reasons, plus QuickJS's own: the guest asked for a capability only a container has. */
 export type QuickJsStop = StopReason | 'capability'
@@ -73,6 +74,8 @@ export class RunState {
   /** Sum of argsBytes over hostCalls. */
   hostCallBytes = 0
   readonly timers = new Map<number, NodeJS.Timeout>()
+  /** Where kept output goes as it is written, when the run streams (ExecMessage.stream). */
+  readonly output: OutputBatch | undefined
   #wake: (() => void) | undefined
 
   /** The run's token, unique per run (the cancel board's key, and what the running board shows). */
@@ -88,8 +91,10 @@ export class RunState {
       token: number
     },
     cancelBoard: Int32Array,
+    output?: OutputBatch,
   ) {
     const { timeoutMs, deadlineAt, cpuTimeMs: cpuLimitMs, maxOutputBytes, token } = limits
+    this.output = output
     this.token = token
     this.#cancelBoard = cancelBoard
     this.deadline = threadDeadline({ timeoutMs, deadlineAt })
@@ -170,6 +175,7 @@ export class RunState {
     this.outputBytes += Buffer.byteLength(kept)
     if (fd === 2) this.stderr += kept
     else this.stdout += kept
+    this.output?.add(fd === 2 ? 'stderr' : 'stdout', kept)
     return !this.truncated
   }
 
@@ -180,6 +186,8 @@ export class RunState {
 
   /** Resolves when a host reply, a timer, a stop request or the deadline arrives. */
   waitForWork(): Promise<void> {
+    // The guest yields to the worker's event loop: what it wrote so far goes out before it waits.
+    this.output?.flush()
     return new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
         this.deadline.stop('timeout')

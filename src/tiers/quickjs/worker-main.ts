@@ -16,6 +16,7 @@ import {
   type ExecMessage,
   type ExecReply,
   type HostToWorker,
+  type OutputEvent,
 } from './protocol.js'
 import type { StaticLayout } from './wasm-layout.js'
 import { Folder } from './folder-tree.js'
@@ -103,6 +104,11 @@ function forget(sid: number): void {
   slot?.then(({ guest }) => stash.recycle(guest)).catch(() => undefined)
 }
 
+/** A streaming run's output, sent as it is written (protocol.ts OutputEvent). */
+function postOutput(event: OutputEvent): void {
+  port?.postMessage(event)
+}
+
 /** Sandboxes' runs in order: the tail of each sandbox's chain of runs in this worker. */
 const turns = new Map<number, Promise<unknown>>()
 
@@ -133,7 +139,7 @@ async function runOrEnd(message: ExecMessage): Promise<ExecReply> {
     return stateLostReply()
   }
   const reply: ExecReply = await runWithFolder(slot.guest, slot.folder, () =>
-    runGuest(slot.guest, message, cancelBoard),
+    runGuest(slot.guest, message, cancelBoard, postOutput),
   )
   reply.folderInUse = !slot.folder.isEmpty
   // A last run that left files keeps its sandbox until the host's destroy: the manager lists out/ after it.

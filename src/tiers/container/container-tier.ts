@@ -37,7 +37,6 @@ import {
   type SandboxUidRange,
 } from './sandbox-uids.js'
 import { WarmPool } from './warm-pool.js'
-import { holdSourcePool } from './js-source-pool.js'
 
 export interface ContainerTierOptions {
   /**
@@ -74,8 +73,6 @@ export class ContainerTier extends Closing implements Tier {
   readonly #uids: SandboxUids
   readonly #images = new Map<string, Promise<HostReady>>()
   #started: Promise<void> | undefined
-  /** Lets the JavaScript preparation workers end when the last container tier closes. */
-  readonly #releaseSourcePool: () => void
 
   constructor(
     id: 'docker' | 'gvisor',
@@ -90,7 +87,6 @@ export class ContainerTier extends Closing implements Tier {
     this.runtime = runtime
     this.#docker = options.docker ?? createDockerClient()
     this.#uids = new SandboxUids(options.sandboxUids ?? DEFAULT_SANDBOX_UIDS)
-    this.#releaseSourcePool = holdSourcePool()
     // Adopted first, so closed after every sandbox (they are adopted as they are made).
     this.#pool = this.adopt(
       new WarmPool({
@@ -238,7 +234,6 @@ export class ContainerTier extends Closing implements Tier {
 
   // After the sandboxes and the pool closed: removes anything left with this session's label.
   protected async onClose(): Promise<void> {
-    this.#releaseSourcePool()
     const leftovers = await sessionContainers(this.#docker, this.sessionId).catch(() => [])
     await Promise.allSettled(leftovers.map((id) => removeContainer(this.#docker.getContainer(id))))
   }

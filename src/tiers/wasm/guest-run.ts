@@ -26,7 +26,12 @@ export async function runGuest(
   const started = performance.now()
   const cpuStart = process.cpuUsage()
   bridge.reset()
-  const sink = new OutputSink(msg.maxOutputBytes, post)
+  const { token } = msg
+  const sink = new OutputSink(
+    msg.maxOutputBytes,
+    (event) => post({ ...event, token }),
+    msg.stream === true,
+  )
   let outcome: Outcome = { status: 'ok', exitCode: 0 }
   let value: unknown
   let memory: WebAssembly.Memory | undefined
@@ -43,7 +48,10 @@ export async function runGuest(
       pending: new Uint8Array(0),
       output: undefined,
       maxValueBytes: msg.maxOutputBytes,
-      callHost: (target, args) => bridge.call(post, target, args, msg.timeoutMs),
+      callHost: (target, args) => {
+        sink.beforeHostCall()
+        return bridge.call(post, target, args, msg.timeoutMs)
+      },
     }
     const imports = Object.create(null) as WebAssembly.Imports
     const env = envImports(state)
@@ -79,6 +87,12 @@ export async function runGuest(
     if (wasi !== undefined && msg.folder !== undefined)
       folder = collectFolder(wasi, msg.folder.maxBytes)
     wasi?.free()
+  }
+  try {
+    sink.end()
+  } catch (error) {
+    // The last write ended with an incomplete character, and its U+FFFD passes the cap.
+    if (outcome.status === 'ok') outcome = classifyFailure(error, { bytes: 0, maxBytes })
   }
   const diskHit = wasi?.diskLimitHit()
   if (diskHit !== undefined) outcome = diskLimitOutcome(outcome, diskHit)

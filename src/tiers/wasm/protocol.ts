@@ -32,6 +32,10 @@ export interface RunMessage {
   folder?: { snapshot: FolderSnapshot; maxBytes: number } | undefined
   /** ms; a host call waits at most this long for its reply. */
   timeoutMs: number
+  /** Unique per run: its output events carry it, so output of any other run is told apart. */
+  token: number
+  /** Someone listens to the run's output: it goes out sooner, and all of it before the reply. */
+  stream?: true
 }
 
 /** Host → guest worker, once per worker: where synchronous host calls get their replies. */
@@ -41,11 +45,18 @@ export interface BridgeMessage {
   signal: SharedArrayBuffer
 }
 
-/** Guest worker → host (event): a chunk of output, sent while the guest runs. */
-export interface OutputEvent {
-  type: 'output'
+/** A piece of output, in the order the guest wrote it. */
+export interface OutputPiece {
   stream: 'stdout' | 'stderr'
   text: string
+}
+
+/** Guest worker → host (event): output pieces, sent while the guest runs and before the run's reply. */
+export interface OutputEvent {
+  type: 'output'
+  /** The run that wrote them (RunMessage.token). */
+  token: number
+  pieces: OutputPiece[]
 }
 
 /** Guest worker → host (event): the guest called a host function or fetch and is blocked until the reply. */

@@ -99,20 +99,16 @@ function writeStdio(
   nwritten: number,
 ): number {
   let written = 0
-  const decoder = new TextDecoder()
   for (let i = 0; i < Math.min(count >>> 0, MAX_IOVS); i++) {
     const ptr = memory.u32(iovs + i * 8, 'iovec')
     const len = memory.u32(iovs + i * 8 + 4, 'iovec')
     const room = Math.max(0, sink.room)
     // Never read more than the output room (+1 so the sink sees the overflow and stops the run).
     const take = Math.min(len, room + 1)
-    sink.write(
-      stream,
-      decoder.decode(memory.read(ptr, take, room + 1, 'fd_write'), { stream: true }),
-    )
+    // Decoded by the sink across writes: a character split between two writes comes out whole.
+    sink.writeBytes(stream, memory.read(ptr, take, room + 1, 'fd_write'))
     written += len
   }
-  sink.write(stream, decoder.decode())
   memory.setU32(nwritten, written, 'fd_write nwritten')
   return ERRNO_SUCCESS
 }

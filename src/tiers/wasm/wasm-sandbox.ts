@@ -150,6 +150,7 @@ export class WasmSandbox extends Closing implements TierSandbox {
         cpuTimeMs: this.#config.cpuTimeMs,
         signals: [request.signal, this.#cancelRuns.signal],
         hostCalls: { policy: this.#policy, meter, hostFunctions: this.#config.hostFunctions },
+        onOutput: request.onOutput,
         message: {
           module: compiled.module,
           memory: plan.memory,

@@ -9,10 +9,15 @@ import { WorkerGoneError, type GuestWorker, type WorkerEvent } from '../guest-wo
 import { answerHostCall, ensureBridge, sendReply, type HostCallContext } from './host-calls.js'
 import type { HostCallEvent, OutputEvent, RunMessage, RunReply } from './protocol.js'
 import { RunWatch } from './run-watch.js'
+import type { NormalizedRequest } from '../tier.js'
+
+let nextToken = 1
 
 export interface WorkerRunOptions {
   worker: GuestWorker
-  message: Omit<RunMessage, 'type'>
+  message: Omit<RunMessage, 'type' | 'token' | 'stream'>
+  /** Where output goes as the guest writes it (NormalizedRequest.onOutput); undefined: with the result only. */
+  onOutput?: NormalizedRequest['onOutput']
   timeoutMs: number
   /** The wall-clock limit its timeout error names, when `timeoutMs` is what is left of it. @default timeoutMs */
   limitMs?: number
@@ -36,6 +41,8 @@ export interface WorkerRunResult {
 export async function runInWorker(options: WorkerRunOptions): Promise<WorkerRunResult> {
   const { worker } = options
   const bridge = await ensureBridge(worker)
+  const token = nextToken++
+  const { onOutput } = options
   const stdout: string[] = []
   const stderr: string[] = []
   // Made on the first host call: most runs make none.
@@ -53,8 +60,13 @@ export async function runInWorker(options: WorkerRunOptions): Promise<WorkerRunR
   let context: HostCallContext | undefined
   const unsubscribe = worker.onEvent((event: WorkerEvent) => {
     if (event.type === 'output') {
-      const { stream, text } = event as unknown as OutputEvent
-      ;(stream === 'stderr' ? stderr : stdout).push(text)
+      const output = event as unknown as OutputEvent
+      // Another run's output (the worker serves one run at a time; this is a guard, not a path).
+      if (output.token !== token) return
+      for (const { stream, text } of output.pieces) {
+        ;(stream === 'stderr' ? stderr : stdout).push(text)
+        onOutput?.(stream, text)
+      }
     } else if (event.type === 'hostCall') {
       watch.pauseCpu()
       hostAbort ??= new AbortController()
@@ -66,7 +78,9 @@ export async function runInWorker(options: WorkerRunOptions): Promise<WorkerRunR
     }
   })
   try {
-    const reply = await worker.call<RunReply>({ type: 'run', ...options.message })
+    const message: RunMessage = { type: 'run', ...options.message, token }
+    if (onOutput) message.stream = true
+    const reply = await worker.call<RunReply>(message)
     stdout.push(reply.stdout)
     stderr.push(reply.stderr)
     return {

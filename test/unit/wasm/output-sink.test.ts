@@ -21,10 +21,41 @@ describe('OutputSink', () => {
   })
 
   it('streams large output to the host as it is written', () => {
-    const events: OutputEvent[] = []
+    const events: Omit<OutputEvent, 'token'>[] = []
     const sink = new OutputSink(1 << 20, (e) => events.push(e))
     sink.write('stdout', 'x'.repeat(70_000))
-    expect(events).toEqual([{ type: 'output', stream: 'stdout', text: 'x'.repeat(70_000) }])
+    expect(events).toEqual([
+      { type: 'output', pieces: [{ stream: 'stdout', text: 'x'.repeat(70_000) }] },
+    ])
     expect(sink.drain().stdout).toBe('')
+  })
+
+  it('I14-5: a listened run posts its first write at once, then in the order written, and all at its end', () => {
+    const events: Omit<OutputEvent, 'token'>[] = []
+    const sink = new OutputSink(1 << 20, (e) => events.push(e), true)
+    sink.write('stdout', 'a')
+    sink.write('stderr', 'b')
+    sink.write('stdout', 'c')
+    sink.end()
+    expect(events).toEqual([
+      { type: 'output', pieces: [{ stream: 'stdout', text: 'a' }] },
+      {
+        type: 'output',
+        pieces: [
+          { stream: 'stderr', text: 'b' },
+          { stream: 'stdout', text: 'c' },
+        ],
+      },
+    ])
+    expect(sink.drain()).toEqual({ stdout: '', stderr: '' })
+  })
+
+  it('I14-5: a character whose bytes come in two writes is kept whole', () => {
+    const sink = new OutputSink(100, () => undefined)
+    sink.writeBytes('stdout', new Uint8Array([0x63, 0xc3]))
+    sink.writeBytes('stdout', new Uint8Array([0xa9]))
+    sink.writeBytes('stderr', new Uint8Array([0xe2, 0x82]))
+    sink.end()
+    expect(sink.drain()).toEqual({ stdout: 'cé', stderr: '\ufffd' })
   })
 })

@@ -28,6 +28,8 @@ export type {
   SandboxConfig,
   VolumeMount,
 } from './config/options.js'
+export type { ResolvedSecret, SecretLocation, SecretOptions } from './config/secrets.js'
+export { secretPlaceholders } from './config/secrets.js'
 export { checkNumber, MiB } from './config/checks.js'
 export { CONFIG_KEYS, REQUEST_KEYS, RUN_KEYS } from './config/option-keys.js'
 export {

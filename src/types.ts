@@ -92,6 +92,11 @@ export interface Usage {
   requests: number
   deniedRequests: number
   hostCalls: number
+  /**
+   * Secrets whose placeholder a request carried to where it is not replaced by the value (a host that is
+   * not the secret's, a part of the request its `in` does not list), counted per request or redirect hop.
+   */
+  secretsBlocked: number
 }
 
 export interface Escalation {
@@ -146,6 +151,7 @@ export function emptyUsage(): Usage {
     requests: 0,
     deniedRequests: 0,
     hostCalls: 0,
+    secretsBlocked: 0,
   }
 }
 

@@ -1,4 +1,5 @@
 /** The network part of a SandboxConfig, resolved: deny by default, ports, limits per request. */
+import { X509Certificate } from 'node:crypto'
 import type { ResolvedNetworkConfig } from './options.js'
 import { ConfigError } from '../errors.js'
 import {
@@ -11,6 +12,7 @@ import {
   portArray,
   stringArray,
 } from './checks.js'
+import { resolveSecrets } from './secrets.js'
 
 export function resolveNetwork(config: Record<string, unknown>): ResolvedNetworkConfig {
   const network = plainObject('network', config['network'])
@@ -53,5 +55,19 @@ export function resolveNetwork(config: Record<string, unknown>): ResolvedNetwork
         min: 1,
         max: MAX_BYTES,
       }) ?? 10 * MiB,
+    caCertificates: resolveCertificates(network['caCertificates']),
+    secrets: resolveSecrets(config['secrets']),
   }
+}
+
+function resolveCertificates(value: unknown): string[] {
+  const pems = stringArray('network.caCertificates', value)
+  pems.forEach((pem, i) => {
+    try {
+      new X509Certificate(pem)
+    } catch {
+      throw new ConfigError(`network.caCertificates[${i}]`, 'a PEM certificate', pem)
+    }
+  })
+  return pems
 }

@@ -32,6 +32,7 @@ const CONFIG_OPTIONS = {
   hostFunctions: true,
   escalate: true,
   inProcessCpuBudgetMs: true,
+  secrets: true,
 } as const satisfies Record<keyof SandboxConfig, true>
 
 const REQUEST_FIELDS = {

@@ -3,6 +3,7 @@
  * (ResolvedConfig: defaults filled in, units in the name, validated).
  */
 import type { Language, SandboxType } from '../types.js'
+import type { ResolvedSecret, SecretOptions } from './secrets.js'
 
 /** The seed's ResourceLimit, in bytes and milliseconds. */
 export interface ResourceLimit {
@@ -43,6 +44,12 @@ export interface NetworkOptions {
   maxRequests?: number
   /** Per-request timeout in ms, always inside the run's deadline. @default 10_000 */
   requestTimeoutMs?: number
+  /**
+   * PEM certificates the host trusts, besides Node's roots, when it connects to an HTTPS server for the
+   * guest (in-process fetch, and the container proxy for hosts with secrets). Tests: a local server's CA.
+   * @default none
+   */
+  caCertificates?: string[]
 }
 
 export type HostFunction = (...args: unknown[]) => unknown
@@ -106,6 +113,13 @@ export interface SandboxConfig {
   escalate?: boolean
   /** CPU time an in-process run may use before auto mode moves it to a container. @default 500 */
   inProcessCpuBudgetMs?: number
+  /**
+   * Values the guest can use but never see, by name: the guest gets a placeholder (`env.NAME` on quickjs,
+   * the WASI environment on wasm, the environment of containers), and the host puts the value in its place
+   * only in requests to the secret's `hosts` that the policy allows (docs/policy.md, Secrets).
+   * @default none
+   */
+  secrets?: Record<string, SecretOptions>
 }
 
 export interface ResolvedNetworkConfig {
@@ -120,6 +134,9 @@ export interface ResolvedNetworkConfig {
   maxRequests: number
   requestTimeoutMs: number
   bandwidthBytesPerSec: number
+  caCertificates: string[]
+  /** The sandbox's secrets, with its placeholders (config `secrets`). */
+  secrets: readonly ResolvedSecret[]
 }
 
 export interface ResolvedConfig {

@@ -43,11 +43,11 @@ export function isReservedName(host: string): boolean {
 }
 
 /**
- * Parses one `allowedDomains` entry.
+ * Parses one `allowedDomains` entry (or one of a list of the same shape, named by `list`).
  * @throws ConfigError naming `allowedDomains[index]` when the entry is not a host with an optional port.
  */
-export function parseDomainRule(entry: string, index: number): DomainRule {
-  const option = `allowedDomains[${index}]`
+export function parseDomainRule(entry: string, index: number, list = 'allowedDomains'): DomainRule {
+  const option = `${list}[${index}]`
   const expectation = "a host name, '*.' + a domain, or an IP literal, with an optional ':port'"
   const wildcard = entry.startsWith('*.')
   const rest = wildcard ? entry.slice(2) : entry

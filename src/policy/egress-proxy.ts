@@ -9,11 +9,12 @@ import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { PolicyDeniedError, SandboxClosedError } from '../errors.js'
 import { openEgressRun, type OpenEgressRun } from './egress-run.js'
-import type { NetworkMeter } from './network-meter.js'
+import { createNetworkMeter, type NetworkMeter } from './network-meter.js'
 import type { NetworkPolicy } from './network-policy.js'
 import { openTunnel } from './proxy-connect.js'
 import { forwardHttp } from './proxy-http.js'
 import { replyOnSocket, replyWithError } from './proxy-reply.js'
+import type { SandboxCa } from './sandbox-ca.js'
 import type { RequestScopeOptions } from './request-scope.js'
 
 /** Options of EgressProxy.listen. */
@@ -27,6 +28,11 @@ export interface EgressProxyOptions {
    * denied request. @default 64
    */
   maxConnections?: number
+  /**
+   * The sandbox's CA, when it has secrets: HTTPS to a host that has secrets is terminated with a
+   * certificate from it so placeholders can be replaced (proxy-tls.ts); other hosts keep the opaque tunnel.
+   */
+  ca?: SandboxCa | undefined
 }
 
 const DEFAULT_MAX_PROXY_CONNECTIONS = 64
@@ -57,8 +63,16 @@ export class EgressProxy {
   #current: OpenEgressRun | undefined
   #closing: Promise<void> | undefined
 
-  private constructor(policy: NetworkPolicy, socketPath: string, maxConnections: number) {
+  readonly #ca: SandboxCa | undefined
+
+  private constructor(
+    policy: NetworkPolicy,
+    socketPath: string,
+    maxConnections: number,
+    ca: SandboxCa | undefined,
+  ) {
     this.policy = policy
+    this.#ca = ca
     this.socketPath = socketPath
     this.#server = http.createServer({ requireHostHeader: false }, (req, res) =>
       this.#onRequest(req, res),
@@ -84,6 +98,7 @@ export class EgressProxy {
       policy,
       options.socketPath,
       options.maxConnections ?? DEFAULT_MAX_PROXY_CONNECTIONS,
+      options.ca,
     )
     await new Promise<void>((resolve, reject) => {
       proxy.#server.once('error', reject)
@@ -110,7 +125,7 @@ export class EgressProxy {
   beginRun(options: RequestScopeOptions = {}): void {
     if (this.#closing) throw new SandboxClosedError('egress proxy')
     this.endRun()
-    const open = openEgressRun(this.policy, options.deadline)
+    const open = openEgressRun(this.policy, options.deadline, this.#ca)
     const { signal } = options
     if (signal !== undefined) {
       const onAbort = (): void => open.end()
@@ -124,7 +139,7 @@ export class EgressProxy {
   endRun(): NetworkMeter {
     const open = this.#current
     this.#current = undefined
-    if (open === undefined) return { requests: 0, deniedRequests: 0, netBytesIn: 0, netBytesOut: 0 }
+    if (open === undefined) return createNetworkMeter()
     open.end()
     return { ...open.run.meter }
   }

@@ -5,6 +5,7 @@
 import { BandwidthThrottle } from './bandwidth-throttle.js'
 import { createNetworkMeter, type NetworkMeter } from './network-meter.js'
 import type { NetworkPolicy } from './network-policy.js'
+import type { SandboxCa } from './sandbox-ca.js'
 import { openRequestScope, type RequestScope, type RequestScopeOptions } from './request-scope.js'
 
 /** One run as the proxy sees it. */
@@ -16,6 +17,8 @@ export interface EgressRun {
   /** Aborted when the run ends. */
   readonly signal: AbortSignal
   readonly deadline: RequestScopeOptions['deadline']
+  /** The sandbox's CA, when it has secrets: HTTPS to a host with secrets is terminated (proxy-tls.ts). */
+  readonly ca?: SandboxCa | undefined
 }
 
 /** A run and the controller that ends it. */
@@ -28,6 +31,7 @@ export interface OpenEgressRun {
 export function openEgressRun(
   policy: NetworkPolicy,
   deadline: RequestScopeOptions['deadline'],
+  ca?: SandboxCa,
 ): OpenEgressRun {
   const controller = new AbortController()
   const run: EgressRun = {
@@ -36,6 +40,7 @@ export function openEgressRun(
     throttle: new BandwidthThrottle(policy.config.bandwidthBytesPerSec),
     signal: controller.signal,
     deadline,
+    ca,
   }
   return { run, end: () => controller.abort(new Error('the run ended')) }
 }

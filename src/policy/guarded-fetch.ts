@@ -102,13 +102,15 @@ export async function guardedFetch(
           throttle: throttleFor(policy, meter),
           signal: scope.signal,
         })
-        return toGuardedResponse(target, response, body)
+        return scrubResponse(policy, toGuardedResponse(target, response, body))
       }
       response.destroy()
       if (request.redirect === 'error') throw new ValidationError(REQUEST_ERROR_MESSAGES.redirected)
       redirects += 1
       if (redirects > MAX_REDIRECTS) refuse(meter, target.hostname, 'too_many_redirects')
-      const next = parseLocation(location, target)
+      // A Location that carries a value carries its placeholder instead: the next hop is substituted (or
+      // not) by its own host, like any request.
+      const next = parseLocation(policy.secrets.scrub(location), target)
       // An https → http hop would let a network attacker read and rewrite what https protected.
       if (next === undefined || (target.protocol === 'https:' && next.protocol !== 'https:'))
         refuse(meter, target.hostname, 'redirect_blocked')
@@ -176,14 +178,41 @@ async function send(
   request: NormalizedRequest,
   signal: AbortSignal,
 ): Promise<IncomingMessage> {
-  const { method, headers, body } = request
+  const { method } = request
+  let { headers, body } = request
+  let path: string | undefined
+  // Placeholders become values here, per hop, after the policy admitted this hop's host: a redirect to
+  // another host gets the guest's placeholders, never the values an earlier hop was sent.
+  if (!policy.secrets.isEmpty) {
+    const substituted = policy.secrets.substitute(url, headers, body)
+    meter.secretsBlocked += substituted.blocked
+    ;({ headers, body, path } = substituted)
+  }
   if (body !== undefined) {
     const bytes = Buffer.byteLength(body)
+    if (bytes > policy.config.maxRequestBytes)
+      throw new ResourceExceededError('request_size', bytes, policy.config.maxRequestBytes)
     const waitMs = throttleFor(policy, meter).consume(bytes)
     if (waitMs > 0) await sleep(waitMs, undefined, { signal })
     meter.netBytesOut += bytes
   }
-  return sendExchange({ url, pinned, method, headers, body, signal })
+  const ca = policy.config.caCertificates
+  return sendExchange({ url, pinned, method, headers, body, signal, path, ca })
+}
+
+// The guest never sees a secret's value: every part of the response that could carry it is scrubbed.
+function scrubResponse(policy: NetworkPolicy, response: GuardedResponse): GuardedResponse {
+  const secrets = policy.secrets
+  if (secrets.isEmpty) return response
+  const headers: Record<string, string> = {}
+  for (const [name, value] of Object.entries(response.headers)) headers[name] = secrets.scrub(value)
+  return {
+    status: response.status,
+    statusText: secrets.scrub(response.statusText),
+    headers,
+    body: secrets.scrub(response.body),
+    url: secrets.scrub(response.url),
+  }
 }
 
 function redirectRequest(

@@ -5,6 +5,7 @@
 import http, { type IncomingMessage } from 'node:http'
 import https from 'node:https'
 import { isIP, type LookupFunction } from 'node:net'
+import tls from 'node:tls'
 import { ResourceExceededError } from '../errors.js'
 import type { BandwidthThrottle } from './bandwidth-throttle.js'
 import { stripBrackets } from './domain-rules.js'
@@ -22,21 +23,42 @@ export interface Exchange {
   headers: Record<string, string>
   body: string | undefined
   signal: AbortSignal
+  /** Path and query to send, when they differ from `url`'s (a secret's value in the query). */
+  path?: string | undefined
+  /** PEM certificates trusted besides Node's roots (`network.caCertificates`). */
+  ca?: readonly string[] | undefined
+}
+
+const trustContexts = new WeakMap<readonly string[], tls.SecureContext>()
+
+/**
+ * The TLS context of a connection that trusts Node's roots plus `extra`, or undefined (Node's default)
+ * when there is none. Made once per list: parsing ~150 roots costs tens of ms per connection otherwise.
+ */
+export function trustedContext(extra: readonly string[] | undefined): tls.SecureContext | undefined {
+  if (extra === undefined || extra.length === 0) return undefined
+  let context = trustContexts.get(extra)
+  if (context === undefined) {
+    // Giving `ca` replaces the roots, so they are listed again.
+    context = tls.createSecureContext({ ca: [...tls.rootCertificates, ...extra] })
+    trustContexts.set(extra, context)
+  }
+  return context
 }
 
 /** Sends the request; resolves with the response head (body unread). Rejects on connection errors. */
 export function sendExchange(exchange: Exchange): Promise<IncomingMessage> {
-  const { url, pinned, method, headers, body, signal } = exchange
+  const { url, pinned, method, headers, body, signal, path, ca } = exchange
   const first = pinned[0]
   if (first === undefined) return Promise.reject(new Error('no pinned address'))
   const hostname = stripBrackets(url.hostname)
   const isName = isIP(hostname) === 0
   const lookup = pinnedLookup(pinned)
   const isHttps = url.protocol === 'https:'
-  const options: https.RequestOptions = {
+  const options: https.RequestOptions & { secureContext?: tls.SecureContext } = {
     host: isName ? hostname : first.address,
     port: effectivePort(url),
-    path: `${url.pathname}${url.search}`,
+    path: path ?? `${url.pathname}${url.search}`,
     method,
     headers: {
       ...headers,
@@ -53,6 +75,8 @@ export function sendExchange(exchange: Exchange): Promise<IncomingMessage> {
     // Always verify, whatever NODE_TLS_REJECT_UNAUTHORIZED says in the host's environment.
     options.rejectUnauthorized = true
     if (isName) options.servername = hostname
+    const trusted = trustedContext(ca)
+    if (trusted !== undefined) options.secureContext = trusted
   }
   return new Promise<IncomingMessage>((resolve, reject) => {
     const request = (isHttps ? https : http).request(options, resolve)

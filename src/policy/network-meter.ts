@@ -14,11 +14,13 @@ export interface NetworkMeter {
   netBytesIn: number
   /** Request body bytes sent. */
   netBytesOut: number
+  /** Secrets whose placeholder a request carried where it is not replaced (counted per request hop). */
+  secretsBlocked: number
 }
 
 /** A meter with every counter at zero. */
 export function createNetworkMeter(): NetworkMeter {
-  return { requests: 0, deniedRequests: 0, netBytesIn: 0, netBytesOut: 0 }
+  return { requests: 0, deniedRequests: 0, netBytesIn: 0, netBytesOut: 0, secretsBlocked: 0 }
 }
 
 /** Copies the meter's counters into `usage` (the fields they share). */
@@ -27,4 +29,5 @@ export function copyNetworkUsage(meter: NetworkMeter, usage: Usage): void {
   usage.deniedRequests = meter.deniedRequests
   usage.netBytesIn = meter.netBytesIn
   usage.netBytesOut = meter.netBytesOut
+  usage.secretsBlocked = meter.secretsBlocked
 }

@@ -12,6 +12,7 @@ import {
   type Cidr,
 } from './address-check.js'
 import { ALLOW, deny, type Decision } from './decision.js'
+import { SecretRules } from './secret-rules.js'
 import {
   isIpLiteralHost,
   isReservedName,
@@ -46,6 +47,8 @@ const DEFAULT_PORTS: Record<string, number> = { 'http:': 80, 'https:': 443 }
 export class NetworkPolicy {
   /** The configuration the policy was built from (frozen copy). */
   readonly config: Readonly<ResolvedNetworkConfig>
+  /** The sandbox's secrets: where placeholders become values, and values placeholders. */
+  readonly secrets: SecretRules
   readonly #rules: readonly DomainRule[]
   readonly #privateExemptions: readonly Cidr[]
   readonly #blockedPorts: ReadonlySet<number>
@@ -62,6 +65,7 @@ export class NetworkPolicy {
     const config = isResolved(options) ? options : resolvePolicyOptions(options)
     this.config = Object.freeze({ ...config })
     this.#rules = config.allowedDomains.map((entry, i) => parseDomainRule(entry, i))
+    this.secrets = new SecretRules(config.secrets)
     this.#privateExemptions = config.allowPrivateCidrs.map((entry, i) => {
       try {
         return parseCidrs([entry])[0] as Cidr

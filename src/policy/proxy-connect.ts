@@ -21,6 +21,7 @@ import { effectivePort } from './network-policy.js'
 import { replyOnSocket } from './proxy-reply.js'
 import type { PinnedAddress } from './resolve-pinned.js'
 import { parseClientHello } from './tls-client-hello.js'
+import { terminateTls } from './proxy-tls.js'
 
 /** Handles one CONNECT end to end; never rejects. */
 export async function openTunnel(
@@ -39,7 +40,10 @@ export async function openTunnel(
     established = true
     const hello = await readClientHello(client, head, scope.signal)
     checkServerName(run, target, hello.serverName)
-    await splice(run, client, hello.bytes, target, pinned, scope.signal)
+    // A host with secrets: the proxy must read the requests to put values in (proxy-tls.ts).
+    if (run.ca !== undefined && run.policy.secrets.appliesTo(target))
+      await terminateTls(run, run.ca, client, hello.bytes, target, scope.signal)
+    else await splice(run, client, hello.bytes, target, pinned, scope.signal)
   } catch (error) {
     // After the 200 the client speaks TLS: a refusal can only close the tunnel.
     if (established) client.destroy()

@@ -7,12 +7,15 @@
 import http, { type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http'
 import https from 'node:https'
 import { isIP } from 'node:net'
+import { Readable } from 'node:stream'
+import type tls from 'node:tls'
 import { PolicyDeniedError, ResourceExceededError, ValidationError } from '../errors.js'
+import { ByteReplacer, replaceBytes } from './byte-replacer.js'
 import { stripBrackets } from './domain-rules.js'
 import { openProxyScope, type EgressRun } from './egress-run.js'
 import { FETCH_METHODS, REQUEST_ERROR_MESSAGES } from './fetch-request.js'
 import { admitRequest } from './guarded-fetch.js'
-import { pinnedLookup } from './http-exchange.js'
+import { pinnedLookup, trustedContext } from './http-exchange.js'
 import { meteredPipe } from './metered-pipe.js'
 import { effectivePort } from './network-policy.js'
 import { DENIED_HEADER, ERROR_HEADER, replyWithError } from './proxy-reply.js'
@@ -39,15 +42,16 @@ export async function forwardHttp(
   run: EgressRun,
   req: IncomingMessage,
   res: ServerResponse,
+  origin?: URL,
 ): Promise<void> {
   let scope: ReturnType<typeof openProxyScope> | undefined
   try {
     scope = openProxyScope(run)
-    const target = parseTarget(run, req)
+    const target = parseTarget(run, req, origin)
     checkDeclaredSize(run, req)
     const pinned = await admitRequest(run.policy, run.meter, target, false, scope.signal)
     const upstream = await send(run, req, target, pinned, scope.signal)
-    await relayResponse(run, upstream, res, scope.signal)
+    await relayResponse(run, upstream, res, scope.signal, req.method === 'HEAD')
   } catch (error) {
     if (!res.headersSent) {
       req.resume()
@@ -75,14 +79,18 @@ function drained(req: IncomingMessage, maxMs: number): Promise<void> {
   })
 }
 
-function parseTarget(run: EgressRun, req: IncomingMessage): URL {
+// `origin`: the request came inside a TLS tunnel the proxy terminated (proxy-tls.ts), in origin form
+// ("GET /x"), and goes to the tunnel's host only.
+function parseTarget(run: EgressRun, req: IncomingMessage, origin: URL | undefined): URL {
   const method = req.method ?? ''
   if (!(FETCH_METHODS as readonly string[]).includes(method))
     throw new ValidationError(REQUEST_ERROR_MESSAGES.method)
   let target: URL | undefined
   try {
+    const path = req.url ?? ''
+    if (origin !== undefined && !path.startsWith('/')) throw new TypeError('not origin form')
     // Absolute form only: an origin-form request ("GET /x") names no host, so there is nothing to allow.
-    target = new URL(req.url ?? '')
+    target = origin === undefined ? new URL(path) : new URL(`${origin.origin}${path}`)
   } catch {
     target = undefined
   }
@@ -125,7 +133,7 @@ function forwardedHeaders(req: IncomingMessage, target: URL): Record<string, str
   return headers
 }
 
-function send(
+async function send(
   run: EgressRun,
   req: IncomingMessage,
   target: URL,
@@ -134,12 +142,40 @@ function send(
 ): Promise<IncomingMessage> {
   const hostname = stripBrackets(target.hostname)
   const isHttps = target.protocol === 'https:'
-  const options: https.RequestOptions = {
+  const maxBytes = run.policy.config.maxRequestBytes
+  const secrets = run.policy.secrets
+  let headers = forwardedHeaders(req, target)
+  let path = `${target.pathname}${target.search}`
+  let body: Readable = req
+  if (!secrets.isEmpty) {
+    // Placeholders become values only now, toward this admitted host; each secret left as a placeholder
+    // anywhere in the request (the body included, seen as it streams) counts once.
+    const substituted = secrets.substitute(target, headers, undefined)
+    ;({ headers, path } = substituted)
+    const left = substituted.left
+    run.meter.secretsBlocked += left.size
+    const onLeft = (placeholder: string): void => {
+      if (left.has(placeholder)) return
+      left.add(placeholder)
+      run.meter.secretsBlocked += 1
+    }
+    const replacements = secrets.bodyReplacements(target, onLeft)
+    if (secrets.substitutesBody(target)) {
+      // A value changes the body's length: read it whole (bounded), then send it with its new length.
+      const whole = replaceBytes(await readRequestBody(req, maxBytes, signal), replacements)
+      delete headers['transfer-encoding']
+      headers['content-length'] = String(whole.length)
+      body = Readable.from([whole])
+    } else {
+      body = req.pipe(new ByteReplacer(replacements))
+    }
+  }
+  const options: https.RequestOptions & { secureContext?: tls.SecureContext } = {
     host: isIP(hostname) === 0 ? hostname : (pinned[0]?.address ?? hostname),
     port: effectivePort(target),
-    path: `${target.pathname}${target.search}`,
+    path,
     method: req.method ?? 'GET',
-    headers: forwardedHeaders(req, target),
+    headers,
     agent: false,
     lookup: pinnedLookup(pinned),
     signal,
@@ -148,12 +184,13 @@ function send(
     // Always verify, whatever NODE_TLS_REJECT_UNAUTHORIZED says in the host's environment.
     options.rejectUnauthorized = true
     if (isIP(hostname) === 0) options.servername = hostname
+    const trusted = trustedContext(run.policy.config.caCertificates)
+    if (trusted !== undefined) options.secureContext = trusted
   }
   return new Promise<IncomingMessage>((resolve, reject) => {
     const upstream: ClientRequest = (isHttps ? https : http).request(options, resolve)
     upstream.on('error', reject)
-    const maxBytes = run.policy.config.maxRequestBytes
-    meteredPipe(req, upstream, {
+    meteredPipe(body, upstream, {
       throttle: run.throttle,
       maxBytes,
       onBytes: (n) => (run.meter.netBytesOut += n),
@@ -165,11 +202,34 @@ function send(
   })
 }
 
+// A request body read whole, at most `maxBytes` (ResourceExceededError past it).
+function readRequestBody(req: IncomingMessage, maxBytes: number, signal: AbortSignal): Promise<Buffer> {
+  return new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let total = 0
+    const onAbort = (): void => reject(signal.reason as Error)
+    signal.addEventListener('abort', onAbort, { once: true })
+    req.on('data', (chunk: Buffer) => {
+      total += chunk.length
+      if (total > maxBytes) {
+        req.pause()
+        reject(new ResourceExceededError('request_size', total, maxBytes))
+      } else chunks.push(chunk)
+    })
+    req.once('end', () => {
+      signal.removeEventListener('abort', onAbort)
+      resolve(Buffer.concat(chunks))
+    })
+    req.once('error', reject)
+  })
+}
+
 function relayResponse(
   run: EgressRun,
   upstream: IncomingMessage,
   res: ServerResponse,
   signal: AbortSignal,
+  isHead: boolean,
 ): Promise<void> {
   const maxBytes = run.policy.config.maxResponseBytes
   const declared = Number(upstream.headers['content-length'])
@@ -177,7 +237,21 @@ function relayResponse(
     upstream.destroy()
     throw new ResourceExceededError('response_size', declared, maxBytes)
   }
-  res.writeHead(upstream.statusCode ?? 502, upstream.statusMessage ?? '', responseHeaders(upstream))
+  const secrets = run.policy.secrets
+  const status = upstream.statusCode ?? 502
+  let headers = responseHeaders(upstream)
+  let source: Readable = upstream
+  if (!secrets.isEmpty) {
+    // The guest never sees a value: status text, headers and body carry the placeholder instead. A
+    // replacement changes the body's length, so a body goes out without one (chunked).
+    const hasBody = !isHead && status !== 204 && status !== 304
+    headers = scrubHeaders(headers, (text) => secrets.scrub(text), hasBody)
+    source = upstream.pipe(new ByteReplacer(secrets.scrubReplacements()))
+  }
+  const message = secrets.isEmpty
+    ? (upstream.statusMessage ?? '')
+    : secrets.scrub(upstream.statusMessage ?? '')
+  res.writeHead(status, message, headers)
   return new Promise<void>((resolve, reject) => {
     const fail = (error: unknown): void => {
       pipe.stop()
@@ -185,7 +259,7 @@ function relayResponse(
       res.destroy()
       reject(error instanceof Error ? error : new Error(String(error)))
     }
-    const pipe = meteredPipe(upstream, res, {
+    const pipe = meteredPipe(source, res, {
       throttle: run.throttle,
       maxBytes,
       onBytes: (n) => (run.meter.netBytesIn += n),
@@ -216,4 +290,18 @@ function responseHeaders(upstream: IncomingMessage): string[] {
     flat.push(raw[i] as string, raw[i + 1] as string)
   }
   return flat
+}
+
+function scrubHeaders(
+  flat: readonly string[],
+  scrub: (text: string) => string,
+  hasBody: boolean,
+): string[] {
+  const out: string[] = []
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    const name = flat[i] as string
+    if (hasBody && name.toLowerCase() === 'content-length') continue
+    out.push(name, scrub(flat[i + 1] as string))
+  }
+  return out
 }

@@ -13,7 +13,10 @@ export type GuestFetchRequest = { url?: unknown } & GuardedFetchInit
 
 export interface RunFetch {
   fetch: (request: unknown, signal: AbortSignal) => Promise<unknown>
-  usage: () => Pick<Usage, 'requests' | 'deniedRequests' | 'netBytesIn' | 'netBytesOut'>
+  usage: () => Pick<
+    Usage,
+    'requests' | 'deniedRequests' | 'netBytesIn' | 'netBytesOut' | 'secretsBlocked'
+  >
 }
 
 const policies = new WeakMap<ResolvedConfig, NetworkPolicy>()
@@ -41,6 +44,7 @@ export function createRunFetch(config: ResolvedConfig): RunFetch {
       deniedRequests: meter.deniedRequests,
       netBytesIn: meter.netBytesIn,
       netBytesOut: meter.netBytesOut,
+      secretsBlocked: meter.secretsBlocked,
     }),
   }
 }

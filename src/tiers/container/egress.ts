@@ -7,14 +7,16 @@
  * shared resolv.conf of host-files.ts). The socket's host directory is a random name under the neutral
  * directory of host-files.ts: the guest sees that path in /proc/self/mountinfo, and nothing else of the host.
  */
-import { rm } from 'node:fs/promises'
+import { rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import tls from 'node:tls'
 import type Dockerode from 'dockerode'
 import type { ResolvedConfig } from '../../config.js'
 import { ConfigError } from '../../errors.js'
 import { EgressProxy } from '../../policy/egress-proxy.js'
 import { copyNetworkUsage, type NetworkMeter } from '../../policy/network-meter.js'
 import { NetworkPolicy } from '../../policy/network-policy.js'
+import { SandboxCa } from '../../policy/sandbox-ca.js'
 import type { ExecResult } from '../../types.js'
 import type { NormalizedRequest } from '../tier.js'
 import { HARNESS_DIR } from './guest-command.js'
@@ -25,6 +27,10 @@ import { WarmPool } from './warm-pool.js'
 export const EGRESS_PORT = 3128
 /** Where the proxy's socket appears inside the container. */
 export const EGRESS_SOCKET_PATH = '/run/sandtier-egress/proxy.sock'
+/** Where the trust store with the sandbox's CA appears (Debian's bundle: python's ssl, curl, OpenSSL). */
+export const CA_BUNDLE_PATH = '/etc/ssl/certs/ca-certificates.crt'
+/** The sandbox's CA certificate alone, for NODE_EXTRA_CA_CERTS (node keeps its own roots). */
+export const CA_CERT_PATH = '/run/sandtier-egress/sandbox-ca.pem'
 /** The container's main process when egress is on (see images/sandbox/harness/egress-forwarder.py). */
 export const FORWARDER_COMMAND = ['python3', `${HARNESS_DIR}/egress-forwarder.py`]
 
@@ -52,10 +58,14 @@ export function checkEgressConfig(config: ResolvedConfig): void {
     )
 }
 
-function egressEnvironment(existing: string[]): string[] {
+function egressEnvironment(existing: string[], hasCa: boolean): string[] {
   const proxy = `http://127.0.0.1:${EGRESS_PORT}`
   const userNodeOptions = existing.find((e) => e.startsWith('NODE_OPTIONS='))?.slice(13)
+  const trust: Record<string, string> = hasCa
+    ? { NODE_EXTRA_CA_CERTS: CA_CERT_PATH, REQUESTS_CA_BUNDLE: CA_BUNDLE_PATH }
+    : {}
   const ours: Record<string, string> = {
+    ...trust,
     HTTP_PROXY: proxy,
     HTTPS_PROXY: proxy,
     FTP_PROXY: proxy,
@@ -80,11 +90,18 @@ function egressEnvironment(existing: string[]): string[] {
 export class SandboxEgress {
   readonly proxy: EgressProxy
   readonly #dir: string
+  /** Host paths of the trust store files, when the sandbox has secrets (and so a CA). */
+  readonly #trust: { bundle: string; cert: string } | undefined
   #closing: Promise<void> | undefined
 
-  private constructor(proxy: EgressProxy, dir: string) {
+  private constructor(
+    proxy: EgressProxy,
+    dir: string,
+    trust: { bundle: string; cert: string } | undefined,
+  ) {
     this.proxy = proxy
     this.#dir = dir
+    this.#trust = trust
   }
 
   /**
@@ -96,8 +113,12 @@ export class SandboxEgress {
     const policy = new NetworkPolicy(config.network)
     const dir = await privateHostDir()
     try {
-      const proxy = await EgressProxy.listen(policy, { socketPath: join(dir, 'proxy.sock') })
-      return new SandboxEgress(proxy, dir)
+      // Secrets: a CA of the sandbox's own, whose key never leaves this process; the container trusts it.
+      const ca = policy.secrets.isEmpty ? undefined : await SandboxCa.create()
+      const trust = ca === undefined ? undefined : await writeTrustStore(dir, ca.certificatePem)
+      const socketPath = join(dir, 'proxy.sock')
+      const proxy = await EgressProxy.listen(policy, { socketPath, ca })
+      return new SandboxEgress(proxy, dir, trust)
     } catch (error) {
       await rm(dir, { recursive: true, force: true })
       throw error
@@ -110,12 +131,18 @@ export class SandboxEgress {
     return {
       ...spec,
       Cmd: FORWARDER_COMMAND,
-      Env: egressEnvironment(spec.Env ?? []),
+      Env: egressEnvironment(spec.Env ?? [], this.#trust !== undefined),
       HostConfig: {
         ...host,
         // The socket itself, read-only: a directory bind would let the guest write into the host's /tmp,
-        // and runsc cannot connect through a read-only directory bind.
-        Binds: [...(host.Binds ?? []), `${this.proxy.socketPath}:${EGRESS_SOCKET_PATH}:ro`],
+        // and runsc cannot connect through a read-only directory bind. The same for the trust store files.
+        Binds: [
+          ...(host.Binds ?? []),
+          `${this.proxy.socketPath}:${EGRESS_SOCKET_PATH}:ro`,
+          ...(this.#trust === undefined
+            ? []
+            : [`${this.#trust.bundle}:${CA_BUNDLE_PATH}:ro`, `${this.#trust.cert}:${CA_CERT_PATH}:ro`]),
+        ],
       },
     }
   }
@@ -138,6 +165,19 @@ export class SandboxEgress {
     })()
     return this.#closing
   }
+}
+
+// The trust store of a sandbox with secrets: Node's roots (those the opaque tunnels to other hosts are
+// verified against) plus the sandbox's CA, world-readable (the sandbox's uid reads it through the bind).
+async function writeTrustStore(
+  dir: string,
+  caPem: string,
+): Promise<{ bundle: string; cert: string }> {
+  const bundle = join(dir, 'ca-bundle.pem')
+  const cert = join(dir, 'sandbox-ca.pem')
+  await writeFile(bundle, `${[...tls.rootCertificates, caPem].join('\n')}\n`, { mode: 0o644 })
+  await writeFile(cert, caPem, { mode: 0o644 })
+  return { bundle, cert }
 }
 
 /** Runs `run` with the proxy open for it (when there is egress); returns its value and network counters. */

@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto'
 import type Dockerode from 'dockerode'
-import { MiB, type ResolvedConfig } from '../../config.js'
+import { MiB, secretPlaceholders, type ResolvedConfig } from '../../config.js'
 import type { TierId } from '../../types.js'
 import type { ContainerRuntime } from './engine.js'
 import { SANDBOX_HOSTNAME, type SharedHostFiles } from './host-files.js'
@@ -86,7 +86,12 @@ function hostFileMounts(
 
 function environment(config: ResolvedConfig, runtime: ContainerRuntime): string[] {
   // Only what the config says, never the host's environment; HOME points at the writable work directory.
-  const env: Record<string, string> = { HOME: '/work', ...config.container.env }
+  // Secrets appear as their placeholders only; the values stay on the host (the egress proxy puts them in).
+  const env: Record<string, string> = {
+    HOME: '/work',
+    ...config.container.env,
+    ...secretPlaceholders(config.network.secrets),
+  }
   delete env[KEEPER_VARIABLE]
   // runsc applies the OCI profile to the container's init only; the image installs it in exec'd processes
   // from this variable (images/base/seccomp-preload.c), which the config cannot override.

@@ -6,6 +6,7 @@
  */
 import type { QuickJSContext, QuickJSHandle, QuickJSRuntime } from 'quickjs-emscripten'
 import type { QuickJSWASMModule } from 'quickjs-emscripten'
+import { installGuestEnv } from './guest-env.js'
 import { installPrelude, type PreludeApi } from './guest-prelude.js'
 import {
   MAX_HOST_CALL_ARGS_BYTES,
@@ -33,6 +34,8 @@ export const GUEST_STACK_BYTES = 128 * 1024
 export interface GuestBinding {
   memoryLimitBytes: number
   hostFunctionNames: readonly string[]
+  /** The global `env` (secrets' placeholders by name); none when the sandbox has no secrets. */
+  env?: Readonly<Record<string, string>> | undefined
   /** Posts a host call to the host thread. */
   sendHostCall: (callId: number, name: string, argsJson: string) => void
   /** Runs a timer callback in the guest when a timer fires. */
@@ -98,6 +101,7 @@ export class GuestContext {
         .newString(name)
         .consume((n) => ctx.unwrapResult(ctx.callFunction(install, ctx.undefined, n)).dispose())
     }
+    if (binding.env !== undefined) installGuestEnv(ctx, binding.env)
     return this
   }
 

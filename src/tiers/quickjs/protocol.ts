@@ -11,6 +11,8 @@ export interface CreateMessage {
   maxPages: number
   memoryLimitBytes: number
   hostFunctionNames: string[]
+  /** The global `env`: the sandbox's secrets' placeholders by name (never their values). */
+  env?: Record<string, string>
   /** The sandbox folder's capacity (diskSpace): files, names and ENTRY_OVERHEAD_BYTES per entry. */
   diskSpaceBytes: number
   /** Rebuild the sandbox from this image (its worker was lost) rather than start it fresh. */

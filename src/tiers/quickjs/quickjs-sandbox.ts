@@ -9,7 +9,7 @@
  * worker from the image each kept after its last run (sandbox-image.ts); one whose image could not be kept
  * (over MAX_IMAGE_BYTES) loses its REPL state, and its next run reports it (ERR_SANDBOX_RESET).
  */
-import { WASM_PAGE_BYTES, type ResolvedConfig } from '../../config.js'
+import { WASM_PAGE_BYTES, secretPlaceholders, type ResolvedConfig } from '../../config.js'
 import { SandboxClosedError, SandboxError } from '../../errors.js'
 import { Closing } from '../../lifecycle/closing.js'
 import type { ExecResult, ExecStatus } from '../../types.js'
@@ -125,6 +125,7 @@ export class QuickJsSandbox extends Closing implements TierSandbox, HostedSandbo
       diskSpaceBytes: config.diskSpaceBytes,
     }
     if (image) create.image = image
+    if (config.network.secrets.length > 0) create.env = secretPlaceholders(config.network.secrets)
     host.worker.post(create)
     return placement
   }

@@ -60,6 +60,7 @@ function bindingOf(create: CreateMessage, guest: GuestContext): GuestBinding {
   return {
     memoryLimitBytes: create.memoryLimitBytes,
     hostFunctionNames: create.hostFunctionNames,
+    env: create.env,
     sendHostCall: (callId, name, argsJson) =>
       port?.postMessage({ type: 'hostCall', sid, callId, name, argsJson }),
     onTimer: (id) => fireGuestTimer(guest, id),

@@ -67,6 +67,7 @@ export async function runGuest(
         stdin: msg.stdin,
         maxFileBytes: msg.maxFileBytes,
         folder: msg.folder?.snapshot,
+        env: msg.env,
       })
       wasi = session
       imports[WASI_MODULE] = session.imports

@@ -30,6 +30,8 @@ export interface RunMessage {
   maxFileBytes: number
   /** WASI: the sandbox's folder, and the most bytes it may come back with (its diskSpace). */
   folder?: { snapshot: FolderSnapshot; maxBytes: number } | undefined
+  /** WASI environment: the sandbox's secrets' placeholders by name (never their values). */
+  env?: Record<string, string> | undefined
   /** ms; a host call waits at most this long for its reply. */
   timeoutMs: number
   /** Unique per run: its output events carry it, so output of any other run is told apart. */

@@ -1,6 +1,6 @@
 /**
  * WASI preview 1 for raw modules, through @wasmer/wasi over its in-memory filesystem (no host files, no
- * environment, no sockets). The host takes over what must be bounded or visible: stdout and stderr go to the
+ * environment but secrets' placeholders, no sockets). The host bounds or shows what it must: stdout and stderr go to the
  * run's OutputSink (counted as written, streamed), every call that can grow the in-memory files is checked
  * against the disk budget before wasmer runs it (wasi-disk.ts: wasmer's own memory is not bounded otherwise),
  * and `proc_exit` unwinds the guest with its code.
@@ -55,11 +55,13 @@ export interface WasiSessionOptions {
   maxFileBytes: number
   /** The sandbox's folder, put at the guest's preopened "." before it starts. */
   folder?: FolderSnapshot | undefined
+  /** The WASI environment: the sandbox's secrets' placeholders by name (never their values). */
+  env?: Record<string, string> | undefined
 }
 
 export async function createWasiSession(options: WasiSessionOptions): Promise<WasiSession> {
   const lib = await loadWasi()
-  const wasi: Wasi = new lib.WASI({ args: ['main.wasm'], env: {} })
+  const wasi: Wasi = new lib.WASI({ args: ['main.wasm'], env: { ...options.env } })
   if (options.stdin !== undefined) wasi.setStdinBuffer(options.stdin)
   const fs = wasi.fs
   if (options.folder !== undefined) fillMemFs(fs, options.folder)

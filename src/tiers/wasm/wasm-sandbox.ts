@@ -3,7 +3,7 @@
  * run. It holds no worker and no memory while idle; each run gets a fresh bounded memory and instance in a
  * pooled worker.
  */
-import { WASM_PAGE_BYTES, type ResolvedConfig } from '../../config.js'
+import { WASM_PAGE_BYTES, secretPlaceholders, type ResolvedConfig } from '../../config.js'
 import { SandboxClosedError, ValidationError } from '../../errors.js'
 import { Closing } from '../../lifecycle/closing.js'
 import { RunDeadline } from '../../limits/deadline.js'
@@ -40,6 +40,8 @@ export class WasmSandbox extends Closing implements TierSandbox {
   readonly #config: ResolvedConfig
   readonly #runtime: WasmRuntime
   readonly #policy: NetworkPolicy
+  /** WASI environment: the secrets' placeholders, undefined without secrets. */
+  readonly #env: Record<string, string> | undefined
   readonly #plans = new WeakMap<CompiledModule, ModulePlan>()
   // Aborted by close(): runs in progress end as 'cancelled' and their workers are terminated.
   readonly #cancelRuns = new AbortController()
@@ -54,6 +56,8 @@ export class WasmSandbox extends Closing implements TierSandbox {
     this.files = new WasiFolder(config.diskSpaceBytes)
     this.#runtime = runtime
     this.#policy = new NetworkPolicy(config.network)
+    const secrets = config.network.secrets
+    this.#env = secrets.length > 0 ? secretPlaceholders(secrets) : undefined
   }
 
   /**
@@ -163,6 +167,7 @@ export class WasmSandbox extends Closing implements TierSandbox {
               ? new TextEncoder().encode(request.stdin)
               : request.stdin,
           maxOutputBytes: this.#config.maxOutputBytes,
+          env: this.#env,
           // What the folder leaves of diskSpace: the run's files and the folder share one limit.
           maxFileBytes: Math.max(0, this.#config.diskSpaceBytes - this.files.usedBytes),
           folder: plan.usesWasi

@@ -97,7 +97,13 @@ describe('SandboxEgress', () => {
     const ok = await meterRun(egress, { timeoutMs: 1000, signal: undefined }, async () => 42)
     expect(ok).toEqual({
       value: 42,
-      network: { requests: 0, deniedRequests: 0, netBytesIn: 0, netBytesOut: 0 },
+      network: {
+        requests: 0,
+        deniedRequests: 0,
+        netBytesIn: 0,
+        netBytesOut: 0,
+        secretsBlocked: 0,
+      },
     })
     await expect(
       meterRun(egress, { timeoutMs: 1000, signal: undefined }, () =>

@@ -80,6 +80,7 @@ describe('egress proxy: plain HTTP', () => {
       deniedRequests: 0,
       netBytesIn: Buffer.byteLength(res.body),
       netBytesOut: 4,
+      secretsBlocked: 0,
     })
   })
 

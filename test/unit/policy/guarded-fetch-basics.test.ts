@@ -60,6 +60,7 @@ describe('guardedFetch: allowed requests', () => {
       deniedRequests: 0,
       netBytesIn: res.body.length,
       netBytesOut: 0,
+      secretsBlocked: 0,
     })
     const usage = emptyUsage()
     copyNetworkUsage(meter, usage)
@@ -139,7 +140,13 @@ describe('guardedFetch: refusals happen before connecting', () => {
     expect(error.reason).toBe('domain_not_allowed')
     expect(resolve).not.toHaveBeenCalled()
     expect(connections.attempts()).toBe(0)
-    expect(meter).toEqual({ requests: 0, deniedRequests: 1, netBytesIn: 0, netBytesOut: 0 })
+    expect(meter).toEqual({
+      requests: 0,
+      deniedRequests: 1,
+      netBytesIn: 0,
+      netBytesOut: 0,
+      secretsBlocked: 0,
+    })
   })
 
   it('refuses a resolver mixing a public and a loopback answer, without any connection', async () => {

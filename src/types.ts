@@ -45,7 +45,8 @@ export interface ExecRequest {
   wasmBinary?: Uint8Array
   /**
    * Called with the run's output as it is written, in the order the guest wrote it (stdout and stderr
-   * interleaved as they came). The chunks of one attempt, joined per stream, are exactly the result's
+   * interleaved as they came; on containers stdout and stderr are two pipes read side by side, so two
+   * writes microseconds apart may swap). The chunks of one attempt, joined per stream, are exactly the result's
    * stdout and stderr (what the output cap kept). A run that escalates is re-run from its start on the
    * container: the container attempt's chunks (their `tier` says which) follow the first attempt's.
    * A callback that throws is not called again for the run; the run goes on. A quickjs or wasm run whose

@@ -8,7 +8,7 @@ import { sandboxPath } from '../config/sandbox-path.js'
 import type { RequestFile } from '../config/request.js'
 import { ConfigError, FileError, ValidationError } from '../errors.js'
 import type { FileEntry, TierFiles } from '../tiers/tier-files.js'
-import type { OutputFile } from '../types.js'
+import type { ExecResult, OutputFile } from '../types.js'
 import type { LiveSandbox } from './live-sandbox.js'
 import { mimeTypeOf } from './mime-type.js'
 
@@ -103,7 +103,31 @@ export async function prepareRunFiles(
     live.outListing = undefined
     for (const { path, bytes } of requestFiles) await files.write(path, bytes)
   }
-  live.outListing ??= await listOutput(files)
+  // A folder that cannot be listed now (its worker or container is being replaced) is not the run's
+  // failure: the run itself reports what happened, and its out/ files are then all new to the result.
+  live.outListing ??= await listOutput(files).catch(() => undefined)
+}
+
+/** Runs given up on or lost: their sandbox may still be ending them, so their folder is not read. */
+const UNSETTLED = new Set<ExecResult['status']>(['timeout', 'cancelled', 'crashed'])
+
+/**
+ * The result with `files`: what the run wrote under out/. Never turns a result into a rejection: a folder
+ * that cannot be read (the sandbox was destroyed, its worker or container went) leaves `files` out, and so
+ * does a run that ended 'timeout', 'cancelled' or 'crashed' (reading it would wait for the sandbox to finish
+ * ending the run, past the caller's limit; listFiles/readFile read it once it has).
+ */
+export async function withOutputFiles(live: LiveSandbox, result: ExecResult): Promise<ExecResult> {
+  if (UNSETTLED.has(result.status)) {
+    live.outListing = undefined
+    return result
+  }
+  try {
+    return { ...result, files: await collectOutputFiles(live) }
+  } catch {
+    live.outListing = undefined
+    return result
+  }
 }
 
 /**

@@ -180,7 +180,7 @@ export class SandboxManager extends EventEmitter<ManagerEvents> {
         result,
       )
       result = applyBackstop(result, live.config)
-      if (live.sandbox.files) result = { ...result, files: await files.collectOutputFiles(live) }
+      if (live.sandbox.files) result = await files.withOutputFiles(live, result)
       this.#totals.executed++
       if (LIMIT_STATUSES.has(result.status))
         this.emit('limit', { id, status: result.status, tier: result.tier })

@@ -14,6 +14,7 @@ import {
   stringArray,
 } from './config/checks.js'
 import { resolveNetwork } from './config/network.js'
+import { FIELD_RANGES } from './config/field-ranges.js'
 import { CONFIG_KEYS } from './config/option-keys.js'
 import type { ResolvedConfig, SandboxConfig } from './config/options.js'
 import { ConfigError } from './errors.js'
@@ -32,11 +33,7 @@ export type { ResolvedSecret, SecretLocation, SecretOptions } from './config/sec
 export { secretPlaceholders } from './config/secrets.js'
 export { checkNumber, MiB } from './config/checks.js'
 export { CONFIG_KEYS, REQUEST_KEYS, RUN_KEYS } from './config/option-keys.js'
-export {
-  resolveRequest,
-  type NormalizedRequest,
-  type OutputStreamName,
-} from './config/request.js'
+export { resolveRequest, type NormalizedRequest, type OutputStreamName } from './config/request.js'
 
 export const WASM_PAGE_BYTES = 65536
 export const DEFAULT_IMAGE = 'sandtier-sandbox:latest'
@@ -54,20 +51,19 @@ export function resolveConfig(input: SandboxConfig = {}): ResolvedConfig {
       throw new ConfigError(key, `a known option (${[...CONFIG_KEYS].join(', ')})`, key)
   }
   const limits = plainObject('limits', config['limits'])
-  const memoryLimit = optionalNumber('memoryLimit', config['memoryLimit'], {
-    min: MiB,
-    max: MAX_BYTES,
-    integer: true,
-  })
-  const limitsMemory = optionalNumber('limits.memory', limits['memory'], {
-    min: MiB,
-    max: MAX_BYTES,
-    integer: true,
-  })
+  const memoryLimit = optionalNumber('memoryLimit', config['memoryLimit'], FIELD_RANGES.memoryLimit)
+  const limitsMemory = optionalNumber(
+    'limits.memory',
+    limits['memory'],
+    FIELD_RANGES['limits.memory'],
+  )
   const memoryLimitBytes = memoryLimit ?? limitsMemory ?? 64 * MiB
   const executionTimeMs =
-    optionalNumber('limits.executionTime', limits['executionTime'], { min: 1, max: MAX_MS }) ??
-    30_000
+    optionalNumber(
+      'limits.executionTime',
+      limits['executionTime'],
+      FIELD_RANGES['limits.executionTime'],
+    ) ?? 30_000
   const type = optionalEnum('type', config['type'], TYPES) ?? 'auto'
   const wasmBinary = config['wasmBinary']
   if (wasmBinary !== undefined && !(wasmBinary instanceof Uint8Array))
@@ -104,20 +100,17 @@ export function resolveConfig(input: SandboxConfig = {}): ResolvedConfig {
     lifetimeMs: optionalNumber('timeout', config['timeout'], { min: 1, max: MAX_MS }),
     executionTimeMs,
     cpuTimeMs:
-      optionalNumber('limits.cpuTime', limits['cpuTime'], { min: 1, max: MAX_MS }) ??
+      optionalNumber('limits.cpuTime', limits['cpuTime'], FIELD_RANGES['limits.cpuTime']) ??
       executionTimeMs,
     diskSpaceBytes:
-      optionalNumber('limits.diskSpace', limits['diskSpace'], {
-        min: MiB,
-        max: MAX_BYTES,
-        integer: true,
-      }) ?? 64 * MiB,
+      optionalNumber('limits.diskSpace', limits['diskSpace'], FIELD_RANGES['limits.diskSpace']) ??
+      64 * MiB,
     maxOutputBytes:
-      optionalNumber('limits.maxOutputBytes', limits['maxOutputBytes'], {
-        min: 0,
-        max: MAX_BYTES,
-        integer: true,
-      }) ?? MiB,
+      optionalNumber(
+        'limits.maxOutputBytes',
+        limits['maxOutputBytes'],
+        FIELD_RANGES['limits.maxOutputBytes'],
+      ) ?? MiB,
     maxOutputFileBytes:
       optionalNumber('limits.maxOutputFileBytes', limits['maxOutputFileBytes'], {
         min: 0,

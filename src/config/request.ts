@@ -4,7 +4,8 @@
  */
 import { ConfigError } from '../errors.js'
 import { LANGUAGES, type ExecRequest, type Language } from '../types.js'
-import { checkNumber, MAX_MS } from './checks.js'
+import { checkNumber } from './checks.js'
+import { FIELD_RANGES } from './field-ranges.js'
 import { REQUEST_KEYS } from './option-keys.js'
 import type { ResolvedConfig } from './options.js'
 import { sandboxPath } from './sandbox-path.js'
@@ -121,7 +122,7 @@ function requestFiles(value: unknown, diskSpaceBytes: number): RequestFile[] | u
 /** A run's wall-clock limit: the request's `timeoutMs`, at most the sandbox's limit. */
 function runTimeout(value: unknown, sandboxLimitMs: number): number {
   if (value === undefined) return sandboxLimitMs
-  return Math.min(checkNumber('timeoutMs', value, { min: 1, max: MAX_MS }), sandboxLimitMs)
+  return Math.min(checkNumber('timeoutMs', value, FIELD_RANGES.timeoutMs), sandboxLimitMs)
 }
 
 // The input crosses into the guest as JSON: refuse what JSON would silently drop or change (functions,

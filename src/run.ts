@@ -5,7 +5,10 @@ import type { ExecRequest, ExecResult } from './types.js'
 
 /** A SandboxConfig plus the per-run fields of an ExecRequest. */
 export type RunOptions = SandboxConfig &
-  Pick<ExecRequest, 'input' | 'stdin' | 'timeoutMs' | 'signal' | 'fn' | 'args'>
+  Pick<
+    ExecRequest,
+    'input' | 'stdin' | 'timeoutMs' | 'signal' | 'fn' | 'args' | 'onOutput' | 'files'
+  >
 
 let shared: SandboxManager | undefined
 

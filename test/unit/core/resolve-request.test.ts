@@ -53,8 +53,10 @@ describe('the option tables', () => {
     expect([...RUN_KEYS].sort()).toEqual([
       'args',
       'code',
+      'files',
       'fn',
       'input',
+      'onOutput',
       'signal',
       'stdin',
       'timeoutMs',

@@ -61,7 +61,15 @@ export interface WasiSessionOptions {
 
 export async function createWasiSession(options: WasiSessionOptions): Promise<WasiSession> {
   const lib = await loadWasi()
-  const wasi: Wasi = new lib.WASI({ args: ['main.wasm'], env: { ...options.env } })
+  // The folder is the MemFS root, preopened as "." (said here, not left to wasmer's default). wasmer-wasi
+  // puts a virtual root "/" at fd 3 that holds only the preopens, so "." is fd 4: a guest that finds its
+  // folder through fd_prestat_get, as wasi-libc does for open("in.txt") and open("/in.txt"), gets it with
+  // every right; one that assumes fd 3 gets ENOTCAPABLE (docs/files.md).
+  const wasi: Wasi = new lib.WASI({
+    args: ['main.wasm'],
+    env: { ...options.env },
+    preopens: { '.': '/' },
+  })
   if (options.stdin !== undefined) wasi.setStdinBuffer(options.stdin)
   const fs = wasi.fs
   if (options.folder !== undefined) fillMemFs(fs, options.folder)

@@ -174,14 +174,23 @@ describe.each(KINDS)('I14-4: files on %s', (kind) => {
 })
 
 describe('I14-4: files on wasm', () => {
-  it('I14-4: a WASI module reads a file written before its run; what it wrote is in the folder after it', async () => {
+  it('I14-4: a WASI module opens a host file without O_CREAT, makes out/ and writes out/result.txt', async () => {
     await using sb = await manager.create({ type: 'wasm', language: 'wasm' })
     await sb.writeFile('in.txt', 'from the host')
     const result = await sb.execute({ wasmBinary: wasiCopy() })
-    expect(result.status).toBe('ok')
-    // Nothing under out/: this wasmer build refuses a guest's mkdir (wasi-copy.ts says why).
-    expect(result.files).toEqual([])
-    expect(text(await sb.readFile('copy.txt'))).toBe('from the host')
+    // A failing WASI call would exit with step * 1000 + errno (wasi-copy.ts).
+    expect([result.status, result.exitCode]).toEqual(['ok', 0])
+    expect(
+      result.files?.map((f) => [f.path, f.size, f.mimeType, text(f.bytes), f.truncated]),
+    ).toEqual([['out/result.txt', 13, 'text/plain', 'from the host', undefined]])
+    expect(text(await sb.readFile('out/result.txt'))).toBe('from the host')
+    // out/ exists now: a second run's mkdir gets EEXIST, and the changed file is listed again.
+    await sb.writeFile('in.txt', 'second')
+    const again = await sb.execute({ wasmBinary: wasiCopy() })
+    expect([again.status, again.files?.map((f) => [f.path, text(f.bytes)])]).toEqual([
+      'ok',
+      [['out/result.txt', 'second']],
+    ])
   })
 
   it('I14-4: request files reach the module; the folder is bounded by diskSpace', async () => {
@@ -192,9 +201,31 @@ describe('I14-4: files on wasm', () => {
     })
     const result = await sb.execute({ wasmBinary: wasiCopy(), files: { 'in.txt': 'request' } })
     expect(result.status).toBe('ok')
-    expect(text(await sb.readFile('copy.txt'))).toBe('request')
+    expect(text(await sb.readFile('out/result.txt'))).toBe('request')
     const error = await rejection(sb.writeFile('big.bin', new Uint8Array(1024 * 1024)))
     expect((error as FileError).reason).toBe('no-space')
+  })
+
+  it('I14-4: a WASI write past what the folder leaves of diskSpace gets ENOSPC and ends with the disk limit error', async () => {
+    await using sb = await manager.create({
+      type: 'wasm',
+      language: 'wasm',
+      limits: { diskSpace: 1024 * 1024 },
+    })
+    // Each entry costs its bytes + ENTRY_BYTES (512) + its path: the run is left 3000 bytes, enough for
+    // out/ and out/result.txt (515 + 526) but not for the 4096 bytes copied into it.
+    const input = 4096 + 512 + 'in.txt'.length
+    const filler = 1024 * 1024 - input - (512 + 'filler.bin'.length) - 3000
+    await sb.writeFile('filler.bin', new Uint8Array(filler))
+    await sb.writeFile('in.txt', new Uint8Array(4096).fill(0x61))
+    const result = await sb.execute({ wasmBinary: wasiCopy() })
+    // Step 8 (the write) failed with WASI's ENOSPC (51).
+    expect([result.status, result.exitCode, result.error?.details]).toEqual([
+      'error',
+      8051,
+      expect.objectContaining({ resource: 'diskSpace', requestedBytes: 4096 }),
+    ])
+    expect(result.files?.map((f) => [f.path, f.size])).toEqual([['out/result.txt', 0]])
   })
 
   it('I14-4: a request whose files pass diskSpace is refused with a ConfigError naming files', async () => {

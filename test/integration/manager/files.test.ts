@@ -242,7 +242,35 @@ describe('I14-4: files on wasm', () => {
 })
 
 describe('I14-4: escalation keeps one folder', () => {
-  it.todo(
-    'I14-4: a quickjs run escalated to its container sees the sandbox files and its changes come back',
-  )
+  it('I14-4: a quickjs run escalated to its container sees the sandbox files and its changes come back', async () => {
+    await using sb = await manager.create({})
+    await sb.writeFile('in.txt', 'kept across')
+    await sb.writeFile('gone.txt', 'removed by the container')
+    // The module name is computed: quickjs runs the code, finds the need, and the run moves to gvisor.
+    // (Names numbered per run: the quickjs sandbox keeps its globals from run to run.)
+    let runs = 0
+    const shell = (command: string) => {
+      const n = ++runs
+      return `const cp${n} = 'node:' + 'child_process'; const m${n} = await import(cp${n}); m${n}.execSync(${JSON.stringify(command)}); 'done'`
+    }
+    const result = await sb.execute(
+      shell('mkdir -p out && cat in.txt > out/copy.txt && rm gone.txt'),
+    )
+    expect([result.status, result.tier, result.value, result.escalations]).toEqual([
+      'ok',
+      'gvisor',
+      'done',
+      [{ from: 'quickjs', to: 'gvisor', reason: 'capability:child_process' }],
+    ])
+    expect(result.files?.map((f) => [f.path, f.size, f.mimeType, text(f.bytes)])).toEqual([
+      ['out/copy.txt', 11, 'text/plain', 'kept across'],
+    ])
+    // Back in the quickjs sandbox's own folder: the new file, and the removal.
+    expect(text(await sb.readFile('out/copy.txt'))).toBe('kept across')
+    expect(((await rejection(sb.readFile('gone.txt'))) as FileError).reason).toBe('not-found')
+    // A file the sandbox no longer has is gone from the container too before the next escalated run.
+    await sb.removeFile('out')
+    const next = await sb.execute(shell('test ! -e out && cat in.txt > fresh.txt'))
+    expect([next.status, text(await sb.readFile('fresh.txt'))]).toEqual(['ok', 'kept across'])
+  })
 })

@@ -38,7 +38,7 @@ export { resolveRequest, type NormalizedRequest, type OutputStreamName } from '.
 export const WASM_PAGE_BYTES = 65536
 export const DEFAULT_IMAGE = 'sandtier-sandbox:latest'
 
-const TYPES: readonly SandboxType[] = ['auto', 'quickjs', 'wasm', 'docker', 'gvisor']
+const TYPES: readonly SandboxType[] = ['auto', 'quickjs', 'wasm', 'pywasm', 'docker', 'gvisor']
 
 /**
  * Validates a SandboxConfig and fills in defaults.

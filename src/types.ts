@@ -2,7 +2,7 @@
 import type { ErrorCode } from './errors.js'
 
 /** The isolation tiers, lightest first. */
-export type TierId = 'quickjs' | 'wasm' | 'docker' | 'gvisor'
+export type TierId = 'quickjs' | 'wasm' | 'pywasm' | 'docker' | 'gvisor'
 
 /** What `type` accepts: a tier, or 'auto' to let the router choose. */
 export type SandboxType = TierId | 'auto'

@@ -52,6 +52,8 @@ const CONTAINER: Record<EnforcedLimit, Enforcement> = {
 export const ENFORCEMENT: Record<TierId, Record<EnforcedLimit, Enforcement>> = {
   quickjs: IN_PROCESS,
   wasm: IN_PROCESS,
+  // pywasm: the interpreter's memory maximum, worker termination, an in-memory /work bounded by diskSpace.
+  pywasm: { ...IN_PROCESS, diskSpace: 'hard' },
   docker: CONTAINER,
   gvisor: CONTAINER,
 }

@@ -2,7 +2,10 @@
  * When an in-process run must move to a container, and when it must not. Pure: tested as a table.
  *
  * A QuickJS run escalates when it needs a Node capability (fs, child_process, process, …) or uses up the
- * in-process CPU budget (QuickJS interprets at ~17× node's time; a container's node JITs). It is re-run only
+ * in-process CPU budget (QuickJS interprets at ~17× node's time; a container's node JITs). A pywasm run
+ * escalates when the code needs what WASI lacks (subprocess, sockets, threads, ctypes, a package not in the
+ * standard library: ERR_CAPABILITY_REQUIRED from the tier) or uses up the budget (CPython on WASI runs at
+ * 1.5–8× native CPython's time). It is re-run only
  * if the first attempt had no side effects the re-run would repeat: no host function call, no network
  * request.
  */
@@ -18,7 +21,7 @@ export type EscalationDecision =
 
 /** Whether the run may escalate at all: auto mode, escalation on, an in-process tier. */
 export function mayEscalate(tier: TierId, config: ResolvedConfig): boolean {
-  return config.type === 'auto' && config.escalate && tier === 'quickjs'
+  return config.type === 'auto' && config.escalate && (tier === 'quickjs' || tier === 'pywasm')
 }
 
 /**

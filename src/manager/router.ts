@@ -4,6 +4,7 @@
  */
 import type { ResolvedConfig } from '../config.js'
 import { ConfigError } from '../errors.js'
+import { pythonWasmBuilt } from '../tiers/python/artifacts.js'
 import { TIER_LANGUAGES } from '../tiers/tier.js'
 import type { Language, SandboxType, TierId } from '../types.js'
 
@@ -11,6 +12,8 @@ export interface RouteInput {
   type: SandboxType
   language: Language
   trust: 'untrusted' | 'trusted'
+  /** CPython for WASI is built here (pythonWasmBuilt): auto-mode Python runs on pywasm first. */
+  pythonWasm?: boolean
 }
 
 /** The container tier for a trust level: untrusted code gets gVisor's user-space kernel. */
@@ -19,7 +22,7 @@ export function containerTierFor(trust: 'untrusted' | 'trusted'): TierId {
 }
 
 /** The tier to run on, or undefined when the explicitly chosen tier cannot run the language. */
-export function chooseTier({ type, language, trust }: RouteInput): TierId | undefined {
+export function chooseTier({ type, language, trust, pythonWasm }: RouteInput): TierId | undefined {
   if (type !== 'auto')
     return (TIER_LANGUAGES[type] as readonly Language[]).includes(language) ? type : undefined
   switch (language) {
@@ -30,6 +33,8 @@ export function chooseTier({ type, language, trust }: RouteInput): TierId | unde
     case 'wasm':
       return 'wasm'
     case 'python':
+      // In process first; code that needs what WASI lacks escalates to the container (escalation.ts).
+      return pythonWasm === true ? 'pywasm' : containerTierFor(trust)
     case 'shell':
       return containerTierFor(trust)
   }
@@ -37,7 +42,8 @@ export function chooseTier({ type, language, trust }: RouteInput): TierId | unde
 
 /** The tier a sandbox with `config` runs `language` on. @throws ConfigError when the chosen tier cannot. */
 export function routeConfig(config: ResolvedConfig, language: Language): TierId {
-  const tierId = chooseTier({ type: config.type, language, trust: config.trust })
+  const pythonWasm = config.type === 'auto' && language === 'python' && pythonWasmBuilt()
+  const tierId = chooseTier({ type: config.type, language, trust: config.trust, pythonWasm })
   if (!tierId)
     throw new ConfigError('language', `a language that tier "${config.type}" runs`, language)
   return tierId

@@ -11,11 +11,13 @@ import type { DockerTierOptions } from '../tiers/docker.js'
 import type { GVisorTierOptions } from '../tiers/gvisor.js'
 import type { QuickJsTierOptions } from '../tiers/quickjs/quickjs-tier.js'
 import type { WasmTierOptions } from '../tiers/wasm/wasm-tier.js'
+import type { PythonTierOptions } from '../tiers/python/python-tier.js'
 
 /** Options per tier: worker counts, warm pools. */
 export interface TierOptions {
   quickjs?: QuickJsTierOptions
   wasm?: WasmTierOptions
+  pywasm?: PythonTierOptions
   docker?: DockerTierOptions
   gvisor?: GVisorTierOptions
 }
@@ -29,6 +31,10 @@ const factories: Record<TierId, (options: TierOptions) => Promise<Tier>> = {
   wasm: async (options) => {
     const { WasmTier } = await import('../tiers/wasm/wasm-tier.js')
     return new WasmTier(options.wasm)
+  },
+  pywasm: async (options) => {
+    const { PythonTier } = await import('../tiers/python/python-tier.js')
+    return new PythonTier(options.pywasm)
   },
   docker: async (options) => {
     const { DockerTier } = await import('../tiers/docker.js')
@@ -65,7 +71,7 @@ export class TierRegistry extends Closing {
 
   /** Whether each tier can run here, with versions, or why not (what `sandtier doctor` prints). */
   async availability(): Promise<Record<TierId, TierAvailability>> {
-    const ids: TierId[] = ['quickjs', 'wasm', 'docker', 'gvisor']
+    const ids: TierId[] = ['quickjs', 'wasm', 'pywasm', 'docker', 'gvisor']
     const entries = await Promise.all(
       ids.map(async (id): Promise<[TierId, TierAvailability]> => {
         try {

@@ -17,5 +17,6 @@ export { resolveConfig, resolveRequest, type ResolvedConfig } from '../config.js
 export { ENFORCEMENT, type EnforcedLimit, type Enforcement } from '../limits/enforcement.js'
 export { QuickJsTier, type QuickJsTierOptions } from './quickjs/quickjs-tier.js'
 export { WasmTier, type WasmTierOptions } from './wasm/wasm-tier.js'
+export { PythonTier, type PythonTierOptions } from './python/python-tier.js'
 export { DockerTier, type DockerTierOptions } from './docker.js'
 export { GVisorTier, type GVisorTierOptions } from './gvisor.js'

@@ -63,6 +63,7 @@ export interface TierSandbox {
 export const TIER_LANGUAGES = {
   quickjs: ['javascript', 'typescript'],
   wasm: ['assemblyscript', 'wasm'],
+  pywasm: ['python'],
   docker: ['javascript', 'typescript', 'python', 'shell'],
   gvisor: ['javascript', 'typescript', 'python', 'shell'],
 } as const satisfies Record<TierId, readonly Language[]>

@@ -7,6 +7,7 @@
  * The cache folder is the script's, so the two must agree: `$SANDTIER_CACHE_DIR/python-wasm`, else
  * `${XDG_CACHE_HOME:-~/.cache}/sandtier/python-wasm`.
  */
+import { existsSync, readFileSync } from 'node:fs'
 import { readFile, stat } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
@@ -44,6 +45,23 @@ export type PythonWasmStatus =
 export function pythonWasmCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   if (env.SANDTIER_CACHE_DIR) return join(env.SANDTIER_CACHE_DIR, 'python-wasm')
   return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'sandtier', 'python-wasm')
+}
+
+/**
+ * Whether a build is in place, without reading its manifest (the router asks it, synchronously, per sandbox
+ * of auto-mode Python): the `current` pointer and both files exist. locatePythonWasm checks them fully.
+ */
+export function pythonWasmBuilt(cacheDir: string = pythonWasmCacheDir()): boolean {
+  try {
+    const recipe = readFileSync(join(cacheDir, CURRENT_FILE), 'utf8').trim()
+    if (!RECIPE_HASH.test(recipe)) return false
+    return (
+      existsSync(join(cacheDir, recipe, PYTHON_WASM_FILE)) &&
+      existsSync(join(cacheDir, recipe, PYTHON_STDLIB_ZIP_FILE))
+    )
+  } catch {
+    return false
+  }
 }
 
 /** Finds the current build's artifacts and checks them against its manifest (presence and sizes). */

@@ -76,10 +76,16 @@ const PROGRAMS: Record<TierId, { language: Language; code: Record<Outcome, strin
     language: 'python',
     code: { timeout: '', cpu: '', memory: '', output: '', cancelled: '' },
   },
+  pywasm: {
+    language: 'python',
+    code: { timeout: '', cpu: '', memory: '', output: '', cancelled: '' },
+  },
 }
 PROGRAMS.gvisor = PROGRAMS.docker
+// The same Python programs: CPython on WASI in process.
+PROGRAMS.pywasm = PROGRAMS.docker
 
-const TIERS: TierId[] = ['quickjs', 'wasm', 'docker', 'gvisor']
+const TIERS: TierId[] = ['quickjs', 'wasm', 'pywasm', 'docker', 'gvisor']
 const OUTCOMES: Outcome[] = ['timeout', 'cpu', 'memory', 'output', 'cancelled']
 
 describe.each(TIERS)('limit errors on %s', (tier) => {

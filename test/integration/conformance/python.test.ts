@@ -1,4 +1,4 @@
-/** Cross-tier conformance: the same Python requests give the same result on docker (runc) and gvisor. */
+/** Cross-tier conformance: the same Python requests give the same result on pywasm (CPython on WASI), docker (runc) and gvisor. */
 import { describe, expect, it } from 'vitest'
 import { type ExecRequest, type TierId } from '../../../src/index.js'
 import { useFileManager } from '../../fixtures/sandtier.js'
@@ -38,7 +38,7 @@ const CASES: { name: string; request: ExecRequest; expected: Record<string, unkn
   },
 ]
 
-describe.each<TierId>(['docker', 'gvisor'])('Python conformance on %s', (tier) => {
+describe.each<TierId>(['pywasm', 'docker', 'gvisor'])('Python conformance on %s', (tier) => {
   let id: string | undefined
   it.each(CASES)('$name', async ({ request, expected }) => {
     id ??= await manager.createSandbox({

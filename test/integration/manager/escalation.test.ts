@@ -92,7 +92,8 @@ describe('manager: transparent escalation', () => {
 })
 
 describe('manager: tiers that cannot run here', () => {
-  it('python in auto mode with no engine → TierUnavailableError saying how to install one', async () => {
+  // Shell: auto-mode Python runs in process (pywasm) where CPython for WASI is built, and needs no engine.
+  it('shell in auto mode with no engine → TierUnavailableError saying how to install one', async () => {
     const noEngine = () => new Dockerode({ socketPath: '/run/sandtier-no-such-engine.sock' })
     const isolated = new SandboxManager({
       tierInstances: {
@@ -101,7 +102,7 @@ describe('manager: tiers that cannot run here', () => {
       },
     })
     try {
-      const attempt = isolated.createSandbox({ language: 'python' })
+      const attempt = isolated.createSandbox({ language: 'shell' })
       await expect(attempt).rejects.toBeInstanceOf(TierUnavailableError)
       await expect(attempt).rejects.toThrow(/engine-up|install/i)
     } finally {

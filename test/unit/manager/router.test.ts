@@ -21,4 +21,19 @@ describe('router: the lightest tier that can run the language', () => {
   ])('type %s, %s, %s → %s', (type, language, trust, expected) => {
     expect(chooseTier({ type, language, trust })).toBe(expected)
   })
+
+  it.each<[SandboxType, Language, 'untrusted' | 'trusted', boolean, string | undefined]>([
+    ['auto', 'python', 'untrusted', true, 'pywasm'],
+    ['auto', 'python', 'trusted', true, 'pywasm'],
+    ['auto', 'python', 'untrusted', false, 'gvisor'],
+    ['auto', 'shell', 'untrusted', true, 'gvisor'],
+    ['pywasm', 'python', 'untrusted', false, 'pywasm'],
+    ['pywasm', 'javascript', 'untrusted', true, undefined],
+    ['gvisor', 'python', 'untrusted', true, 'gvisor'],
+  ])(
+    'type %s, %s, %s, CPython for WASI built: %s → %s',
+    (type, language, trust, pythonWasm, expected) => {
+      expect(chooseTier({ type, language, trust, pythonWasm })).toBe(expected)
+    },
+  )
 })

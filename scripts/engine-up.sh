@@ -11,6 +11,9 @@
 #      is missing or differs (a reload changes only containers created afterwards)
 #   4. scripts/build-image.sh: sandtier-base:<hash> and sandtier-sandbox:latest
 #   5. verification: `docker run --rm --network none sandtier-sandbox:latest /bin/true` on runc and runsc
+#   6. scripts/build-python-wasm.sh: CPython for WASI, the pywasm tier's artifacts (cached by recipe hash: a
+#      no-op when built; ~7-13 min cold on 2 cores). Where it cannot build (not root the first time), it says
+#      how and engine-up goes on: the pywasm tests skip with that reason and auto-mode Python uses containers.
 # Fast (a couple of seconds) when everything is already up. Safe to re-run after scripts/engine-down.sh.
 #
 # Environment: SANDTIER_RUNSC_PLATFORM adds --platform=<value> to the runsc runtimeArgs (default: none; the
@@ -254,8 +257,17 @@ for rt in runc runsc; do
   [[ "$(cat "$tmp/$rt")" == FAILED* ]] && fail_with_log "docker run --runtime $rt $image /bin/true failed: $(cut -c8- "$tmp/$rt")"
 done
 
+# ---------------------------------------------------------------------------------------------------------------
+# 6. CPython for WASI (the pywasm tier): built where it can be, else the reason and how, and on.
+python_wasm=built
+if ! python_out=$(bash "$here/build-python-wasm.sh" 9>&- 2>&1); then
+  python_wasm=absent
+  say "CPython for WASI not built (pywasm tier unavailable; its tests skip): $(tail -n 3 <<<"$python_out")"
+  say "build it with: sudo bash scripts/build-python-wasm.sh"
+fi
+
 info=$(cat "$tmp/info") recipe=$(cat "$tmp/recipe")
 platform=${SANDTIER_RUNSC_PLATFORM:-default}
-printf 'engine-up: ok in %s ms: dockerd %s (storage %s%s), runsc %s (%s platform), image %s (recipe %s); /bin/true (concurrently): runc %s ms, runsc %s ms\n' \
+printf 'engine-up: ok in %s ms: dockerd %s (storage %s%s), runsc %s (%s platform), image %s (recipe %s); /bin/true (concurrently): runc %s ms, runsc %s ms; CPython for WASI %s\n' \
   "$(ms_since "$start_ns")" "${info% *}" "${info#* }" "${started:+, $started}" \
-  "$(runsc --version 2>/dev/null | awk 'NR==1 { print $3 }')" "$platform" "$image" "$recipe" "$runc_ms" "$runsc_ms"
+  "$(runsc --version 2>/dev/null | awk 'NR==1 { print $3 }')" "$platform" "$image" "$recipe" "$runc_ms" "$runsc_ms" "$python_wasm"

@@ -16,14 +16,14 @@ describe('manager: escalation outcomes kept as data (issue 13)', () => {
       },
     })
     try {
-      const result = await manager.runOnce({}, "require('fs')")
+      const result = await manager.runOnce({}, "require('child_process')")
       expect(result).toMatchObject({
         status: 'error',
         tier: 'quickjs',
         escalations: [],
         error: {
           code: 'ERR_CAPABILITY_REQUIRED',
-          details: { capability: 'fs' },
+          details: { capability: 'child_process' },
           cause: { name: 'TierUnavailableError', code: 'ERR_TIER_UNAVAILABLE' },
         },
       })

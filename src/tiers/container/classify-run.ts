@@ -7,6 +7,7 @@
  *      the process, or Python raised MemoryError;
  *   4. the container itself died → 'crashed'; attributed to the pids limit when the pids cgroup counted a
  *      refused fork (runsc's Sentry dies with exit 2 when it cannot create host threads);
+ *   4b. the container's runner broke its channel (killed, stopped, forged frames) → 'crashed';
  *   5. the pids limit refused a fork during an otherwise finished run → 'error' ERR_RESOURCE_EXCEEDED;
  *   6. the harness reported an error (uncaught exception, value not JSON-safe) or the exit code was not 0
  *      → 'error';
@@ -74,7 +75,7 @@ export function lostContainer(facts: RunFacts): boolean {
   const killed = (outcome: RunFacts['termination']): boolean =>
     outcome === 'container-killed' || outcome === 'failed'
   if (killed(facts.termination) || killed(facts.sweep)) return true
-  if (facts.engineError) return true
+  if (facts.engineError || facts.runnerLost === true) return true
   return containerDied(facts)
 }
 
@@ -104,6 +105,12 @@ function classify(
       facts.pidsLimitHits > 0 ? ` after reaching the pids limit (pidLimit ${ctx.pidLimit})` : ''
     return { status: 'crashed', error: crashedError(`The sandbox died (${exit})${cause}`) }
   }
+  // The guest killed, stopped or spoke for the container's runner: nothing it reported can be used.
+  if (facts.runnerLost === true)
+    return {
+      status: 'crashed',
+      error: crashedError("The sandbox's runner was killed or its channel was tampered with"),
+    }
   if (facts.pidsLimitHits > 0) return { status: 'error', error: pidsError(ctx.pidLimit) }
   if (facts.output.reportTooLarge || valueBytes(report) > ctx.maxOutputBytes) {
     return { status: 'output', error: resultTooLargeError(ctx.maxOutputBytes) }

@@ -10,11 +10,13 @@ import type { EngineError } from '../../errors.js'
 import type { CgroupCounters, CgroupReader } from './cgroup-stats.js'
 import { inspectContainer, type ContainerState } from './container-lifecycle.js'
 import { isEngineUnreachable, toEngineError } from './engine-call.js'
-import { inspectExec, startExec, type ExecHandle, type ExecState } from './exec-stream.js'
+import { inspectExec, startExec, type ExecState, type StreamEnd } from './exec-stream.js'
 import type { GuestCommand } from './guest-command.js'
+import type { OutputStream } from './frame-demuxer.js'
 import { OutputCollector, type CollectedOutput } from './output-collector.js'
 import type { ProcessCensus } from './process-census.js'
 import { RunControl } from './run-control.js'
+import type { RunnerChannel } from './runner-channel.js'
 import { endRun, type TerminationOutcome } from './terminate-run.js'
 import type { StopReason } from '../../limits/deadline.js'
 import type { NormalizedRequest } from '../../config.js'
@@ -42,6 +44,8 @@ export interface RunContext {
   onOutput?: NormalizedRequest['onOutput']
   /** Watch the container's own death during the run (runsc; see RunControl). */
   watchExit: boolean
+  /** The container's resident runner: the run is a message to it instead of an exec (runner-channel.ts). */
+  runner?: RunnerChannel | undefined
 }
 
 /** Everything known about a finished run. */
@@ -62,6 +66,47 @@ export interface RunFacts {
   memoryPeakBytes: number
   oomKills: number
   pidsLimitHits: number
+  /** The container's runner broke its channel (a bad frame, its stream ended, or it stopped answering). */
+  runnerLost?: boolean
+}
+
+/** The run's process as runInContainer drives it: an exec, or a run of the container's runner. */
+interface RunProcess {
+  readonly ended: Promise<StreamEnd>
+  pause(): void
+  /** Lets go of a stream paused at the output cap (exec: detached; runner: drained until its exit frame). */
+  release(): void
+  state(timeoutMs?: number): Promise<ExecState>
+  /** The runner, when the run is one of its runs. */
+  runner?: RunnerChannel
+}
+
+/** How long a stopped run of the runner may take to send its exit frame once its processes are killed. */
+const RUNNER_GRACE_MS = 1000
+
+async function startProcess(
+  ctx: RunContext,
+  stdin: Buffer,
+  onOutput: (stream: OutputStream, chunk: Buffer) => void,
+): Promise<RunProcess> {
+  const { runner, command } = ctx
+  if (runner) {
+    const run = runner.start(command.cmd, stdin, command.endNonce, onOutput)
+    return {
+      ended: run.ended,
+      pause: () => run.pause(),
+      release: () => run.drain(),
+      state: () => Promise.resolve(run.state()),
+      runner,
+    }
+  }
+  const handle = await startExec(ctx.container, { cmd: command.cmd, stdin }, onOutput)
+  return {
+    ended: handle.ended,
+    pause: () => handle.pause(),
+    release: () => handle.detach(),
+    state: (timeoutMs) => inspectExec(handle.exec, timeoutMs),
+  }
 }
 
 function delta(after: number | undefined, before: number | undefined): number {
@@ -73,14 +118,14 @@ function sleep(ms: number): Promise<void> {
 }
 
 // The stream ended: the run is over once the process exited too (a guest may close stdout and keep running).
-async function awaitExit(handle: ExecHandle, control: RunControl): Promise<ExecState> {
-  let state = await inspectExec(handle.exec)
+async function awaitExit(handle: RunProcess, control: RunControl): Promise<ExecState> {
+  let state = await handle.state()
   let pauseMs = 10
   while (state.running && !control.stop) {
     await Promise.race([sleep(pauseMs), control.interrupted])
     pauseMs = Math.min(pauseMs * 2, 200)
     if (control.containerExited) break
-    if (!control.stop) state = await inspectExec(handle.exec)
+    if (!control.stop) state = await handle.state()
   }
   return state
 }
@@ -88,16 +133,23 @@ async function awaitExit(handle: ExecHandle, control: RunControl): Promise<ExecS
 /** How long a stopped run's stream may take to end after its processes are gone (the 2 s budget's rest). */
 const STREAM_GRACE_MS = 200
 
-async function finishStopped(handle: ExecHandle, control: RunControl): Promise<TerminationOutcome> {
+async function finishStopped(handle: RunProcess, control: RunControl): Promise<TerminationOutcome> {
   const outcome = (await control.termination) ?? 'failed'
+  if (handle.runner) {
+    // The run's processes are gone: the runner sends what its pipes still held, then the exit frame.
+    handle.release()
+    const ended = await Promise.race([handle.ended, sleep(RUNNER_GRACE_MS).then(() => undefined)])
+    if (ended === undefined) handle.runner.close()
+    return outcome
+  }
   // The stream paused at the output cap has nothing more to give.
   if (control.stop === 'output') {
-    handle.detach()
+    handle.release()
     return outcome
   }
   // With the processes gone the stream ends at once; do not wait on a wedged engine.
   const ended = await Promise.race([handle.ended, sleep(STREAM_GRACE_MS).then(() => undefined)])
-  if (ended === undefined) handle.detach()
+  if (ended === undefined) handle.release()
   return outcome
 }
 
@@ -109,7 +161,7 @@ export async function runInContainer(ctx: RunContext): Promise<RunFacts> {
   const { container, cgroup, command, limits } = ctx
   const control = new RunControl(container, cgroup, ctx.census, ctx.watchExit, limits.timeoutMs)
   // The exec, once started: the output limit may fire from its first chunk on.
-  const current: { handle?: ExecHandle } = {}
+  const current: { handle?: RunProcess } = {}
   const streamed = ctx.onOutput && outputText(ctx.onOutput)
   const collector = new OutputCollector({
     onKept: streamed && ((stream, bytes) => streamed.bytes(stream, bytes)),
@@ -121,16 +173,14 @@ export async function runInContainer(ctx: RunContext): Promise<RunFacts> {
     // stream is let go once the killer has stopped it (see endRun's onKillStarted).
     onLimit: () => {
       current.handle?.pause()
-      control.request('output', () => current.handle?.detach())
+      control.request('output', () => current.handle?.release())
     },
   })
   await cgroup.resetPeak()
   const before = await cgroup.read()
   control.setBaseline(before)
   const stdin = ctx.stdin ? Buffer.concat([command.request, ctx.stdin]) : command.request
-  const handle = await startExec(container, { cmd: command.cmd, stdin }, (s, c) =>
-    collector.write(s, c),
-  )
+  const handle = await startProcess(ctx, stdin, (s, c) => collector.write(s, c))
   current.handle = handle
   if (collector.exceeded) handle.pause()
   // The run's clock (wallMs and the deadline) starts when its process does.
@@ -144,21 +194,24 @@ export async function runInContainer(ctx: RunContext): Promise<RunFacts> {
     control.watchCpu(before, limits.cpuTimeMs)
 
   let engineError: EngineError | undefined
+  let runnerLost = false
   let exitCode: number | null = null
   let termination: TerminationOutcome | undefined
   try {
     const first = await Promise.race([handle.ended, control.interrupted.then(() => undefined)])
     if (first?.kind === 'error' && isEngineUnreachable(first.error))
       engineError = toEngineError('exec stream', first.error)
+    else if (first?.kind === 'error' && handle.runner) runnerLost = true
     if (!control.stop && !engineError && !control.containerExited) {
       const state = await awaitExit(handle, control)
       exitCode = state.exitCode
     }
     // The sandbox died under the run (runsc: OOM, pids): its exec stream may never end by itself.
-    if (control.containerExited && !control.stop) handle.detach()
+    if (control.containerExited && !control.stop) handle.release()
     if (control.stop) termination = await finishStopped(handle, control)
+    if (handle.runner?.broken) runnerLost = true
     if (control.stop && !engineError)
-      exitCode = (await inspectExec(handle.exec, 2000).catch(() => undefined))?.exitCode ?? null
+      exitCode = (await handle.state(2000).catch(() => undefined))?.exitCode ?? null
   } catch (error) {
     if (!isEngineUnreachable(error)) throw error
     engineError = toEngineError('exec', error)
@@ -168,7 +221,11 @@ export async function runInContainer(ctx: RunContext): Promise<RunFacts> {
   }
   const wallMs = Date.now() - started
   const suspicious =
-    exitCode === null || exitCode >= 128 || termination !== undefined || control.containerExited
+    exitCode === null ||
+    exitCode >= 128 ||
+    termination !== undefined ||
+    control.containerExited ||
+    runnerLost
   let state: ContainerState | undefined
   const inspect = (): Promise<ContainerState | undefined> =>
     inspectContainer(container).catch((error: unknown) => {
@@ -193,11 +250,12 @@ export async function runInContainer(ctx: RunContext): Promise<RunFacts> {
   streamed?.end()
   let sweep: TerminationOutcome | undefined
   const alive = state === undefined || (state.running && !state.missing)
-  if (!control.stop && !engineError && !control.containerExited && alive)
+  if (!control.stop && !engineError && !control.containerExited && !runnerLost && alive)
     sweep = output.endVerified
       ? 'cleaned'
       : await endRun(container, { census: ctx.census, normalEnd: true, pidsExhausted: false })
   return buildFacts(output, control, {
+    runnerLost,
     exitCode,
     termination,
     sweep,
@@ -210,6 +268,7 @@ export async function runInContainer(ctx: RunContext): Promise<RunFacts> {
 }
 
 interface RawFacts {
+  runnerLost: boolean
   exitCode: number | null
   termination: TerminationOutcome | undefined
   sweep: TerminationOutcome | undefined
@@ -235,5 +294,6 @@ function buildFacts(output: CollectedOutput, control: RunControl, raw: RawFacts)
     memoryPeakBytes: after?.memoryPeakBytes ?? before?.memoryPeakBytes ?? 0,
     oomKills: delta(after?.oomKills, before?.oomKills),
     pidsLimitHits: delta(after?.pidsLimitHits, before?.pidsLimitHits),
+    runnerLost: raw.runnerLost,
   }
 }

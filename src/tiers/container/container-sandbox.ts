@@ -29,8 +29,10 @@ import { ContainerEngineError } from './engine-call.js'
 import type { ContainerRuntime, EngineInfo } from './engine.js'
 import { earlyResult } from './early-result.js'
 import { meterRun, withNetworkUsage, type SandboxEgress } from './egress.js'
-import { guestCommand, withEndOfRun, type GuestCommand } from './guest-command.js'
+import { guestCommand, withEndNonce, withEndOfRun, type GuestCommand } from './guest-command.js'
 import { openProcessCensus, type ProcessCensus } from './process-census.js'
+import { attachRunner } from './runner-attach.js'
+import type { RunnerChannel } from './runner-channel.js'
 import { readSandboxFile, writeSandboxFile, type FileOptions } from './sandbox-files.js'
 import { markReset, sandboxResetError } from './sandbox-reset.js'
 import type { WarmPool } from './warm-pool.js'
@@ -53,11 +55,20 @@ export interface ContainerSandboxDeps {
   makeSpec: () => Dockerode.ContainerCreateOptions
   /** The sandbox's network egress (networkEnabled): metered per run, closed with the sandbox. */
   egress?: SandboxEgress | undefined
+  /** Its containers run the image's resident runner (hardening.ts runsRunner). */
+  runner: boolean
 }
 
 interface Current {
   container: Dockerode.Container
   cgroup: CgroupReader
+  /** The container's resident runner; undefined when runs are execs (no runner in the image, or none answered). */
+  runner: RunnerChannel | undefined
+  /**
+   * A run of this container was OOM-killed: the engine's State.OOMKilled stays set for the container's
+   * life, so it no longer says anything about later runs (their own cgroup OOM count still does).
+   */
+  oomSeen?: boolean
   /** Opened at the container's first run (it costs an inspect); undefined where the host cannot take one. */
   census?: Promise<ProcessCensus | undefined>
 }
@@ -114,7 +125,12 @@ export class ContainerSandbox extends Closing implements TierSandbox {
     const container =
       deps.pool.take(deps.key) ?? (await startContainer(deps.docker, deps.makeSpec()))
     deps.pool.fill(deps.key, deps.makeSpec)
-    return { container, cgroup: await openCgroupReader(container, deps.engine) }
+    const [cgroup, runner] = await Promise.all([
+      openCgroupReader(container, deps.engine),
+      // A runner that does not answer leaves the container to the exec path, which needs nothing of it.
+      deps.runner ? attachRunner(container).catch(() => undefined) : undefined,
+    ])
+    return { container, cgroup, runner }
   }
 
   /** The id of the sandbox's current container (it changes when a limit forced a new one). */
@@ -174,9 +190,6 @@ export class ContainerSandbox extends Closing implements TierSandbox {
       signal: request.signal,
     })
     if ('early' in command) return earlyResult(ctx, command.early, command.error)
-    // Under runsc the run ends itself whole inside its exec (a second exec costs ~50-100 ms there); under
-    // runc the host's census checks it for free, and run-guest.sh could not be trusted (no Yama on the host).
-    const runCommand = this.#deps.runtime === 'runsc' ? withEndOfRun(command) : command
     // The run's own time is fixed once its source is ready: waiting for the container to start does not
     // shorten it, except for an escalated run, whose caller's clock has run since the first attempt.
     const runMs = Math.max(deadline.remaining(), 1)
@@ -185,7 +198,7 @@ export class ContainerSandbox extends Closing implements TierSandbox {
       this.assertOpen()
       if (request.signal?.aborted) return earlyResult(ctx, 'cancelled')
       const { value: facts, network } = await meterRun(this.#deps.egress, request, () =>
-        this.#run(runCommand, request, () => (escalated ? deadline.remaining() : runMs)),
+        this.#run(command, request, () => (escalated ? deadline.remaining() : runMs)),
       )
       if (facts instanceof ContainerGone)
         return earlyResult(
@@ -195,9 +208,13 @@ export class ContainerSandbox extends Closing implements TierSandbox {
             "The sandbox's container was stopped or removed since its last run, so the code did not run",
           ),
         )
+      const current = await this.#current.catch(() => undefined)
+      if (current?.oomSeen && facts.container && facts.oomKills === 0)
+        facts.container = { ...facts.container, oomKilled: false }
       const reset = lostContainer(facts) && !this.closed
       if (reset) this.#replace()
       const result = withNetworkUsage(toExecResult(facts, ctx), network)
+      if (result.status === 'memory' && current && !reset) current.oomSeen = true
       return reset ? markReset(result) : result
     })
   }
@@ -219,12 +236,24 @@ export class ContainerSandbox extends Closing implements TierSandbox {
     current.census ??= openProcessCensus(current.container, this.#deps.engine, this.#deps.runtime)
     const census = await current.census
     limits.timeoutMs = Math.max(runMs(), 1)
+    // Harness runs go to the runner while it is healthy (a broken one was reported and replaced); shell code
+    // always runs in an exec of its own.
+    const runner =
+      command.nonce !== undefined && current.runner && !current.runner.broken
+        ? current.runner
+        : undefined
+    // Under runsc the run ends itself whole (a second exec costs ~50-100 ms there), vouched for by the runner
+    // or by run-guest.sh in its exec; under runc the host's census checks it for free, and neither could be
+    // trusted there (no Yama on the host).
+    const runsc = this.#deps.runtime === 'runsc'
+    const runCommand = runsc ? (runner ? withEndNonce(command) : withEndOfRun(command)) : command
     try {
       return await runInContainer({
         container: current.container,
         cgroup: current.cgroup,
         census,
-        command,
+        runner,
+        command: runCommand,
         stdin,
         limits,
         signal: request.signal,

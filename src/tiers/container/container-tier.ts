@@ -26,10 +26,11 @@ import {
   type EngineInfo,
 } from './engine.js'
 import { checkEgressConfig, NO_POOL, SandboxEgress } from './egress.js'
-import { containerSpec, hardeningKey, withSandboxUser } from './hardening.js'
+import { containerSpec, hardeningKey, runsRunner, withSandboxUser } from './hardening.js'
 import { sharedHostFiles, type SharedHostFiles } from './host-files.js'
 import { newSessionIdentity, type SessionIdentity } from './labels.js'
 import { reapOrphans, sessionContainers } from './orphans.js'
+import { attachRunner, imageHasRunner } from './runner-attach.js'
 import {
   checkUidRangeOnHost,
   DEFAULT_SANDBOX_UIDS,
@@ -37,6 +38,7 @@ import {
   type SandboxUidRange,
 } from './sandbox-uids.js'
 import { WarmPool } from './warm-pool.js'
+import { holdSourcePool } from './js-source-pool.js'
 
 export interface ContainerTierOptions {
   /**
@@ -47,6 +49,13 @@ export interface ContainerTierOptions {
    * @default 1
    */
   poolSize?: number
+  /**
+   * Use the image's resident runner (images/sandbox/harness/runner.py) where the image has it: a run is a
+   * message to a process already running in the container instead of a `docker exec`. false: every run is
+   * an exec (the fallback for images without the runner, and for shell code always).
+   * @default true
+   */
+  runner?: boolean
   /** The engine client. @default DOCKER_HOST when it is a unix socket, else /var/run/docker.sock */
   docker?: Dockerode
   /**
@@ -61,6 +70,8 @@ export interface ContainerTierOptions {
 interface HostReady {
   engine: EngineInfo
   hostFiles: SharedHostFiles
+  /** The image has the resident runner (label RUNNER_LABEL) and the tier uses it. */
+  runner: boolean
 }
 
 export class ContainerTier extends Closing implements Tier {
@@ -72,7 +83,10 @@ export class ContainerTier extends Closing implements Tier {
   readonly #pool: WarmPool
   readonly #uids: SandboxUids
   readonly #images = new Map<string, Promise<HostReady>>()
+  readonly #useRunner: boolean
   #started: Promise<void> | undefined
+  /** Lets the JavaScript preparation workers end when the last container tier closes. */
+  readonly #releaseSourcePool: () => void
 
   constructor(
     id: 'docker' | 'gvisor',
@@ -86,12 +100,19 @@ export class ContainerTier extends Closing implements Tier {
     this.id = id
     this.runtime = runtime
     this.#docker = options.docker ?? createDockerClient()
+    this.#useRunner = options.runner ?? true
     this.#uids = new SandboxUids(options.sandboxUids ?? DEFAULT_SANDBOX_UIDS)
+    this.#releaseSourcePool = holdSourcePool()
     // Adopted first, so closed after every sandbox (they are adopted as they are made).
     this.#pool = this.adopt(
       new WarmPool({
         size: poolSize,
-        start: (spec) => startContainer(this.#docker, spec),
+        // A runner's container is attached and greeted while it waits in the pool (runner-ready).
+        start: async (spec) => {
+          const container = await startContainer(this.#docker, spec)
+          if (runsRunner(spec)) attachRunner(container).catch(() => undefined)
+          return container
+        },
         remove: (container) => removeContainer(container),
       }),
     )
@@ -146,15 +167,19 @@ export class ContainerTier extends Closing implements Tier {
     if (!ready) {
       ready = (async () => {
         const engine = await preflight(this.#docker, this.id, this.runtime, image)
-        const [hostFiles] = await Promise.all([
+        const [hostFiles, runner] = await Promise.all([
           sharedHostFiles(),
+          // Not under runsc yet: runsc 20221219 applies the OCI profile to the container's init tree and
+          // refuses thread creation there (node aborts, Python's threading fails; execs get the image's
+          // preload filter instead and are not affected), so the runner's runs could not start a thread.
+          this.#useRunner && this.runtime === 'runc' ? imageHasRunner(this.#docker, image) : false,
           checkUidRangeOnHost(this.#uids.range),
           (this.#started ??= this.reapOrphans().then(
             () => undefined,
             () => undefined,
           )),
         ])
-        return { engine, hostFiles }
+        return { engine, hostFiles, runner }
       })()
       this.#images.set(image, ready)
       ready.catch(() => this.#images.delete(image))
@@ -169,7 +194,7 @@ export class ContainerTier extends Closing implements Tier {
    */
   async createSandbox(config: ResolvedConfig, signal?: AbortSignal): Promise<ContainerSandbox> {
     this.assertOpen()
-    const { engine, hostFiles } = await this.#ready(config.container.image)
+    const { engine, hostFiles, runner } = await this.#ready(config.container.image)
     if (config.cpuQuota > engine.cpus)
       throw new ConfigError(
         'cpuQuota',
@@ -186,6 +211,7 @@ export class ContainerTier extends Closing implements Tier {
         tier: this.id,
         identity: this.#identity,
         hostFiles,
+        runner,
       })
       return egress ? egress.applyTo(spec) : spec
     }
@@ -201,6 +227,7 @@ export class ContainerTier extends Closing implements Tier {
         key: hardeningKey(template()),
         makeSpec,
         egress,
+        runner: runsRunner(template()),
       },
       config,
     ).catch(async (error: unknown) => {
@@ -234,6 +261,7 @@ export class ContainerTier extends Closing implements Tier {
 
   // After the sandboxes and the pool closed: removes anything left with this session's label.
   protected async onClose(): Promise<void> {
+    this.#releaseSourcePool()
     const leftovers = await sessionContainers(this.#docker, this.sessionId).catch(() => [])
     await Promise.allSettled(leftovers.map((id) => removeContainer(this.#docker.getContainer(id))))
   }

@@ -105,6 +105,14 @@ export function withEndOfRun(command: GuestCommand): GuestCommand {
   }
 }
 
+/**
+ * The command as the container's runner runs it under runsc: the runner ends the run whole itself and vouches
+ * for it with this nonce, which it reads only after forking the run (images/sandbox/harness/runner.py).
+ */
+export function withEndNonce(command: GuestCommand): GuestCommand {
+  return { ...command, endNonce: randomBytes(16).toString('hex') }
+}
+
 /** @throws ConfigError naming `maxSourceBytes` when the code is larger. */
 function checkSourceSize(code: string, config: ResolvedConfig): void {
   const bytes = Buffer.byteLength(code)

@@ -24,6 +24,20 @@ import { volumeBinds } from './volumes.js'
  */
 export const KEEPER_PATH = '/usr/local/sbin/sandtier-keeper'
 
+/**
+ * The image's resident runner (images/sandbox/harness/runner.py), the main command of containers of an image
+ * that has it (label RUNNER_LABEL) and no other main command: runs are messages to it over the container's
+ * attached stdin/stdout (runner-channel.ts) instead of one exec each.
+ */
+export const RUNNER_COMMAND = ['python3', '/opt/sandtier/runner.py']
+/** The image label that says the image has the runner. */
+export const RUNNER_LABEL = 'sandtier.runner'
+
+/** True when a create request runs the runner as its main command. */
+export function runsRunner(spec: Dockerode.ContainerCreateOptions): boolean {
+  return JSON.stringify(spec.Cmd) === JSON.stringify(RUNNER_COMMAND)
+}
+
 /** Set by the keeper for its main command (see images/base/keeper-preload.c); never from the config. */
 const KEEPER_VARIABLE = 'SANDTIER_KEEP'
 
@@ -117,6 +131,8 @@ export interface ContainerSpecOptions {
   identity: SessionIdentity
   /** The neutral files mounted over Docker's /etc/hosts, /etc/hostname and /etc/resolv.conf. */
   hostFiles: SharedHostFiles
+  /** The image has the resident runner (RUNNER_LABEL): it is the main command unless the config sets one. */
+  runner?: boolean
 }
 
 /**
@@ -127,9 +143,11 @@ export interface ContainerSpecOptions {
  */
 export function containerSpec(
   config: ResolvedConfig,
-  { runtime, tier, identity, hostFiles }: ContainerSpecOptions,
+  { runtime, tier, identity, hostFiles, runner = false }: ContainerSpecOptions,
 ): Dockerode.ContainerCreateOptions {
   const { container } = config
+  // The runner's channel is the container's stdin/stdout, attached once (runner-channel.ts).
+  const withRunner = runner && container.command === undefined
   // runsc applies the profile only with --oci-seccomp (scripts/engine-up.sh sets it; the preflight checks it),
   // and only to the container's init process: see environment() for the processes of `docker exec`.
   const securityOpt = ['no-new-privileges:true', `seccomp=${SECCOMP_PROFILE_JSON}`]
@@ -138,16 +156,17 @@ export function containerSpec(
     // The keeper is pid 1 and the only process of init's session unless there is a main command (its
     // arguments); Docker uses neither the image's entrypoint nor its CMD when the request has an entrypoint.
     Entrypoint: [KEEPER_PATH],
-    Cmd: container.command ?? [],
+    Cmd: container.command ?? (withRunner ? RUNNER_COMMAND : []),
     Hostname: SANDBOX_HOSTNAME,
     WorkingDir: '/work',
     Env: environment(config, runtime),
     Labels: containerLabels(identity, tier),
     Tty: false,
-    OpenStdin: false,
-    AttachStdin: false,
-    AttachStdout: false,
-    AttachStderr: false,
+    OpenStdin: withRunner,
+    StdinOnce: false,
+    AttachStdin: withRunner,
+    AttachStdout: withRunner,
+    AttachStderr: withRunner,
     // No network comes from NetworkMode 'none' (an interface list of `lo` alone). NetworkDisabled on top would
     // leave runsc's loopback down: a program talking to itself on 127.0.0.1 would work on runc only.
     NetworkDisabled: false,
@@ -174,8 +193,9 @@ export function containerSpec(
       Binds: volumeBinds(container.volumes),
       Mounts: hostFileMounts(hostFiles, runtime),
       LogConfig: { Type: 'none', Config: {} },
-      // In a host-wide memory shortage, sandboxes die before anything else.
-      OomScoreAdj: 1000,
+      // In a host-wide memory shortage, sandboxes die before anything else. With the runner, its runs raise
+      // theirs to 1000 so that at the container's memory limit the kernel kills the run, not the runner.
+      OomScoreAdj: withRunner ? 900 : 1000,
       Privileged: false,
       AutoRemove: false,
       RestartPolicy: { Name: 'no', MaximumRetryCount: 0 },

@@ -4,7 +4,7 @@
  * 'timeout' or 'cancelled' before anything starts in the container. Up to MAX_WORKERS preparations run at
  * once (one per core here), so one tenant's megabytes do not queue every other tenant behind them; the rest
  * wait, and their wait counts against their own deadline. Idle workers stay for the next request and never
- * keep the process alive.
+ * keep the process alive; they end when the last container tier that holds the pool closes (holdSourcePool).
  */
 import { GuestWorker } from '../guest-worker.js'
 import { resolveWorkerScript } from '../worker-script.js'
@@ -33,6 +33,23 @@ interface Bounds {
 const idle: GuestWorker[] = []
 let busy = 0
 const waiting: (() => void)[] = []
+/** Container tiers open (holdSourcePool): at 0, no worker is kept idle. */
+let holders = 0
+
+/**
+ * Holds the pool for a container tier: its idle workers are kept while any holder is open. The returned
+ * release (idempotent) ends the idle workers once the last holder released; a preparation still running
+ * then ends its worker when it finishes.
+ */
+export function holdSourcePool(): () => void {
+  holders++
+  let held = true
+  return () => {
+    if (!held) return
+    held = false
+    if (--holders === 0) for (const worker of idle.splice(0)) void worker.terminate()
+  }
+}
 
 function newWorker(): GuestWorker {
   return new GuestWorker({
@@ -66,7 +83,10 @@ async function acquire(stopped: Promise<void>): Promise<GuestWorker | undefined>
 
 function release(worker: GuestWorker | undefined): void {
   busy--
-  if (worker && !worker.closed) idle.push(worker)
+  if (worker && !worker.closed) {
+    if (holders > 0) idle.push(worker)
+    else void worker.terminate()
+  }
   waiting.shift()?.()
 }
 

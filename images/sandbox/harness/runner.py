@@ -1,0 +1,215 @@
+# sandtier resident runner: the container's main command (started by the keeper in init's session, so the
+# run killer spares it), taking runs over the container's attached stdin/stdout instead of one `docker exec`
+# per run. It is guest code as far as the host is concerned: the host takes from it only the run's output
+# (counted and capped like any guest output) and its exit code; limits, usage and the end of a run are the
+# host's own facts (cgroup counters, its deadline and killer, its census under runc).
+#
+# Frames, both ways: 1 type byte, 4-byte big-endian payload length, payload.
+#   host -> runner  h (hello)          -> r {"v":1}
+#                   q <json header>\n<stdin bytes>: one run; header {"argv": [...]}
+#                   n <end nonce or nothing>: sent right after q, read only after the fork (see below)
+#   runner -> host  o / e <bytes>      the run's stdout / stderr as it comes, at most 64 KiB a frame
+#                   x {"code": n}      the run's process exited and its stdout and stderr reached EOF
+# A run is a forked child in a session of its own (so the run killer, end-run.sh, ends it and spares this
+# process): for the python harness a fork of this interpreter, which has already imported what the harness
+# needs; for anything else (node) the child execs argv. The child gets the framed request on its stdin.
+#
+# End nonce (runsc): when n is not empty, after the run this process ends every process outside init's
+# session (as end-run.sh does) and, when none is left, writes "\0sandtier-end:<nonce>\n" as the run's last
+# stderr bytes. The nonce is read from the pipe only after the fork, so no run's memory ever holds it, and
+# under gVisor a run cannot read this process's memory (it is an ancestor: Yama ptrace scope 1).
+import ast  # noqa: F401 - preloaded for the python harness
+import atexit  # noqa: F401
+import builtins  # noqa: F401
+import json
+import math  # noqa: F401
+import os
+import selectors
+import signal
+import sys
+import time
+
+HARNESS = '/opt/sandtier/run-python.py'
+MAX_CHUNK = 64 * 1024
+MAX_HEADER = 4096
+
+
+def read_exact(n):
+    parts = []
+    while n > 0:
+        part = os.read(0, min(n, 1 << 20))
+        if not part:
+            sys.exit(0)  # the host let go of the container
+        parts.append(part)
+        n -= len(part)
+    return b''.join(parts)
+
+
+def read_frame():
+    head = read_exact(5)
+    return head[:1], read_exact(int.from_bytes(head[1:], 'big'))
+
+
+def write_all(fd, data):
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def write_frame(kind, payload=b''):
+    write_all(1, kind + len(payload).to_bytes(4, 'big') + payload)
+
+
+def child(argv, harness, stdin_r, out_w, err_w):
+    """In the forked child: becomes the run (own session, first in line for the OOM killer)."""
+    try:
+        os.setsid()
+        try:
+            with open('/proc/self/oom_score_adj', 'w') as f:
+                f.write('1000')
+        except OSError:
+            pass
+        os.dup2(stdin_r, 0)
+        os.dup2(out_w, 1)
+        os.dup2(err_w, 2)
+        os.closerange(3, 65536)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        os.environ.pop('SANDTIER_KEEP', None)
+        if harness is None:
+            os.execvp(argv[0], argv)
+    except BaseException:  # noqa: BLE001 - nothing of the runner may continue in the child
+        os._exit(127)
+    sys.argv = list(argv[1:])
+    # The harness ends with sys.exit(code): the interpreter exits as `python3 run-python.py` would.
+    exec(harness, {'__name__': '__main__', '__file__': HARNESS, '__builtins__': builtins})
+    sys.exit(0)
+
+
+def scan(me):
+    """Processes outside init's session (pid 1 and this process excepted), and those of them still alive."""
+    victims, live = [], []
+    for name in os.listdir('/proc'):
+        if not name.isdigit() or name in ('1', me):
+            continue
+        try:
+            with open('/proc/%s/stat' % name, 'rb') as f:
+                stat = f.read()
+        except FileNotFoundError:
+            continue
+        except OSError:
+            victims.append(int(name))
+            live.append(int(name))
+            continue
+        fields = stat[stat.rfind(b')') + 2:].split()
+        if len(fields) < 18:
+            continue
+        if fields[3] == b'1':
+            continue
+        victims.append(int(name))
+        if fields[0] not in (b'Z', b'X') or int(fields[17]) > 1:
+            live.append(int(name))
+    return victims, live
+
+
+def end_run():
+    """end-run.sh's end_run: stop then kill every process of a run, in rounds, until none is alive."""
+    me = str(os.getpid())
+    for round_ in range(41):
+        victims, live = scan(me)
+        if not live:
+            return True
+        if round_ == 40:
+            return False
+        if round_ >= 3:
+            time.sleep(0.01)
+        for sig in (signal.SIGSTOP, signal.SIGKILL):
+            for pid in victims:
+                try:
+                    os.kill(pid, sig)
+                except OSError:
+                    pass
+    return False
+
+
+def pump(pid, stdin_w, data, out_r, err_r):
+    """Feeds the child's stdin and forwards its output until both outputs reach EOF."""
+    sel = selectors.DefaultSelector()
+    for fd, kind in ((out_r, b'o'), (err_r, b'e')):
+        sel.register(fd, selectors.EVENT_READ, kind)
+    view = memoryview(data)
+    if view:
+        os.set_blocking(stdin_w, False)
+        sel.register(stdin_w, selectors.EVENT_WRITE, None)
+    else:
+        os.close(stdin_w)
+    open_outputs = 2
+    while open_outputs:
+        for key, _ in sel.select():
+            if key.data is None:
+                try:
+                    view = view[os.write(stdin_w, view[:MAX_CHUNK]):]
+                except (BrokenPipeError, BlockingIOError) as e:
+                    if isinstance(e, BlockingIOError):
+                        continue
+                    view = view[:0]
+                if not view:
+                    sel.unregister(stdin_w)
+                    os.close(stdin_w)
+                continue
+            chunk = os.read(key.fd, MAX_CHUNK)
+            if chunk:
+                write_frame(key.data, chunk)
+            else:
+                sel.unregister(key.fd)
+                os.close(key.fd)
+                open_outputs -= 1
+    if view:
+        sel.unregister(stdin_w)
+        os.close(stdin_w)
+    sel.close()
+
+
+def run(payload, harness):
+    header, _, data = payload.partition(b'\n')
+    if len(header) > MAX_HEADER:
+        sys.exit(2)
+    argv = json.loads(header)['argv']
+    own = harness if argv[:2] == ['python3', HARNESS] else None
+    stdin_r, stdin_w = os.pipe()
+    out_r, out_w = os.pipe()
+    err_r, err_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        child(argv, own, stdin_r, out_w, err_w)
+    for fd in (stdin_r, out_w, err_w):
+        os.close(fd)
+    kind, nonce = read_frame()
+    if kind != b'n':
+        sys.exit(2)
+    pump(pid, stdin_w, data, out_r, err_r)
+    _, status = os.waitpid(pid, 0)
+    code = os.waitstatus_to_exitcode(status)
+    if code < 0:
+        code = 128 - code
+    if nonce and end_run():
+        write_frame(b'e', b'\0sandtier-end:' + nonce + b'\n')
+    write_frame(b'x', json.dumps({'code': code}).encode())
+
+
+def main():
+    with open(HARNESS, 'rb') as f:
+        harness = compile(f.read(), HARNESS, 'exec')
+    # Never let a write to the host die on SIGPIPE; reap nothing but our own child (os.waitpid above).
+    signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+    while True:
+        kind, payload = read_frame()
+        if kind == b'h':
+            write_frame(b'r', b'{"v":1}')
+        elif kind == b'q':
+            run(payload, harness)
+        else:
+            sys.exit(2)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,238 @@
+/**
+ * The host's end of a container's resident runner (images/sandbox/harness/runner.py): one hijacked attach of
+ * the container's stdin/stdout, carrying the runner's frames (1 type byte, 4-byte big-endian length, payload).
+ *
+ * The runner is guest code: every frame is checked before it is used (known type, payload at most
+ * MAX_PAYLOAD_BYTES, nothing but output before a run's exit frame, an exit frame of a few bytes with an
+ * integer code). Anything else breaks the channel: the run in progress ends and the sandbox gets a new
+ * container (the host cannot tell what else the guest did to the runner). The runner is trusted for nothing
+ * but the run's output, which is counted against the output caps like any guest output, and its exit code.
+ */
+import type { Duplex } from 'node:stream'
+import type Dockerode from 'dockerode'
+import { engineCall } from './engine-call.js'
+import type { ExecState, StreamEnd } from './exec-stream.js'
+import { FrameDemuxer, type OutputStream } from './frame-demuxer.js'
+
+/** Largest payload a runner frame may carry (the runner sends at most 64 KiB of output a frame). */
+export const MAX_PAYLOAD_BYTES = 64 * 1024
+/** Largest exit frame: `{"code": n}`. */
+const MAX_EXIT_BYTES = 64
+/** Bytes the runner may write to its stderr (nothing in normal operation) before the channel is dropped. */
+const MAX_STRAY_BYTES = 64 * 1024
+const HEADER_BYTES = 5
+/** How long the runner may take to answer the hello of a freshly attached container. */
+const HELLO_TIMEOUT_MS = 10_000
+
+/** A run in progress on the runner; the same shape runInContainer uses for an exec. */
+export interface RunnerRun {
+  /** Settles (never rejects) when the run's exit frame came, or the channel broke. */
+  readonly ended: Promise<StreamEnd>
+  /** The exit code, once ended; running while not. */
+  state(): ExecState
+  /** Stops reading the channel (the runner blocks on its next write, and the run on its pipes). */
+  pause(): void
+  /** Reads on, dropping the rest of this run's output until its exit frame. */
+  drain(): void
+}
+
+type Handler = (stream: OutputStream, chunk: Buffer) => void
+
+function frame(type: string, payload: Buffer): Buffer {
+  const head = Buffer.alloc(HEADER_BYTES)
+  head.write(type, 0, 'latin1')
+  head.writeUInt32BE(payload.length, 1)
+  return Buffer.concat([head, payload])
+}
+
+function parseExit(payload: Buffer): number | undefined {
+  if (payload.length > MAX_EXIT_BYTES) return undefined
+  try {
+    const parsed = JSON.parse(payload.toString('utf8')) as unknown
+    const code = (parsed as { code?: unknown } | null)?.code
+    return typeof code === 'number' && Number.isInteger(code) && code >= 0 && code < 256
+      ? code
+      : undefined
+  } catch {
+    return undefined
+  }
+}
+
+export class RunnerChannel {
+  readonly #stream: Duplex
+  #header = Buffer.alloc(0)
+  #type = ''
+  #remaining = 0
+  #payload: Buffer[] = []
+  #stray = 0
+  #broken: Error | undefined
+  #hello: ((ok: boolean) => void) | undefined
+  #run:
+    | { onOutput: Handler; end: (e: StreamEnd) => void; code: number | null; drop: boolean }
+    | undefined
+
+  private constructor(stream: Duplex) {
+    this.#stream = stream
+    const demuxer = new FrameDemuxer((stream, chunk) => this.#input(stream, chunk))
+    stream.on('data', (chunk: Buffer) => {
+      try {
+        demuxer.push(chunk)
+      } catch (error) {
+        this.#break(error as Error)
+      }
+    })
+    stream.once('end', () => this.#break(new Error("the runner's stream ended")))
+    stream.once('close', () => this.#break(new Error("the runner's stream closed")))
+    stream.once('error', (error) => this.#break(error))
+  }
+
+  /**
+   * Attaches to a started container whose main command is the runner, and checks that it answers.
+   * @throws EngineError when the attach fails; Error when the runner does not answer its hello.
+   */
+  static async open(container: Dockerode.Container): Promise<RunnerChannel> {
+    const stream = (await engineCall<unknown>('attach container', () =>
+      container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true }),
+    )) as Duplex
+    const channel = new RunnerChannel(stream)
+    const answered = new Promise<boolean>((resolve) => (channel.#hello = resolve))
+    let timer: NodeJS.Timeout | undefined
+    const timeout = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), HELLO_TIMEOUT_MS)
+    })
+    stream.write(frame('h', Buffer.alloc(0)))
+    const ok = await Promise.race([answered, timeout]).finally(() => clearTimeout(timer))
+    if (!ok) {
+      channel.close()
+      throw new Error('the sandbox runner did not answer')
+    }
+    return channel
+  }
+
+  /** True once a bad frame, a stream end or an error broke the channel. */
+  get broken(): boolean {
+    return this.#broken !== undefined
+  }
+
+  /** False once a bad frame, a stream end or an error broke the channel: it is never used again. */
+  get usable(): boolean {
+    return this.#broken === undefined && this.#run === undefined
+  }
+
+  /**
+   * Starts a run: `argv` (the harness command), with `stdin` (the framed request and the guest's stdin) on
+   * its stdin; `endNonce` asks the runner to end the run whole and vouch for it (runsc, see runner.py).
+   */
+  start(argv: string[], stdin: Buffer, endNonce: string | undefined, onOutput: Handler): RunnerRun {
+    let end!: (e: StreamEnd) => void
+    const ended = new Promise<StreamEnd>((resolve) => (end = resolve))
+    const run = { onOutput, end, code: null as number | null, drop: false }
+    if (this.#broken) {
+      end({ kind: 'error', error: this.#broken })
+    } else {
+      this.#run = run
+      const header = Buffer.from(`${JSON.stringify({ argv })}\n`)
+      // One write for both frames: the runner reads the nonce only after it forked the run.
+      this.#stream.write(
+        Buffer.concat([
+          frame('q', Buffer.concat([header, stdin])),
+          frame('n', Buffer.from(endNonce ?? '')),
+        ]),
+        () => undefined,
+      )
+    }
+    return {
+      ended,
+      state: () => ({ running: false, exitCode: run.code }),
+      pause: () => this.#stream.pause(),
+      drain: () => {
+        run.drop = true
+        this.#stream.resume()
+      },
+    }
+  }
+
+  /** Lets go of the attach (the container is being removed). */
+  close(): void {
+    this.#break(new Error('the runner channel was closed'))
+  }
+
+  #break(error: Error): void {
+    if (this.#broken) return
+    this.#broken = error
+    this.#hello?.(false)
+    this.#run?.end({ kind: 'error', error })
+    this.#run = undefined
+    this.#stream.destroy()
+  }
+
+  #input(stream: OutputStream, chunk: Buffer): void {
+    if (this.#broken) return
+    if (stream === 'stderr') {
+      // The runner writes nothing there; a guest that got hold of its stderr only gets the channel dropped.
+      this.#stray += chunk.length
+      if (this.#stray > MAX_STRAY_BYTES) this.#break(new Error('the runner wrote to its stderr'))
+      return
+    }
+    let offset = 0
+    while (offset < chunk.length && !this.#broken) {
+      if (this.#remaining === 0 && this.#type === '') {
+        const need = HEADER_BYTES - this.#header.length
+        this.#header = Buffer.concat([this.#header, chunk.subarray(offset, offset + need)])
+        offset += Math.min(need, chunk.length - offset)
+        if (this.#header.length < HEADER_BYTES) return
+        const type = String.fromCharCode(this.#header[0] ?? 0)
+        const length = this.#header.readUInt32BE(1)
+        this.#header = Buffer.alloc(0)
+        if (!this.#expects(type) || length > (type === 'x' ? MAX_EXIT_BYTES : MAX_PAYLOAD_BYTES))
+          return this.#break(new Error(`the runner sent a bad frame (${JSON.stringify(type)})`))
+        this.#type = type
+        this.#remaining = length
+        if (length === 0) this.#complete()
+        continue
+      }
+      const take = Math.min(this.#remaining, chunk.length - offset)
+      this.#payloadIn(chunk.subarray(offset, offset + take))
+      this.#remaining -= take
+      offset += take
+      if (this.#remaining === 0) this.#complete()
+    }
+  }
+
+  #expects(type: string): boolean {
+    if (this.#hello) return type === 'r'
+    return this.#run !== undefined && (type === 'o' || type === 'e' || type === 'x')
+  }
+
+  #payloadIn(part: Buffer): void {
+    const run = this.#run
+    // Output goes on as it comes; only the exit frame is kept whole (it is at most MAX_EXIT_BYTES).
+    if ((this.#type === 'o' || this.#type === 'e') && run) {
+      if (!run.drop && part.length > 0)
+        run.onOutput(this.#type === 'o' ? 'stdout' : 'stderr', Buffer.from(part))
+      return
+    }
+    this.#payload.push(Buffer.from(part))
+  }
+
+  #complete(): void {
+    const type = this.#type
+    const payload = Buffer.concat(this.#payload)
+    this.#type = ''
+    this.#payload = []
+    if (type === 'r') {
+      const hello = this.#hello
+      this.#hello = undefined
+      return hello?.(true)
+    }
+    if (type !== 'x') return
+    const code = parseExit(payload)
+    if (code === undefined) return this.#break(new Error('the runner sent a bad exit frame'))
+    const run = this.#run
+    this.#run = undefined
+    if (run) {
+      run.code = code
+      run.end({ kind: 'end' })
+    }
+  }
+}

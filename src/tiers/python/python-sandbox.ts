@@ -57,6 +57,11 @@ export class PythonSandbox extends Closing implements TierSandbox {
     this.files = new WasiFolder(config.diskSpaceBytes)
   }
 
+  /** Bytes the host keeps for the interpreter between runs (its pages that differ from the image). */
+  get stateBytes(): number {
+    return this.#state === null ? 0 : this.#state.pages.byteLength + this.#state.indices.byteLength
+  }
+
   execute(request: NormalizedRequest, context: RunContext = {}): Promise<ExecResult> {
     if (this.closed) return Promise.reject(new SandboxClosedError('pywasm sandbox'))
     const run = this.#execute(request, context)

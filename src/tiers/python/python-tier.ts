@@ -79,6 +79,7 @@ export class PythonTier extends Closing implements Tier {
   stats(): Record<string, number> {
     return {
       sandboxes: this.owned(PythonSandbox).length,
+      stateBytes: this.owned(PythonSandbox).reduce((sum, s) => sum + s.stateBytes, 0),
       runsActive: this.#runtime.lease.active,
       workersIdle: this.#runtime.lease.idleCount,
     }

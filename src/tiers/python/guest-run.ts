@@ -170,7 +170,7 @@ function readReport(interpreter: Interpreter): Report | undefined {
     const parsed: unknown = JSON.parse(
       Buffer.from(node.data.subarray(0, node.size)).toString('utf8'),
     )
-    return typeof parsed === 'object' && parsed !== null ? (parsed) : undefined
+    return typeof parsed === 'object' && parsed !== null ? parsed : undefined
   } catch {
     return undefined
   }

@@ -28,6 +28,7 @@ export type ErrorCode =
   | 'ERR_RESULT_NOT_SERIALIZABLE'
   | 'ERR_ENGINE'
   | 'ERR_FILE'
+  | 'ERR_SNAPSHOT'
 
 /** A brand that survives realms and structured clones of the prototype chain (see isSandboxError). */
 const brand = Symbol.for('sandtier.SandboxError')
@@ -192,6 +193,33 @@ export class FileError extends SandboxError {
     super('ERR_FILE', message)
     this.reason = reason
     this.path = path
+  }
+}
+
+/**
+ * Why a snapshot could not be taken or restored: 'malformed' (not a snapshot, or cut short), 'tampered'
+ * (its signature does not match its bytes), 'foreign-key' (signed with another manager's key),
+ * 'foreign-version' (another sandtier or QuickJS build), 'memory' (its heap does not fit the memory limit),
+ * 'disk' (its files do not fit diskSpace), 'unsupported' (the tier or this sandbox cannot be snapshotted),
+ * 'state-lost' (the sandbox's state was lost with its worker).
+ */
+export type SnapshotErrorReason =
+  | 'malformed'
+  | 'tampered'
+  | 'foreign-key'
+  | 'foreign-version'
+  | 'memory'
+  | 'disk'
+  | 'unsupported'
+  | 'state-lost'
+
+/** A snapshot was refused (restore) or could not be made (snapshot, fork); `reason` says why. */
+export class SnapshotError extends SandboxError {
+  override name = 'SnapshotError'
+  readonly reason: SnapshotErrorReason
+  constructor(reason: SnapshotErrorReason, message: string, options?: { cause?: unknown }) {
+    super('ERR_SNAPSHOT', message, options)
+    this.reason = reason
   }
 }
 

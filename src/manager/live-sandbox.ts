@@ -1,9 +1,11 @@
 /** What the manager keeps per live sandbox. */
+import { randomUUID } from 'node:crypto'
 import type { ResolvedConfig } from '../config.js'
 import type { FileEntry } from '../tiers/tier-files.js'
 import type { TierSandbox } from '../tiers/tier.js'
-import type { TierId } from '../types.js'
-import type { RunTurns } from './run-turns.js'
+import type { Language, TierId } from '../types.js'
+import { ConfigError } from '../errors.js'
+import { RunTurns } from './run-turns.js'
 
 export interface LiveSandbox {
   id: string
@@ -23,4 +25,39 @@ export interface LiveSandbox {
    * when a file operation may have changed it since: the next run then lists it first.
    */
   outListing: FileEntry[] | undefined
+}
+
+/** A tier sandbox just made (created, restored or forked), before the manager registers it. */
+export interface MadeSandbox {
+  tierId: TierId
+  config: ResolvedConfig
+  sandbox: TierSandbox
+}
+
+/**
+ * A new entry with a fresh id. `outListing`: out/ as the new sandbox holds it ([] for an empty folder),
+ * undefined when unknown (a restored or forked folder): its first run lists it first.
+ */
+export function newLiveSandbox(
+  made: MadeSandbox,
+  outListing: FileEntry[] | undefined,
+): LiveSandbox {
+  return {
+    ...made,
+    id: randomUUID(),
+    escalated: undefined,
+    lifetimeTimer: undefined,
+    turns: new RunTurns(),
+    outListing,
+  }
+}
+
+/** @throws ConfigError when the sandbox cannot run `language`. */
+export function checkLanguage(live: LiveSandbox, language: Language): void {
+  if (!live.sandbox.languages.includes(language))
+    throw new ConfigError(
+      'language',
+      `one of ${live.sandbox.languages.join(', ')} on tier "${live.tierId}"`,
+      language,
+    )
 }

@@ -15,6 +15,11 @@ export interface SandboxManagerOptions {
   maxConcurrent?: number
   /** Runs waiting for a slot; one more rejects with CapacityError. @default 10_000 */
   maxQueued?: number
+  /**
+   * The key snapshots are signed with (HMAC-SHA256, at least 32 bytes; a string counts as UTF-8). Give
+   * managers the same key to restore in one process what another snapshotted. @default a random key
+   */
+  snapshotKey?: Uint8Array | string
 }
 
 export interface ManagerStats {

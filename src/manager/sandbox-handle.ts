@@ -15,6 +15,8 @@ export interface SandboxOperations {
   readFile(id: string, path: string, options?: ReadFileOptions): Promise<Uint8Array>
   listFiles(id: string, path?: string): Promise<FileEntry[]>
   removeFile(id: string, path: string): Promise<void>
+  snapshot(id: string): Promise<Uint8Array>
+  fork(id: string): Promise<Sandbox>
 }
 
 export class Sandbox {
@@ -67,6 +69,27 @@ export class Sandbox {
   /** Removes a file, or a folder with everything in it; what is not there is not an error. */
   removeFile(path: string): Promise<void> {
     return this.#operations.removeFile(this.id, path)
+  }
+
+  /**
+   * The sandbox's state (globals, files, memory limit) as bytes signed with the manager's key, for
+   * `manager.restore(bytes)` here or in a process whose manager has the same `snapshotKey`. Taken after
+   * the runs and file operations asked for before it: during a run it waits for the run. Host-side things
+   * (pending timers, host calls, fetches) are not in it. quickjs sandboxes only.
+   * @throws SnapshotError ('unsupported' on other tiers); SandboxNotFoundError once destroyed.
+   * @example const bytes = await sb.snapshot(); const again = await manager.restore(bytes)
+   */
+  snapshot(): Promise<Uint8Array> {
+    return this.#operations.snapshot(this.id)
+  }
+
+  /**
+   * An independent copy of the sandbox (same config, globals and files), after the runs before it; the two
+   * never see each other's changes. Destroying either leaves the other as it is.
+   * @throws as snapshot.
+   */
+  fork(): Promise<Sandbox> {
+    return this.#operations.fork(this.id)
   }
 
   /** Destroys the sandbox: a run in progress ends 'cancelled'. Idempotent. */

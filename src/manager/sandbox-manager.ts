@@ -2,15 +2,9 @@
  * SandboxManager: the registry of live sandboxes, their lifetimes, admission control, escalation to a
  * heavier tier, and the entry point of every run. Flow: caller → manager → router → tier → back.
  */
-import { randomUUID } from 'node:crypto'
 import { EventEmitter } from 'node:events'
 import { resolveConfig, resolveRequest, type SandboxConfig } from '../config.js'
-import {
-  ConfigError,
-  SandboxClosedError,
-  SandboxExpiredError,
-  SandboxNotFoundError,
-} from '../errors.js'
+import { SandboxClosedError, SandboxExpiredError, SandboxNotFoundError } from '../errors.js'
 import type { FileEntry } from '../tiers/tier-files.js'
 import type { NormalizedRequest, RunContext, TierAvailability } from '../tiers/tier.js'
 import type { ExecRequest, ExecResult, TierId } from '../types.js'
@@ -18,21 +12,27 @@ import { ClosingPart } from '../lifecycle/closing.js'
 import { Admission } from './admission.js'
 import { applyBackstop } from './backstop.js'
 import { escalateIfNeeded } from './escalated-run.js'
-import type { LiveSandbox } from './live-sandbox.js'
+import {
+  checkLanguage,
+  newLiveSandbox,
+  type LiveSandbox,
+  type MadeSandbox,
+} from './live-sandbox.js'
 import { inProcessBudget } from './escalation.js'
 import { routeConfig } from './router.js'
 import { TierRegistry } from './tier-registry.js'
 import type { ManagerEvents, ManagerStats, SandboxManagerOptions } from './manager-options.js'
 import { OutputSink, type OutputListener } from './output-sink.js'
-import { RunTurns } from './run-turns.js'
 import { Sandbox } from './sandbox-handle.js'
 import * as files from './sandbox-files.js'
+import { ManagerSnapshots } from './snapshots.js'
+import { ExpiredIds } from './expired-ids.js'
+import { managerStats } from './manager-stats.js'
 
 export type { ManagerEvents, ManagerStats, SandboxManagerOptions } from './manager-options.js'
 export type { ReadFileOptions } from './sandbox-files.js'
 
 const LIMIT_STATUSES = new Set(['timeout', 'memory', 'cpu', 'output'])
-const EXPIRED_IDS_KEPT = 10_000
 
 export class SandboxManager extends EventEmitter<ManagerEvents> {
   readonly #defaults: SandboxConfig
@@ -40,8 +40,9 @@ export class SandboxManager extends EventEmitter<ManagerEvents> {
   readonly #admission: Admission
   readonly #live = new Map<string, LiveSandbox>()
   /** Ids destroyed because their lifetime ran out, so execute() can say "expired" rather than "not found". */
-  readonly #expired = new Map<string, number>()
+  readonly #expired = new ExpiredIds()
   readonly #totals = { created: 0, executed: 0, escalated: 0, destroyed: 0 }
+  readonly #snapshots: ManagerSnapshots
   #closing: Promise<void> | undefined
 
   constructor(options: SandboxManagerOptions = {}) {
@@ -49,6 +50,7 @@ export class SandboxManager extends EventEmitter<ManagerEvents> {
     this.#defaults = options.defaults ?? {}
     this.#registry = new TierRegistry(options.tiers, options.tierInstances)
     this.#admission = new Admission(options.maxConcurrent ?? 64, options.maxQueued ?? 10_000)
+    this.#snapshots = new ManagerSnapshots(this.#registry, this.#defaults, options.snapshotKey)
   }
 
   /**
@@ -65,27 +67,26 @@ export class SandboxManager extends EventEmitter<ManagerEvents> {
     const tierId = routeConfig(resolved, resolved.language ?? 'javascript')
     const tier = await this.#registry.get(tierId)
     tier.validate(resolved)
-    const sandbox = await tier.createSandbox(resolved)
-    const id = randomUUID()
-    const live: LiveSandbox = {
-      id,
-      tierId,
-      config: resolved,
-      sandbox,
-      escalated: undefined,
-      lifetimeTimer: undefined,
-      turns: new RunTurns(),
-      // A new sandbox's folder is empty: its first run need not list out/ before it starts.
-      outListing: [],
-    }
-    if (resolved.lifetimeMs !== undefined) {
-      const lifetimeMs = resolved.lifetimeMs
+    // A new sandbox's folder is empty: its first run need not list out/ before it starts.
+    return this.#register(
+      { tierId, config: resolved, sandbox: await tier.createSandbox(resolved) },
+      [],
+    )
+  }
+
+  #register(made: MadeSandbox, outListing?: LiveSandbox['outListing']): LiveSandbox {
+    // The manager closed while the sandbox was made: it is not kept.
+    if (this.#closing) void made.sandbox.close()
+    if (this.#closing) throw new SandboxClosedError('sandbox manager')
+    const live = newLiveSandbox(made, outListing)
+    const { id, tierId, config } = live
+    const lifetimeMs = config.lifetimeMs
+    if (lifetimeMs !== undefined)
       live.lifetimeTimer = setTimeout(
         () => void this.#destroy(id, 'expired', lifetimeMs),
         lifetimeMs,
       )
-      live.lifetimeTimer.unref()
-    }
+    live.lifetimeTimer?.unref()
     this.#live.set(id, live)
     this.#totals.created++
     this.emit('create', { id, tier: tierId })
@@ -98,7 +99,26 @@ export class SandboxManager extends EventEmitter<ManagerEvents> {
    * @throws as createSandbox.
    */
   async create(config: SandboxConfig = {}): Promise<Sandbox> {
-    const live = await this.#create(config)
+    return this.#handle(await this.#create(config))
+  }
+
+  /** The sandbox's state as signed bytes, after the runs before it (snapshots.ts). @throws SnapshotError */
+  snapshot(id: string): Promise<Uint8Array> {
+    return this.#snapshots.bytes(this.#lookup(id))
+  }
+
+  /** A new sandbox from snapshot bytes (its memory limit unless `config` gives one). @throws SnapshotError */
+  async restore(bytes: Uint8Array, config: SandboxConfig = {}): Promise<Sandbox> {
+    if (this.#closing) throw new SandboxClosedError('sandbox manager')
+    return this.#handle(this.#register(await this.#snapshots.restore(bytes, config)))
+  }
+
+  /** An independent copy of a sandbox, after the runs before it. @throws as snapshot */
+  async fork(id: string): Promise<Sandbox> {
+    return this.#handle(this.#register(await this.#snapshots.fork(this.#lookup(id))))
+  }
+
+  #handle(live: LiveSandbox): Sandbox {
     return new Sandbox(live.id, live.tierId, this)
   }
 
@@ -128,12 +148,7 @@ export class SandboxManager extends EventEmitter<ManagerEvents> {
   async #execute(id: string, request: string | ExecRequest, lastRun: boolean): Promise<ExecResult> {
     const live = this.#lookup(id)
     const normalized = resolveRequest(request, live.config)
-    if (!live.sandbox.languages.includes(normalized.language))
-      throw new ConfigError(
-        'language',
-        `one of ${live.sandbox.languages.join(', ')} on tier "${live.tierId}"`,
-        normalized.language,
-      )
+    checkLanguage(live, normalized.language)
     const context: RunContext = { lastRun }
     const cpuBudgetMs = inProcessBudget(live.tierId, live.config)
     if (cpuBudgetMs !== undefined) context.cpuBudgetMs = cpuBudgetMs
@@ -210,11 +225,7 @@ export class SandboxManager extends EventEmitter<ManagerEvents> {
     if (!live) return
     this.#live.delete(id)
     clearTimeout(live.lifetimeTimer)
-    if (reason === 'expired' && lifetimeMs !== undefined) {
-      this.#expired.set(id, lifetimeMs)
-      if (this.#expired.size > EXPIRED_IDS_KEPT)
-        this.#expired.delete(this.#expired.keys().next().value as string)
-    }
+    if (reason === 'expired' && lifetimeMs !== undefined) this.#expired.add(id, lifetimeMs)
     const escalated = live.escalated
     await Promise.allSettled([live.sandbox.close(), escalated?.then((s) => s.close())])
     this.#totals.destroyed++
@@ -256,15 +267,8 @@ export class SandboxManager extends EventEmitter<ManagerEvents> {
 
   /** Live sandboxes per tier, each loaded tier's counters, the admission queue and totals. */
   async stats(): Promise<ManagerStats> {
-    const sandboxes: Partial<Record<TierId, number>> = {}
-    for (const { tierId } of this.#live.values()) sandboxes[tierId] = (sandboxes[tierId] ?? 0) + 1
-    return {
-      sandboxes,
-      tiers: await this.#registry.stats(),
-      running: this.#admission.running,
-      queued: this.#admission.queued,
-      totals: { ...this.#totals },
-    }
+    const tiers = await this.#registry.stats()
+    return managerStats(this.#live.values(), tiers, this.#admission, this.#totals)
   }
 
   /** Ids of live sandboxes. */
@@ -289,7 +293,7 @@ export class SandboxManager extends EventEmitter<ManagerEvents> {
   #lookup(id: string): LiveSandbox {
     const live = this.#live.get(id)
     if (live) return live
-    const lifetimeMs = this.#expired.get(id)
+    const lifetimeMs = this.#expired.lifetimeOf(id)
     if (lifetimeMs !== undefined) throw new SandboxExpiredError(id, lifetimeMs)
     throw new SandboxNotFoundError(id)
   }

@@ -52,6 +52,13 @@ export interface TierSandbox {
    * run of the sandbox is in progress.
    */
   readonly files?: TierFiles
+  /**
+   * The sandbox's state (memory and folder) for a snapshot or a fork, when the tier can keep one: after the
+   * runs and file operations before it. Host-side things (timers, host calls, fetches) are not part of it.
+   * `local`: the state stays in this process (a fork), so a copy the tier keeps may do.
+   * @throws SnapshotError ('unsupported', 'state-lost'); SandboxClosedError once closed.
+   */
+  snapshot?(options?: { local?: boolean }): Promise<TierSnapshot>
   /** Frees everything: worker slot, module, container. Idempotent. */
   close(): Promise<void>
 }
@@ -71,6 +78,8 @@ export const TIER_LANGUAGES = {
 export interface Tier {
   readonly id: TierId
   readonly languages: readonly Language[]
+  /** The engine build a snapshot of this tier's sandboxes fits (TierSnapshot.build), when it has them. */
+  readonly build?: string
   /**
    * Refuses a config this tier cannot enforce (e.g. a memory limit past what it can bound).
    * @throws ConfigError naming the option.
@@ -83,8 +92,60 @@ export interface Tier {
    * @throws TierUnavailableError when the tier cannot run here; SandboxClosedError after close().
    */
   createSandbox(config: ResolvedConfig, signal?: AbortSignal): Promise<TierSandbox>
+  /**
+   * A sandbox for a config that `validate` accepted, holding a state `snapshot` made (restore, fork). The
+   * caller checked the snapshot's tier, build and sizes against the config. `probe`: the state is written
+   * into the tier's engine before this resolves (else at the first run or file operation).
+   * @throws SnapshotError when the state cannot be rebuilt here.
+   */
+  restoreSandbox?(
+    config: ResolvedConfig,
+    state: TierSnapshot,
+    options?: { probe?: boolean },
+  ): Promise<TierSandbox>
   /** Counters for `manager.stats()`: workers, containers, pool sizes. */
   stats?(): Record<string, number>
   /** Closes every sandbox and pool of the tier. Idempotent. */
   close(): Promise<void>
+}
+
+/**
+ * A linear memory as the pages that differ from the engine's ready state (quickjs: sandbox-image.ts): only
+ * what the sandbox changed, not its whole memory.
+ */
+export interface MemoryImage {
+  /** The memory's byteLength when the image was taken: the least memory it can be restored into. */
+  memoryBytes: number
+  /** The allocator's break when the image was taken. */
+  brk: number
+  /** End of the ready state's heap: above it, pages not kept were all zero. */
+  baseHeapEnd: number
+  /** Start address of each page kept, ascending. */
+  pages: Uint32Array
+  /** The kept pages' bytes, one after the other. */
+  bytes: Uint8Array
+}
+
+/** One entry of a sandbox's folder in a snapshot: a path relative to the folder, never '.'. */
+export interface FolderImageEntry {
+  path: string
+  kind: 'file' | 'directory'
+  modifiedMs: number
+  /** A file's bytes; empty for a directory. */
+  data: Uint8Array
+}
+
+/** What a tier keeps of a sandbox for snapshot, restore and fork (the manager signs and encodes it). */
+export interface TierSnapshot {
+  tier: TierId
+  /** The engine build the state can only be rebuilt on (quickjs: its library version and wasm hash). */
+  build: string
+  /** The ready state the memory image was taken against; checked again when it is rebuilt. */
+  baselineId: string
+  /** The memory limit the sandbox had: a restore needs at least `memory.memoryBytes`. */
+  memoryLimitBytes: number
+  /** The memory's changes, or undefined for a sandbox no run changed (it starts fresh). */
+  memory: MemoryImage | undefined
+  /** The sandbox's folder, parents before children. */
+  folder: FolderImageEntry[]
 }

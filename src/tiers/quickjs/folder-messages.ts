@@ -6,6 +6,7 @@
 import type { FileEntry } from '../tier-files.js'
 import { FolderError, type Folder, type FolderCode } from './folder-tree.js'
 import type { FilesMessage } from './protocol.js'
+import type { FolderDelta } from './folder-image.js'
 
 export interface FilesReply {
   /** What went wrong, as the folder's code, or 'too-large' for a read past its maximum. */
@@ -14,13 +15,14 @@ export interface FilesReply {
   entries?: FileEntry[]
   /** The folder holds files after the operation. */
   folderInUse: boolean
+  /** What the operation changed in the folder, for the host's copy (folder-image.ts). */
+  folder?: FolderDelta
 }
 
 /** Checked again here: the manager normalized it (config/sandbox-path.ts). */
 function isRelative(path: string): boolean {
   return (
-    path === '.' ||
-    path.split('/').every((name) => name !== '' && name !== '.' && name !== '..')
+    path === '.' || path.split('/').every((name) => name !== '' && name !== '.' && name !== '..')
   )
 }
 

@@ -16,7 +16,8 @@
 export const ENTRY_OVERHEAD_BYTES = 128
 
 /** Node's error codes the folder raises; the guest part builds Node's errors from them. */
-export type FolderCode = 'ENOENT' | 'EISDIR' | 'ENOTDIR' | 'EEXIST' | 'ENOSPC' | 'ENOTEMPTY' | 'EINVAL'
+export type FolderCode =
+  'ENOENT' | 'EISDIR' | 'ENOTDIR' | 'EEXIST' | 'ENOSPC' | 'ENOTEMPTY' | 'EINVAL'
 
 export class FolderError extends Error {
   readonly code: FolderCode
@@ -57,9 +58,34 @@ export class Folder {
   /** The folder as the run in progress found it, copied at its first change; undefined between runs. */
   #saved: { entries: Map<string, FolderEntry>; usedBytes: number } | undefined
   #inRun = false
+  /** Moves at every change (and at a rollback): what the host last got of the folder is still current while it holds. */
+  #version = 0
 
   constructor(capacityBytes: number) {
     this.capacityBytes = capacityBytes
+  }
+
+  get version(): number {
+    return this.#version
+  }
+
+  /** The entries by path (read only: entries are never changed in place, so identity tells a change). */
+  get entries(): ReadonlyMap<string, FolderEntry> {
+    return this.#entries
+  }
+
+  /**
+   * A folder holding `entries` (a snapshot's or a rebuilt sandbox's, parents before children).
+   * @throws FolderError ENOSPC when they pass the capacity, ENOENT/ENOTDIR when a parent is missing.
+   */
+  static restore(capacityBytes: number, entries: Iterable<[string, FolderEntry]>): Folder {
+    const folder = new Folder(capacityBytes)
+    for (const [path, entry] of entries) {
+      if (path === ROOT || folder.#entries.has(path)) throw new FolderError('EINVAL')
+      folder.#checkParent(path)
+      folder.#set(path, entry)
+    }
+    return folder
   }
 
   get usedBytes(): number {
@@ -85,6 +111,7 @@ export class Folder {
   /** The run ended: its changes kept, or (a run re-run elsewhere) the folder put back as it found it. */
   endRun(keep: boolean): void {
     if (!keep && this.#saved) {
+      this.#version++
       this.#entries = this.#saved.entries
       this.#usedBytes = this.#saved.usedBytes
     }
@@ -93,6 +120,7 @@ export class Folder {
   }
 
   #beforeChange(): void {
+    this.#version++
     if (this.#inRun && !this.#saved)
       this.#saved = { entries: new Map(this.#entries), usedBytes: this.#usedBytes }
   }
@@ -145,7 +173,8 @@ export class Folder {
     if (old?.kind === 'directory') throw new FolderError('EISDIR')
     let bytes = data
     if (append && old) {
-      if (old.data.byteLength + data.byteLength > this.roomBytes(path)) throw new FolderError('ENOSPC')
+      if (old.data.byteLength + data.byteLength > this.roomBytes(path))
+        throw new FolderError('ENOSPC')
       bytes = new Uint8Array(old.data.byteLength + data.byteLength)
       bytes.set(old.data)
       bytes.set(data, old.data.byteLength)
@@ -174,7 +203,8 @@ export class Folder {
     if (dir.kind !== 'directory') throw new FolderError('ENOTDIR')
     const names: string[] = []
     for (const key of this.#entries.keys())
-      if (isBelow(key, path) && parentOf(key) === path) names.push(key.slice(key.lastIndexOf('/') + 1))
+      if (isBelow(key, path) && parentOf(key) === path)
+        names.push(key.slice(key.lastIndexOf('/') + 1))
     return names.sort()
   }
 
@@ -226,7 +256,8 @@ export class Folder {
     if (target?.kind === 'directory' && entry.kind !== 'directory') throw new FolderError('EISDIR')
     if (target && target.kind !== 'directory' && entry.kind === 'directory')
       throw new FolderError('ENOTDIR')
-    if (target?.kind === 'directory' && this.names(to).length > 0) throw new FolderError('ENOTEMPTY')
+    if (target?.kind === 'directory' && this.names(to).length > 0)
+      throw new FolderError('ENOTEMPTY')
     const moved = [[from, entry] as const, ...this.walk(from === ROOT ? ROOT : from, Infinity)]
     const renamed = entry.kind === 'directory' ? moved : [[from, entry] as const]
     // Names change length: the folder must have room for the renamed paths before anything moves.

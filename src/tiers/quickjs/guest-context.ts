@@ -92,6 +92,12 @@ export class GuestContext {
   bind(binding: GuestBinding): this {
     if (this.#binding) throw new Error('guest context already bound')
     this.#binding = binding
+    this.#bindLimitAndHostFunctions(binding)
+    if (binding.env !== undefined) installGuestEnv(this.context, binding.env)
+    return this
+  }
+
+  #bindLimitAndHostFunctions(binding: GuestBinding): void {
     // Stops a single oversized allocation early; the memory's maximum bounds the total.
     this.runtime.setMemoryLimit(binding.memoryLimitBytes)
     const ctx = this.context
@@ -101,17 +107,19 @@ export class GuestContext {
         .newString(name)
         .consume((n) => ctx.unwrapResult(ctx.callFunction(install, ctx.undefined, n)).dispose())
     }
-    if (binding.env !== undefined) installGuestEnv(ctx, binding.env)
-    return this
   }
 
   /**
    * Ties this context to a sandbox whose image was just written into its memory (guest-image.ts): the
-   * memory limit and the host functions are part of the image, so only the host side is bound.
+   * memory limit and the host functions are part of the image, so only the host side is bound. `rebind`
+   * (a snapshot restored under a config of its own): the memory limit is set and the config's host
+   * functions installed again, through the prelude's own installer (it uses only intrinsics it captured
+   * before any guest code ran). The global `env` is the image's: a restore with secrets is refused.
    */
-  adopt(binding: GuestBinding): this {
+  adopt(binding: GuestBinding, rebind = false): this {
     if (this.#binding) throw new Error('guest context already bound')
     this.#binding = binding
+    if (rebind) this.#bindLimitAndHostFunctions(binding)
     return this
   }
 

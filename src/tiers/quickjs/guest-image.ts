@@ -20,10 +20,17 @@ export interface ImageSource {
   matches(guest: GuestContext): boolean
 }
 
-/** The guest's state as an image, or undefined when it cannot be kept (see MAX_IMAGE_BYTES). */
-export function takeGuestImage(source: ImageSource, guest: GuestContext): SandboxImage | undefined {
+/**
+ * The guest's state as an image, or undefined when it cannot be kept (past `maxBytes`, @default
+ * MAX_IMAGE_BYTES).
+ */
+export function takeGuestImage(
+  source: ImageSource,
+  guest: GuestContext,
+  maxBytes?: number,
+): SandboxImage | undefined {
   if (!source.matches(guest)) return undefined
-  return captureSandboxImage(source.layout, guest.memory, source.baseline)
+  return captureSandboxImage(source.layout, guest.memory, source.baseline, maxBytes)
 }
 
 /**

@@ -3,6 +3,8 @@ import type { ExecStatus } from '../../types.js'
 import type { ResultError } from '../../types.js'
 import type { SandboxImage } from './sandbox-image.js'
 import type { OutputPiece } from './output-batch.js'
+import type { FolderImageEntry } from '../tier.js'
+import type { FolderDelta } from './folder-image.js'
 
 export interface CreateMessage {
   type: 'create'
@@ -17,6 +19,39 @@ export interface CreateMessage {
   diskSpaceBytes: number
   /** Rebuild the sandbox from this image (its worker was lost) rather than start it fresh. */
   image?: SandboxImage
+  /** The folder to rebuild it with (parents first); none: an empty folder. */
+  folder?: FolderImageEntry[]
+  /**
+   * The state comes from a snapshot (restore, fork): `baselineId` must be this worker's ready image's
+   * (when set), Math.random gets a fresh seed, and the config's memory limit and host functions are bound.
+   */
+  restore?: { baselineId: string }
+}
+
+/** Answers whether a sandbox's state was rebuilt (a restored snapshot is checked before it is handed out). */
+export interface ProbeMessage {
+  type: 'probe'
+  sid: number
+}
+
+export interface ProbeReply {
+  /** Why the state could not be rebuilt; undefined when it was. */
+  failed?: 'foreign-version' | 'unsupported'
+}
+
+/** The sandbox's whole state for a snapshot, after its runs and file operations before it. */
+export interface SnapshotMessage {
+  type: 'snapshot'
+  sid: number
+}
+
+export interface SnapshotReply {
+  /** The memory image; undefined when the sandbox cannot be imaged (`unsupported` says why). */
+  image?: SandboxImage
+  unsupported?: string
+  /** Identifies this build's ready-context image (snapshot-baseline.ts). */
+  baselineId: string
+  folder: FolderImageEntry[]
 }
 
 export interface ExecMessage {
@@ -36,6 +71,8 @@ export interface ExecMessage {
   deadlineAt: number
   cpuTimeMs: number
   maxOutputBytes: number
+  /** The host has no copy of the folder: the reply carries all of it (folder-image.ts). */
+  folderFull?: true
   /** No run follows: the worker frees the sandbox right after replying, so no destroy message is sent. */
   last?: true
   /** Someone listens to the run's output: the worker posts it as it is written (OutputEvent). */
@@ -80,6 +117,8 @@ export interface FilesMessage {
   data?: Uint8Array
   /** read: larger files are refused before any copy; list: most entries. */
   max?: number
+  /** The host has no copy of the folder: the reply carries all of it. */
+  folderFull?: true
 }
 
 export type HostToWorker =
@@ -90,6 +129,8 @@ export type HostToWorker =
   | CancelMessage
   | HostReplyMessage
   | IdleWorkBoardMessage
+  | ProbeMessage
+  | SnapshotMessage
 
 /** A guest asked for a host function (or fetch). */
 export interface HostCallEvent {
@@ -123,8 +164,10 @@ export interface ExecReply {
   reset: boolean
   /** The sandbox's state after the run, for a rebuild if its worker is lost (not after a last run). */
   image?: SandboxImage
-  /** The folder holds files: an image (memory only) cannot rebuild the sandbox (folder-seat.ts). */
+  /** The folder holds files (folder-seat.ts). */
   folderInUse?: boolean
+  /** What the run changed in the folder, for the host's copy (folder-image.ts). */
+  folder?: FolderDelta
 }
 
 export const HOST_CALL_FETCH = '__fetch'

@@ -6,11 +6,16 @@
  * Isolation: the guest sees only what the prelude gives it (console, timers, input, fetch through the
  * policy, host functions as JSON-in/JSON-out). It does not protect against a guest using its whole budget.
  * When a worker has to be terminated for one sandbox's run, the other sandboxes on it are rebuilt on a new
- * worker from the image each kept after its last run (sandbox-image.ts); one whose image could not be kept
- * (over MAX_IMAGE_BYTES) loses its REPL state, and its next run reports it (ERR_SANDBOX_RESET).
+ * worker from the image and folder copy each kept after its last run or file operation (snapshot-state.ts);
+ * one whose state could not be kept (over MAX_IMAGE_BYTES or the image budget) loses it, and its next run
+ * or file operation reports it (ERR_SANDBOX_RESET). The sandbox whose own run was stopped keeps its folder
+ * as it was before that run, and starts with fresh globals like after any limit.
+ *
+ * Snapshots (issue 19): the state, taken by the worker after the runs before it, or the kept copy for a
+ * fork; a sandbox made from one is placed at its first run or file operation like any other, rebuilt there.
  */
 import { WASM_PAGE_BYTES, secretPlaceholders, type ResolvedConfig } from '../../config.js'
-import { SandboxClosedError, SandboxError } from '../../errors.js'
+import { SandboxClosedError, SandboxError, SnapshotError } from '../../errors.js'
 import { Closing } from '../../lifecycle/closing.js'
 import type { ExecResult, ExecStatus } from '../../types.js'
 import { WorkerGoneError } from '../guest-worker.js'
@@ -19,6 +24,7 @@ import {
   type NormalizedRequest,
   type RunContext,
   type TierSandbox,
+  type TierSnapshot,
 } from '../tier.js'
 import { ActiveRun, type CreateRunFetch } from './active-run.js'
 import type {
@@ -27,10 +33,12 @@ import type {
   ExecReply,
   HostCallEvent,
   OutputEvent,
+  ProbeReply,
+  SnapshotReply,
 } from './protocol.js'
 import { HardStop } from './hard-stop.js'
 import type { ImageBudget } from './image-budget.js'
-import type { SandboxImage } from './sandbox-image.js'
+import { KeptState } from './snapshot-state.js'
 import type { HostedSandbox, Placement, QuickJsHost } from './quickjs-host.js'
 import { endedResult, replyResult, runEnd, stateLostResult } from './run-result.js'
 import { mayRetryAfterWorkerLoss } from './worker-loss-retry.js'
@@ -55,17 +63,15 @@ export interface QuickJsSandboxDeps {
   createFetch: CreateRunFetch
   /** Shared with the workers: writing a run's token here interrupts it even while it runs synchronously. */
   cancelBoard: Int32Array
+  /** The tier's build (TierSnapshot.build). */
+  build: string
+  /** A snapshot's state to start from (restore, fork) instead of a fresh one. */
+  initial?: TierSnapshot
 }
 
 let nextToken = 1
 
 type StreamListener = NonNullable<NormalizedRequest['onOutput']>
-
-/**
- * What the sandbox's state is known to be between runs: 'fresh' (no run changed it), an image of it taken
- * after its last run, or unknown (no image could be kept, or a run ended without telling).
- */
-type KnownState = 'fresh' | SandboxImage | undefined
 
 export class QuickJsSandbox extends Closing implements TierSandbox, HostedSandbox {
   readonly tier = 'quickjs' as const
@@ -74,11 +80,12 @@ export class QuickJsSandbox extends Closing implements TierSandbox, HostedSandbo
   #host: QuickJsHost | undefined
   #active: ActiveRun | undefined
   #queue: Promise<unknown> = Promise.resolve()
-  #state: KnownState = 'fresh'
-  /** Host bytes the kept image takes, counted against the tier's ImageBudget. */
-  #imageBytes = 0
-  /** The worker holding the sandbox was lost: its state must be rebuilt from #state before the next run. */
+  /** The memory image and folder copy, for a rebuild or a fork. */
+  readonly #kept: KeptState
+  /** The worker holding the sandbox was lost: its state must be rebuilt from #kept before the next run. */
   #lost = false
+  /** The kept state is a snapshot's, not yet written into a worker (CreateMessage.restore). */
+  #restoring: { baselineId: string } | undefined
   /** The worker freed the guest with the reply of a last run (RunContext.lastRun). */
   #released = false
   /** The token of a run given up on (abandoned) whose reply has not arrived yet. */
@@ -87,10 +94,7 @@ export class QuickJsSandbox extends Closing implements TierSandbox, HostedSandbo
   #isolated = false
 
   #cancelActive: (() => void) | undefined
-  /**
-   * The folder (in the worker) holds files: an image does not carry them, so a sandbox that loses its
-   * worker meanwhile reports the reset (ERR_SANDBOX_RESET) rather than silently losing them.
-   */
+  /** The folder (in the worker) holds files: a file operation must ask the worker. */
   #folderInUse = false
   /** Runs asked for and not ended: a folder operation waits for them. */
   #runsQueued = 0
@@ -102,6 +106,16 @@ export class QuickJsSandbox extends Closing implements TierSandbox, HostedSandbo
   constructor(deps: QuickJsSandboxDeps) {
     super('quickjs sandbox')
     this.#deps = deps
+    this.#kept = new KeptState(deps.imageBudget)
+    const initial = deps.initial
+    if (initial) {
+      this.#kept.setMemory(initial.memory ?? 'fresh')
+      this.#kept.resetFolder(initial.folder)
+      this.#folderInUse = initial.folder.length > 0
+      // Built where it is first placed, as after the loss of a worker.
+      this.#lost = true
+      this.#restoring = { baselineId: initial.baselineId }
+    }
   }
 
   /**
@@ -110,7 +124,7 @@ export class QuickJsSandbox extends Closing implements TierSandbox, HostedSandbo
    * message follows it, and a failed creation (or restore) fails that run. One reply per run means one
    * wake-up of the host thread, not two. The worker comes reserved for the run.
    */
-  async #place(image: SandboxImage | undefined): Promise<Placement> {
+  async #place(rebuild: Pick<CreateMessage, 'image' | 'folder'>): Promise<Placement> {
     const placement = await this.#deps.place(this.#isolated)
     const { host } = placement
     this.#host = host
@@ -124,22 +138,12 @@ export class QuickJsSandbox extends Closing implements TierSandbox, HostedSandbo
       hostFunctionNames: Object.keys(config.hostFunctions),
       diskSpaceBytes: config.diskSpaceBytes,
     }
-    if (image) create.image = image
+    if (rebuild.image) create.image = rebuild.image
+    if (rebuild.folder && rebuild.folder.length > 0) create.folder = rebuild.folder
+    if (this.#restoring) create.restore = this.#restoring
     if (config.network.secrets.length > 0) create.env = secretPlaceholders(config.network.secrets)
     host.worker.post(create)
     return placement
-  }
-
-  /** Records what the sandbox's state is known to be; an image that does not fit the budget is not kept. */
-  #setState(state: KnownState): void {
-    const bytes = typeof state === 'object' ? state.bytes.byteLength + state.pages.byteLength : 0
-    if (this.#deps.imageBudget.swap(this.#imageBytes, bytes)) {
-      this.#state = state
-      this.#imageBytes = bytes
-    } else {
-      this.#state = undefined
-      this.#imageBytes = 0
-    }
   }
 
   /** Runs are serialized per sandbox: a second execute() waits for the first. */
@@ -214,6 +218,7 @@ export class QuickJsSandbox extends Closing implements TierSandbox, HostedSandbo
         maxOutputBytes: config.maxOutputBytes,
       }
       if (context.lastRun) message.last = true
+      if (!this.#kept.folderKnown) message.folderFull = true
       if (request.onOutput) {
         message.stream = true
         this.#streaming = { token, onOutput: request.onOutput, sent: false }
@@ -221,11 +226,15 @@ export class QuickJsSandbox extends Closing implements TierSandbox, HostedSandbo
       const call = host.worker.call<ExecReply>(message)
       void call.then((late) => {
         stop.settled()
+        // Every reply's folder changes, in the order they come (the worker answers in order).
+        this.#kept.applyFolder(late.folder)
+        // The image a reply carries holds what the restore bound: a rebuild needs no restore any more.
+        if (late.image) this.#restoring = undefined
         // The worker runs a sandbox's runs in order, so a given-up run's reply still comes before the next
         // run's: its image is the state the next run starts from.
         if (this.#abandoned === token) {
           this.#abandoned = undefined
-          this.#setState(late.image ?? undefined)
+          this.#kept.setMemory(late.image ?? undefined)
           this.#folderInUse = late.folderInUse ?? this.#folderInUse
         }
       }, stop.settled)
@@ -233,18 +242,19 @@ export class QuickJsSandbox extends Closing implements TierSandbox, HostedSandbo
       // A reply means the worker ran the exec to its end, and so freed the guest if it was the last run;
       // an abandoned last run is freed by the worker when it reaches it. A last run that left files keeps
       // its guest for the manager's listing of out/ until close() (the worker keeps it; folder-seat.ts).
-      if (context.lastRun && (typeof reply === 'string' || !reply.folderInUse)) this.#released = true
+      if (context.lastRun && (typeof reply === 'string' || !reply.folderInUse))
+        this.#released = true
       if (typeof reply === 'string') {
         // A run given up before the worker started it never starts: the state is as before. One that
         // started ends in the worker by the same limit, which resets the sandbox like any limit: fresh,
         // until its late reply (which the worker sends before the next run's) gives the exact image.
         if (stop.mayHaveStarted) {
-          this.#setState('fresh')
+          this.#kept.setMemory('fresh')
           this.#abandoned = token
         }
         return endedResult(reply, started, request.timeoutMs, active)
       }
-      this.#setState(reply.image ?? undefined)
+      this.#kept.setMemory(reply.image ?? undefined)
       this.#folderInUse = reply.folderInUse ?? this.#folderInUse
       return replyResult(reply, started, active)
     } catch (err) {
@@ -257,13 +267,14 @@ export class QuickJsSandbox extends Closing implements TierSandbox, HostedSandbo
         overdue,
         wasExecuting: host.isRunning(token),
         hostCalls: active.hostCalls,
-        stateKnown: this.#state !== undefined && !this.#folderInUse,
+        stateKnown: this.#kept.known,
       })
       // Output the caller already saw would come twice from a re-run: like a host call, it was seen outside.
       const seen = this.#streaming?.token === token && this.#streaming.sent
       if (stop.endedBy === undefined && retry && !seen) return 'retry'
-      // Its result says the run was lost; like any run ended by a limit, the next one starts fresh.
-      this.#setState('fresh')
+      // Its result says the run was lost; like any run ended by a limit, the next one starts fresh (its
+      // folder as the last reply left it).
+      this.#kept.setMemory('fresh')
       const status: ExecStatus = stop.endedBy ?? (overdue ? 'timeout' : 'crashed')
       return endedResult(status, started, request.timeoutMs, active)
     } finally {
@@ -280,13 +291,29 @@ export class QuickJsSandbox extends Closing implements TierSandbox, HostedSandbo
   async #reserve(): Promise<Placement | 'state lost'> {
     const host = this.#host
     if (host && !host.closed) return { host, release: host.reserve() }
-    const state = this.#lost ? (this.#folderInUse ? undefined : this.#state) : 'fresh'
+    const kept = this.#kept
+    const known = !this.#lost || kept.known
+    const memory = this.#lost ? kept.memory : 'fresh'
+    const folder = this.#lost ? kept.folder : []
     this.#lost = false
-    this.#folderInUse = false
-    const placement = await this.#place(state === 'fresh' ? undefined : state)
-    if (state !== undefined) return placement
+    if (!known) {
+      kept.setMemory('fresh')
+      kept.resetFolder()
+      this.#restoring = undefined
+    }
+    this.#folderInUse = known && (folder?.length ?? 0) > 0
+    const image = known && typeof memory === 'object' ? memory : undefined
+    // A booting worker does not hold the process (an idle worker never should): the placement does, or a
+    // script whose first call is a file operation or a restore would exit while its worker boots.
+    const hold = setInterval(() => undefined, 60_000)
+    let placement: Placement
+    try {
+      placement = await this.#place(known ? { image, folder } : {})
+    } finally {
+      clearInterval(hold)
+    }
+    if (known) return placement
     placement.release()
-    this.#setState('fresh')
     return 'state lost'
   }
 
@@ -311,7 +338,9 @@ export class QuickJsSandbox extends Closing implements TierSandbox, HostedSandbo
         )
       try {
         const files: FilesMessage = { type: 'files', sid: this.#deps.sid, ...message }
+        if (!this.#kept.folderKnown) files.folderFull = true
         const reply = await placement.host.worker.call<FilesReply>(files)
+        this.#kept.applyFolder(reply.folder)
         this.#folderInUse = reply.folderInUse
         return reply
       } finally {
@@ -320,6 +349,84 @@ export class QuickJsSandbox extends Closing implements TierSandbox, HostedSandbo
     })
     this.#queue = result.catch(() => undefined)
     return result
+  }
+
+  /**
+   * The sandbox's state for a snapshot or a fork, after the runs and file operations before it. `local`
+   * (a fork in this process): the kept copy does when it is current, without asking the worker.
+   * @throws SnapshotError ('unsupported', 'state-lost'); SandboxClosedError once closed.
+   */
+  snapshot(options: { local?: boolean } = {}): Promise<TierSnapshot> {
+    if (this.closed) return Promise.reject(new SandboxClosedError('quickjs sandbox'))
+    const result = this.#queue.then(() => this.#snapshot(options.local === true))
+    this.#queue = result.catch(() => undefined)
+    return result
+  }
+
+  async #snapshot(local: boolean): Promise<TierSnapshot> {
+    if (this.#released || this.closed) throw new SandboxClosedError('quickjs sandbox')
+    const kept = this.#kept
+    const { memory, folder } = kept
+    const base = {
+      tier: 'quickjs' as const,
+      build: this.#deps.build,
+      memoryLimitBytes: this.#deps.config.memoryLimitBytes,
+    }
+    // Never placed (and no snapshot to write in): a fresh sandbox with an empty folder.
+    const placed = this.#host !== undefined || this.#lost
+    if (!placed) return { ...base, baselineId: '', memory: undefined, folder: [] }
+    if (local && this.#abandoned === undefined && memory !== undefined && folder !== undefined)
+      return {
+        ...base,
+        baselineId: this.#restoring?.baselineId ?? '',
+        memory: memory === 'fresh' ? undefined : memory,
+        folder,
+      }
+    const placement = await this.#reserve()
+    if (placement === 'state lost') throw stateLost()
+    try {
+      const reply = await placement.host.worker.call<SnapshotReply>({
+        type: 'snapshot',
+        sid: this.#deps.sid,
+      })
+      if (reply.unsupported === 'state-lost') throw stateLost()
+      if (!reply.image)
+        throw new SnapshotError(
+          'unsupported',
+          `This sandbox cannot be snapshotted: ${reply.unsupported ?? 'no image'}`,
+        )
+      return { ...base, baselineId: reply.baselineId, memory: reply.image, folder: reply.folder }
+    } finally {
+      placement.release()
+    }
+  }
+
+  /**
+   * Places a sandbox made from a snapshot now and checks that its state was written (restore checks bytes
+   * from elsewhere before it hands the sandbox out).
+   * @throws SnapshotError 'foreign-version' (another ready image) or 'unsupported'.
+   */
+  async probe(): Promise<void> {
+    const placement = await this.#reserve()
+    if (placement === 'state lost') throw stateLost()
+    try {
+      const reply = await placement.host.worker.call<ProbeReply>({
+        type: 'probe',
+        sid: this.#deps.sid,
+      })
+      if (reply.failed === 'foreign-version')
+        throw new SnapshotError(
+          'foreign-version',
+          'The snapshot was taken on another build of the QuickJS tier',
+        )
+      if (reply.failed)
+        throw new SnapshotError(
+          'unsupported',
+          'The snapshot could not be written into a QuickJS module here',
+        )
+    } finally {
+      placement.release()
+    }
   }
 
   onHostCall(event: HostCallEvent): void {
@@ -352,7 +459,7 @@ export class QuickJsSandbox extends Closing implements TierSandbox, HostedSandbo
   protected async onClose(): Promise<void> {
     this.#cancelActive?.()
     await this.#queue
-    this.#setState(undefined)
+    this.#kept.release()
     const host = this.#host
     if (host && !host.closed) {
       host.detach(this.#deps.sid)
@@ -363,4 +470,11 @@ export class QuickJsSandbox extends Closing implements TierSandbox, HostedSandbo
     this.#folderInUse = false
     this.#abandoned = undefined
   }
+}
+
+function stateLost(): SnapshotError {
+  return new SnapshotError(
+    'state-lost',
+    'The sandbox lost its state because its worker was terminated; it has been reset',
+  )
 }

@@ -5,12 +5,19 @@
  * one of a few guest workers shared by many sandboxes. Booted workers and instantiated modules are kept
  * warm, so a new sandbox costs a runtime and a context (~0.4 ms), not a worker spawn or an instantiation.
  */
+import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { MiB, WASM_PAGE_BYTES, type ResolvedConfig } from '../../config.js'
 import { ConfigError } from '../../errors.js'
 import { Closing } from '../../lifecycle/closing.js'
-import { TIER_LANGUAGES, type Tier, type TierAvailability, type TierSandbox } from '../tier.js'
+import {
+  TIER_LANGUAGES,
+  type Tier,
+  type TierAvailability,
+  type TierSandbox,
+  type TierSnapshot,
+} from '../tier.js'
 import { resolveWorkerScript } from '../worker-script.js'
 import { defaultHostWorkers, WorkerPool } from '../worker-pool.js'
 import { createRunFetch } from '../in-process-fetch.js'
@@ -60,6 +67,8 @@ export class QuickJsTier extends Closing implements Tier {
   #isolation: Promise<QuickJsHost> | undefined
   #nextSid = 1
   readonly #cancelBoard = new Int32Array(new SharedArrayBuffer(BOARD_SLOTS * 4))
+  /** The library's version and the wasm's hash: a snapshot's state fits only this build (TierSnapshot). */
+  readonly build: string
 
   constructor(options: QuickJsTierOptions = {}) {
     super('quickjs tier')
@@ -68,6 +77,9 @@ export class QuickJsTier extends Closing implements Tier {
     this.#imageBudget = new ImageBudget(options.imageBudgetBytes)
     const wasmBytes = readFileSync(require.resolve('@jitl/quickjs-wasmfile-release-sync/wasm'))
     const layout = readStaticLayout(wasmBytes)
+    const version = (require('quickjs-emscripten/package.json') as { version: string }).version
+    const wasmHash = createHash('sha256').update(wasmBytes).digest('hex').slice(0, 16)
+    this.build = `quickjs-emscripten@${version}+release-sync.${wasmHash}`
     // Adopted first, so closed after every sandbox; the workers in use are terminated by onClose.
     this.#pool = this.adopt(
       new WorkerPool({
@@ -113,6 +125,32 @@ export class QuickJsTier extends Closing implements Tier {
 
   /** @throws SandboxClosedError after close(), as a rejection like every other failure of createSandbox. */
   createSandbox(config: ResolvedConfig): Promise<TierSandbox> {
+    return this.#newSandbox(config, undefined)
+  }
+
+  /**
+   * A sandbox holding a snapshot's state, rebuilt in a worker at its first run or file operation, or at
+   * once with `probe` (restore: bytes from elsewhere are checked before the sandbox is handed out). The
+   * caller checked the build and the sizes against the config.
+   * @throws SnapshotError from the probe.
+   */
+  async restoreSandbox(
+    config: ResolvedConfig,
+    state: TierSnapshot,
+    options: { probe?: boolean } = {},
+  ): Promise<TierSandbox> {
+    const sandbox = await this.#newSandbox(config, state)
+    if (!options.probe) return sandbox
+    try {
+      await sandbox.probe()
+    } catch (err) {
+      await sandbox.close()
+      throw err
+    }
+    return sandbox
+  }
+
+  #newSandbox(config: ResolvedConfig, initial: TierSnapshot | undefined): Promise<QuickJsSandbox> {
     const sandbox = new QuickJsSandbox({
       sid: this.#nextSid++,
       config,
@@ -121,6 +159,8 @@ export class QuickJsTier extends Closing implements Tier {
       imageBudget: this.#imageBudget,
       createFetch: this.#createFetch,
       cancelBoard: this.#cancelBoard,
+      build: this.build,
+      ...(initial ? { initial } : {}),
     })
     return new Promise((resolve) => resolve(this.adopt(sandbox)))
   }

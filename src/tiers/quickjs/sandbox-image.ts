@@ -15,6 +15,7 @@
  * why images are bounded (`MAX_IMAGE_BYTES`) and a larger sandbox is reset as before.
  */
 import { MiB } from '../../config.js'
+import type { MemoryImage } from '../tier.js'
 import type { ImageLayout } from './context-image.js'
 
 export const IMAGE_PAGE_BYTES = 4096
@@ -28,27 +29,18 @@ export interface ImageBaseline {
   heap: Uint8Array
 }
 
-export interface SandboxImage {
-  /** The module memory's byteLength when the image was taken. */
-  memoryBytes: number
-  /** The allocator's break when the image was taken. */
-  brk: number
-  /** End of the ready-context image's heap: above it, pages not kept were all zero. */
-  baseHeapEnd: number
-  /** Start address of each page kept, ascending. */
-  pages: Uint32Array
-  /** The kept pages' bytes, one after the other (the last page of a range may be short). */
-  bytes: Uint8Array
-}
+/** The pages that differ from the ready-context image (the tier contract's MemoryImage). */
+export type SandboxImage = MemoryImage
 
 /**
- * The pages of `memory` that differ from the baseline, or undefined when the image would pass
- * MAX_IMAGE_BYTES or the break looks wrong.
+ * The pages of `memory` that differ from the baseline, or undefined when the image would pass `maxBytes`
+ * (a snapshot allows the whole memory) or the break looks wrong.
  */
 export function captureSandboxImage(
   layout: ImageLayout,
   memory: WebAssembly.Memory,
   baseline: ImageBaseline,
+  maxBytes = MAX_IMAGE_BYTES,
 ): SandboxImage | undefined {
   const all = new Uint8Array(memory.buffer)
   const brk = new DataView(memory.buffer).getUint32(layout.brkAddress, true)
@@ -60,7 +52,7 @@ export function captureSandboxImage(
     starts.push(from)
     chunks.push(all.subarray(from, to))
     kept += to - from
-    return kept <= MAX_IMAGE_BYTES
+    return kept <= maxBytes
   }
   const buf = Buffer.from(memory.buffer)
   const data = Buffer.from(baseline.data.buffer, baseline.data.byteOffset, baseline.data.length)
@@ -120,6 +112,11 @@ export function restoreSandboxImage(
   let offset = 0
   for (let i = 0; i < image.pages.length; i++) {
     const at = image.pages[i] as number
+    const previous = i === 0 ? -1 : (image.pages[i - 1] as number)
+    // Pages start at a page of static data or of the heap (from the stack's top), in order, in bounds.
+    const start = at < layout.dataEnd ? 0 : layout.stackHigh
+    if (at < start || (at - start) % IMAGE_PAGE_BYTES !== 0 || at <= previous || at >= image.brk)
+      throw new Error('sandbox image is malformed')
     const limit = at < layout.dataEnd ? layout.dataEnd : image.brk
     const length = Math.min(IMAGE_PAGE_BYTES, limit - at)
     if (length <= 0 || offset + length > image.bytes.length)

@@ -17,11 +17,16 @@ import {
   type ExecReply,
   type HostToWorker,
   type OutputEvent,
+  type ProbeReply,
+  type SnapshotReply,
 } from './protocol.js'
 import type { StaticLayout } from './wasm-layout.js'
 import { Folder } from './folder-tree.js'
 import { runWithFolder } from './folder-seat.js'
 import { answerFiles, filesTransfer } from './folder-messages.js'
+import { folderEntries, folderList, FolderSync } from './folder-image.js'
+import { baselineIdOf } from './snapshot-baseline.js'
+import { contextPointer, reseed } from './context-image.js'
 
 interface QuickJsWorkerData {
   wasmModule: WebAssembly.Module
@@ -49,6 +54,10 @@ interface Slot {
   lostState: boolean
   /** The sandbox's files (folder-tree.ts): the slot's, never the module's, so a reset module holds none. */
   folder: Folder
+  /** What the host holds of the folder (folder-image.ts). */
+  sync: FolderSync
+  /** Why the state could not be rebuilt, when lostState (a restore's probe reports it). */
+  failed?: ProbeReply['failed']
 }
 // Creation is async (it may instantiate a module), and an exec can arrive before it ends: keep promises.
 // Built when the create arrives, not at the first run: measured, building it in the exec's own chain of
@@ -72,18 +81,43 @@ async function newGuest(create: CreateMessage): Promise<GuestContext> {
   return guest.bind(bindingOf(create, guest))
 }
 
-/** A sandbox's guest: rebuilt from its image when the create carries one, else fresh. */
+/**
+ * A sandbox's guest: rebuilt from its image and folder when the create carries them, else fresh. A
+ * snapshot's state (`restore`) must have been taken against this worker's ready image; it gets a fresh
+ * Math.random seed (a fork does not repeat its parent's numbers) and its config's limit and host functions.
+ */
 async function newSlot(create: CreateMessage): Promise<Slot> {
-  const image = create.image
-  const folder = new Folder(create.diskSpaceBytes)
-  if (!image) return { create, guest: await newGuest(create), lostState: false, folder }
+  const { image, restore } = create
+  let folder: Folder
+  try {
+    folder = Folder.restore(create.diskSpaceBytes, folderEntries(create.folder ?? []))
+  } catch {
+    folder = new Folder(create.diskSpaceBytes)
+  }
+  const sync = new FolderSync(folder, create.folder !== undefined)
+  const slot = { create, lostState: false, folder, sync }
+  if (!image) return { ...slot, guest: await newGuest(create) }
   const guest = await stash.take(create.maxPages)
   const source = stash.imageSource
-  if (source && restoreGuestImage(source, guest, image))
-    return { create, guest: guest.adopt(bindingOf(create, guest)), lostState: false, folder }
+  let failed: ProbeReply['failed'] = source ? undefined : 'unsupported'
+  if (source && restore?.baselineId && source.matches(guest))
+    if (baselineIdOf(source, guest) !== restore.baselineId) failed = 'foreign-version'
+  if (source && !failed && restoreGuestImage(source, guest, image)) {
+    try {
+      if (restore) reseed(source.layout, guest.memory, contextPointer(guest.context))
+      return { ...slot, guest: guest.adopt(bindingOf(create, guest), restore !== undefined) }
+    } catch {
+      // A host function name the guest made unassignable: the state cannot take this config.
+    }
+  }
   // Possibly half written: never reused.
   guest.dispose()
-  return { create, guest: await newGuest(create), lostState: true, folder }
+  return {
+    ...slot,
+    guest: await newGuest(create),
+    lostState: true,
+    failed: failed ?? 'unsupported',
+  }
 }
 
 /** A crashed module may be broken (an emscripten abort): dropped. Any other is reset or rebuilt by the stash. */
@@ -116,14 +150,40 @@ const turns = new Map<number, Promise<unknown>>()
 async function exec(message: ExecMessage): Promise<ExecReply> {
   const reply = await runOrEnd(message)
   if (!message.last) {
-    // The sandbox lives on: the host keeps its state, should this worker be terminated later. Also
-    // after a run that did not start: its reply may be the one the host waits on for the state.
+    // The sandbox lives on: the host keeps its state and folder, should this worker be terminated later.
+    // Also after a run that did not start: its reply may be the one the host waits on for the state.
     const slot = await slots.get(message.sid)?.catch(() => undefined)
     const source = stash.imageSource
     const image = source && slot && takeGuestImage(source, slot.guest)
     if (image) reply.image = image
+    const delta = slot?.sync.delta(slot.folder, message.folderFull === true)
+    if (delta) reply.folder = delta
   }
   return reply
+}
+
+/** The sandbox's whole state for a snapshot: its image is bounded by its memory limit only. */
+function snapshotOf(slot: Slot | undefined): SnapshotReply {
+  if (!slot) throw new Error('no sandbox in this worker')
+  const source = stash.imageSource
+  const folder = folderList(slot.folder)
+  if (!source) return { unsupported: stash.imageUnsupported ?? 'no image', baselineId: '', folder }
+  if (slot.lostState) return { unsupported: 'state-lost', baselineId: '', folder }
+  const image = takeGuestImage(source, slot.guest, Infinity)
+  if (!image)
+    return { unsupported: 'the sandbox does not match the ready image', baselineId: '', folder }
+  return { image, baselineId: baselineIdOf(source, slot.guest), folder }
+}
+
+/** Runs `task` after the sandbox's runs and folder operations still in this worker. */
+function afterTurns<T>(sid: number, task: () => Promise<T>): Promise<T> {
+  const turn = (turns.get(sid) ?? Promise.resolve()).then(task)
+  const tail = turn.catch(() => undefined)
+  turns.set(sid, tail)
+  void tail.then(() => {
+    if (turns.get(sid) === tail) turns.delete(sid)
+  })
+  return turn
 }
 
 async function runOrEnd(message: ExecMessage): Promise<ExecReply> {
@@ -180,18 +240,24 @@ async function handle(message: HostToWorker): Promise<unknown> {
       })
       return turn
     }
-    case 'files': {
+    case 'files':
       // After the sandbox's runs still in this worker (the host may have given up on one).
-      const turn = (turns.get(message.sid) ?? Promise.resolve()).then(async () =>
+      return afterTurns(message.sid, async () => {
+        const slot = await slots.get(message.sid)
         // A sandbox already freed (after its last run) has no files.
-        answerFiles((await slots.get(message.sid))?.folder ?? new Folder(0), message),
-      )
-      const tail = turn.catch(() => undefined)
-      turns.set(message.sid, tail)
-      void tail.then(() => {
-        if (turns.get(message.sid) === tail) turns.delete(message.sid)
+        if (!slot) return answerFiles(new Folder(0), message)
+        const reply = answerFiles(slot.folder, message)
+        const delta = slot.sync.delta(slot.folder, message.folderFull === true)
+        if (delta) reply.folder = delta
+        return reply
       })
-      return turn
+    case 'snapshot':
+      return afterTurns(message.sid, async () => snapshotOf(await slots.get(message.sid)))
+    case 'probe': {
+      const slot = await slots.get(message.sid)
+      const reply: ProbeReply = {}
+      if (slot?.lostState) reply.failed = slot.failed ?? 'unsupported'
+      return reply
     }
     case 'destroy': {
       forget(message.sid)

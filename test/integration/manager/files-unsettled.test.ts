@@ -20,6 +20,8 @@ describe('I14-4: results of runs given up on do not wait for the folder', () => 
       expect(result.files).toBeUndefined()
       // The hard stop terminates the worker at the limit + 100 ms; 250 ms more for a loaded machine.
       expect(elapsedMs).toBeLessThan(500 + 350)
+      // The worker was terminated: the sandbox was rebuilt from its image, folder included (issue 14).
+      expect(Buffer.from(await sb.readFile('out/kept.txt')).toString()).toBe('from before')
       const next = await sb.execute('1 + 1')
       expect(next).toMatchObject({ status: 'ok', value: 2 })
     } finally {

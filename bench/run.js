@@ -48,6 +48,7 @@ const SECTIONS = {
   containers: await import('./cases/containers.js'),
   escalation: await import('./cases/escalation.js'),
   neighbours: await import('./cases/neighbours.js'),
+  snapshot: await import('./cases/snapshot.js'),
   micro: await import('./cases/micro.js'),
 }
 

@@ -9,6 +9,7 @@ export const SECTION_IDS = [
   'memory',
   'escalation',
   'neighbours',
+  'snapshot',
   'micro',
 ]
 
@@ -31,6 +32,7 @@ export const SECONDS_PER_TICK = {
   memory: 4,
   escalation: 1.5,
   neighbours: 0.8,
+  snapshot: 0.02,
   micro: 4,
 }
 
@@ -64,6 +66,7 @@ export const PRESETS = {
       replRounds: 2000,
       replWarmup: 100,
     },
+    snapshot: { rounds: 300, warmup: 20 },
     // benchmark.js: each operation sampled for 3 s (at least 20 cycles)
     micro: { maxTime: 3, minSamples: 20, warmup: 50 },
   },
@@ -86,6 +89,7 @@ export const PRESETS = {
       replRounds: 100,
       replWarmup: 10,
     },
+    snapshot: { rounds: 20, warmup: 3 },
     micro: { maxTime: 0.2, minSamples: 5, warmup: 10 },
   },
 }

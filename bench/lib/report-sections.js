@@ -259,3 +259,30 @@ export function microTable(index, section) {
     lines.push('', `_benchmark.js: maxTime ${o.maxTime} s, minSamples ${o.minSamples} per figure._`)
   return lines.join('\n')
 }
+
+/** Snapshots: the latency table (restore vs re-run as its × floor), then sizes beside the heap held. */
+export function snapshotTable(index, section) {
+  const sizes = (section.sizes ?? []).map((z) =>
+    row([
+      z.label,
+      fmtValue(z.snapshotBytes / 1024, 'KiB'),
+      fmtValue(z.imageBytes / 1024, 'KiB'),
+      fmtValue(z.heapBytes / 1024, 'KiB'),
+      fmtValue(z.breakBytes / 1024, 'KiB'),
+      fmtRatio(z.snapshotBytes, z.breakBytes),
+    ]),
+  )
+  const table = head(
+    [
+      'sandbox',
+      'snapshot',
+      'image (raw)',
+      'heap above the ready image',
+      'used memory (to the break)',
+      'snapshot / used',
+    ],
+    ['---', '---:', '---:', '---:', '---:', '---:'],
+  )
+  const how = `The library is ${section.libraryChars ?? '?'} characters of generated functions; "× floor" of the restore row is restore ÷ re-run (p50, same run). Snapshots are deflated (level 1) and signed (HMAC-SHA256).`
+  return `${latencyTable(index, section)}\n\n${table}\n${sizes.join('\n')}\n\n${how}`
+}

@@ -7,6 +7,7 @@ import {
   memoryTable,
   microTable,
   neighboursTable,
+  snapshotTable,
   throughputTable,
 } from './report-sections.js'
 import { QUALITATIVE, SEED_CLAIMS } from './seed-claims.js'
@@ -212,6 +213,7 @@ export function renderReport(results) {
     ['memory', memoryTable],
     ['escalation', escalationText],
     ['neighbours', neighboursTable],
+    ['snapshot', snapshotTable],
     ['micro', microTable],
   ]
   for (const [id, render] of detail) {

@@ -18,7 +18,9 @@ const steps = [
 const observations = []
 for (const code of steps) {
   const r = await sandbox.execute(code)
-  observations.push(r.status === 'ok' ? (r.value ?? r.stdout.trim()) : `${r.error.name}: ${r.error.message}`)
+  observations.push(
+    r.status === 'ok' ? (r.value ?? r.stdout.trim()) : `${r.error.name}: ${r.error.message}`,
+  )
 }
 assert.deepEqual(observations.slice(1, 3), [[1, 2], 'mean 33.333333333333336'])
 assert.match(observations[3], /^TypeError: cannot read property 'total' of undefined/)

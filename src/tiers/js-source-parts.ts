@@ -23,13 +23,33 @@ export function stripTypes(code: string): string {
   }).code
 }
 
+/**
+ * True when the source is a plain script. A script that names `await` outside any function
+ * (`await (async () => 1)()` parses as a call of a function called await) is taken as meant for top-level
+ * await: no one names a function await, and run as a script it only fails with "await is not defined".
+ */
 function parsesAsScript(code: string): boolean {
   try {
-    parse(code, { ecmaVersion: 'latest', sourceType: 'script', allowHashBang: true })
-    return true
+    const program = parse(code, { ecmaVersion: 'latest', sourceType: 'script', allowHashBang: true })
+    return !namesAwaitOutsideFunctions(program)
   } catch {
     return false
   }
+}
+
+const FUNCTION_NODES = new Set(['FunctionDeclaration', 'FunctionExpression', 'ArrowFunctionExpression'])
+
+function namesAwaitOutsideFunctions(node: unknown): boolean {
+  if (typeof node !== 'object' || node === null) return false
+  if (Array.isArray(node)) return node.some(namesAwaitOutsideFunctions)
+  const { type, name, computed } = node as { type?: unknown; name?: unknown; computed?: unknown }
+  if (type === 'Identifier') return name === 'await'
+  if (typeof type === 'string' && FUNCTION_NODES.has(type)) return false
+  // A name after a dot or before a colon is a property's name, not a reference: `o.await`, `{ await: 1 }`.
+  const nameOnly = computed === false ? (type === 'MemberExpression' ? 'property' : 'key') : undefined
+  for (const [key, value] of Object.entries(node))
+    if (key !== nameOnly && typeof value === 'object' && namesAwaitOutsideFunctions(value)) return true
+  return false
 }
 
 /** The module's AST, or undefined when it parses as neither (the runtime then reports the syntax error). */

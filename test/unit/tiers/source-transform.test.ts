@@ -10,6 +10,11 @@ describe('prepareSource', () => {
     ['import x from "y"; x', 'module'],
     ['const awaited = 1; awaited', 'script'],
     ['let = ;', 'script'],
+    // `await (…)` parses as a script calling a function named await: it is top-level await.
+    ['await (async () => 1)()', 'async-script'],
+    ['const x = await (async () => 2)(); x', 'async-script'],
+    ['async function f() { await (1) }; f()', 'script'],
+    ['const o = { await: 1 }; o.await', 'script'],
   ])('%s → %s', (code, mode) => {
     expect(prepareSource(code, 'javascript').mode).toBe(mode)
   })

@@ -18,22 +18,9 @@ import { admitRequest } from './guarded-fetch.js'
 import { pinnedLookup, trustedContext } from './http-exchange.js'
 import { meteredPipe } from './metered-pipe.js'
 import { effectivePort } from './network-policy.js'
-import { DENIED_HEADER, ERROR_HEADER, replyWithError } from './proxy-reply.js'
+import { HOP_BY_HOP, relayResponse } from './proxy-http-response.js'
+import { replyWithError } from './proxy-reply.js'
 import type { PinnedAddress } from './resolve-pinned.js'
-
-// Hop-by-hop headers (RFC 9110 7.6.1) and the proxy's own: never forwarded in either direction.
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-  'http2-settings',
-])
 
 /**
  * Handles one proxied request end to end; never rejects (failures become replies or a dropped connection).
@@ -203,7 +190,11 @@ async function send(
 }
 
 // A request body read whole, at most `maxBytes` (ResourceExceededError past it).
-function readRequestBody(req: IncomingMessage, maxBytes: number, signal: AbortSignal): Promise<Buffer> {
+function readRequestBody(
+  req: IncomingMessage,
+  maxBytes: number,
+  signal: AbortSignal,
+): Promise<Buffer> {
   return new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = []
     let total = 0
@@ -222,86 +213,4 @@ function readRequestBody(req: IncomingMessage, maxBytes: number, signal: AbortSi
     })
     req.once('error', reject)
   })
-}
-
-function relayResponse(
-  run: EgressRun,
-  upstream: IncomingMessage,
-  res: ServerResponse,
-  signal: AbortSignal,
-  isHead: boolean,
-): Promise<void> {
-  const maxBytes = run.policy.config.maxResponseBytes
-  const declared = Number(upstream.headers['content-length'])
-  if (Number.isFinite(declared) && declared > maxBytes) {
-    upstream.destroy()
-    throw new ResourceExceededError('response_size', declared, maxBytes)
-  }
-  const secrets = run.policy.secrets
-  const status = upstream.statusCode ?? 502
-  let headers = responseHeaders(upstream)
-  let source: Readable = upstream
-  if (!secrets.isEmpty) {
-    // The guest never sees a value: status text, headers and body carry the placeholder instead. A
-    // replacement changes the body's length, so a body goes out without one (chunked).
-    const hasBody = !isHead && status !== 204 && status !== 304
-    headers = scrubHeaders(headers, (text) => secrets.scrub(text), hasBody)
-    source = upstream.pipe(new ByteReplacer(secrets.scrubReplacements()))
-  }
-  const message = secrets.isEmpty
-    ? (upstream.statusMessage ?? '')
-    : secrets.scrub(upstream.statusMessage ?? '')
-  res.writeHead(status, message, headers)
-  return new Promise<void>((resolve, reject) => {
-    const fail = (error: unknown): void => {
-      pipe.stop()
-      upstream.destroy()
-      res.destroy()
-      reject(error instanceof Error ? error : new Error(String(error)))
-    }
-    const pipe = meteredPipe(source, res, {
-      throttle: run.throttle,
-      maxBytes,
-      onBytes: (n) => (run.meter.netBytesIn += n),
-      onLimit: (bytes) => fail(new ResourceExceededError('response_size', bytes, maxBytes)),
-    })
-    const onAbort = (): void => fail(signal.reason)
-    signal.addEventListener('abort', onAbort, { once: true })
-    upstream.on('error', fail)
-    upstream.on('close', () => {
-      if (!upstream.complete) fail(new Error('upstream closed early'))
-    })
-    res.on('close', () => {
-      signal.removeEventListener('abort', onAbort)
-      pipe.stop()
-      upstream.destroy()
-      resolve()
-    })
-  })
-}
-
-function responseHeaders(upstream: IncomingMessage): string[] {
-  const flat: string[] = []
-  const raw = upstream.rawHeaders
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    const name = (raw[i] as string).toLowerCase()
-    // The marker headers are the proxy's word only: an upstream cannot forge a refusal.
-    if (HOP_BY_HOP.has(name) || name === DENIED_HEADER || name === ERROR_HEADER) continue
-    flat.push(raw[i] as string, raw[i + 1] as string)
-  }
-  return flat
-}
-
-function scrubHeaders(
-  flat: readonly string[],
-  scrub: (text: string) => string,
-  hasBody: boolean,
-): string[] {
-  const out: string[] = []
-  for (let i = 0; i + 1 < flat.length; i += 2) {
-    const name = flat[i] as string
-    if (hasBody && name.toLowerCase() === 'content-length') continue
-    out.push(name, scrub(flat[i + 1] as string))
-  }
-  return out
 }

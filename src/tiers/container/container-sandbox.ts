@@ -29,7 +29,8 @@ import { ContainerEngineError } from './engine-call.js'
 import type { ContainerRuntime, EngineInfo } from './engine.js'
 import { earlyResult } from './early-result.js'
 import { meterRun, withNetworkUsage, type SandboxEgress } from './egress.js'
-import { guestCommand, withEndNonce, withEndOfRun, type GuestCommand } from './guest-command.js'
+import { guestCommand, type GuestCommand } from './guest-command.js'
+import { planRun } from './run-plan.js'
 import { openProcessCensus, type ProcessCensus } from './process-census.js'
 import { attachRunner } from './runner-attach.js'
 import type { RunnerChannel } from './runner-channel.js'
@@ -40,9 +41,6 @@ import { WorkFolder } from './work-files.js'
 
 /** Languages a container sandbox runs (both runtimes run the same image). */
 export const CONTAINER_LANGUAGES = TIER_LANGUAGES.docker
-
-/** Room for the harness's error description on top of the value's maxOutputBytes. */
-const REPORT_OVERHEAD_BYTES = 16 * 1024
 
 /** What a sandbox needs from its tier. */
 export interface ContainerSandboxDeps {
@@ -224,38 +222,20 @@ export class ContainerSandbox extends Closing implements TierSandbox {
     request: NormalizedRequest,
     runMs: () => number,
   ): Promise<RunFacts | ContainerGone> {
-    const limits = {
-      timeoutMs: 0,
-      cpuTimeMs: this.#config.cpuTimeMs,
-      cpuQuota: this.#config.cpuQuota,
-      maxOutputBytes: this.#config.maxOutputBytes,
-      maxReportBytes: this.#config.maxOutputBytes + REPORT_OVERHEAD_BYTES,
-    }
     const stdin = typeof request.stdin === 'string' ? Buffer.from(request.stdin) : request.stdin
     const current = await this.#container()
     current.census ??= openProcessCensus(current.container, this.#deps.engine, this.#deps.runtime)
     const census = await current.census
-    limits.timeoutMs = Math.max(runMs(), 1)
-    // Harness runs go to the runner while it is healthy (a broken one was reported and replaced); shell code
-    // always runs in an exec of its own.
-    const runner =
-      command.nonce !== undefined && current.runner && !current.runner.broken
-        ? current.runner
-        : undefined
-    // Under runsc the run ends itself whole (a second exec costs ~50-100 ms there), vouched for by the runner
-    // or by run-guest.sh in its exec; under runc the host's census checks it for free, and neither could be
-    // trusted there (no Yama on the host).
-    const runsc = this.#deps.runtime === 'runsc'
-    const runCommand = runsc ? (runner ? withEndNonce(command) : withEndOfRun(command)) : command
+    const plan = planRun(this.#config, this.#deps.runtime, command, current.runner, runMs())
     try {
       return await runInContainer({
         container: current.container,
         cgroup: current.cgroup,
         census,
-        runner,
-        command: runCommand,
+        runner: plan.runner,
+        command: plan.command,
         stdin,
-        limits,
+        limits: plan.limits,
         signal: request.signal,
         onOutput: request.onOutput,
         watchExit: this.#deps.runtime === 'runsc',

@@ -24,6 +24,7 @@ import {
   type RunContext,
   type TierSandbox,
 } from '../tier.js'
+import { CANCELLED, TIMED_OUT, raceDeadline } from '../wasm/race-deadline.js'
 import { RunWatch } from '../wasm/run-watch.js'
 import { WasiFolder } from '../wasm/wasi-disk-folder.js'
 import type { OutputPiece } from '../wasm/protocol.js'
@@ -77,7 +78,23 @@ export class PythonSandbox extends Closing implements TierSandbox {
     const deadline = new RunDeadline(request.timeoutMs, { notAfterMs: context.notAfterMs })
     const requestJson = toRequestJson(request.input, this.#config.maxOutputBytes)
     if (request.signal?.aborted === true) return this.#stopped('cancelled', elapsed())
-    const worker = await this.#runtime.acquire()
+    // The deadline counts from the start, waiting for a worker included: with every worker busy, a run that
+    // gets none in time ends 'timeout' without running (never limit × queue). A worker that comes after this
+    // run gave up goes back to the lease, untouched.
+    const leased = this.#runtime.acquire()
+    const got = await raceDeadline(
+      leased,
+      anySignal(request.signal, this.#cancelRuns.signal),
+      deadline.remaining(),
+    )
+    if (got === CANCELLED || got === TIMED_OUT) {
+      leased.then(
+        (w) => this.#runtime.lease.release(w, true),
+        () => undefined,
+      )
+      return this.#stopped(got === CANCELLED ? 'cancelled' : 'timeout', elapsed(), request.timeoutMs)
+    }
+    const worker = got
     let reusable = false
     const stdout: string[] = []
     const stderr: string[] = []
@@ -186,14 +203,18 @@ export class PythonSandbox extends Closing implements TierSandbox {
     this.#holder = undefined
   }
 
-  #stopped(status: 'cancelled' | 'timeout', durationMs: number): ExecResult {
+  #stopped(
+    status: 'cancelled' | 'timeout',
+    durationMs: number,
+    timeoutMs = this.#config.executionTimeMs,
+  ): ExecResult {
     return execResult({
       tier: 'pywasm',
       status,
       durationMs,
       error:
         status === 'timeout'
-          ? timeoutError(this.#config.executionTimeMs)
+          ? timeoutError(timeoutMs)
           : stopError('cancelled', { timeoutMs: 0, cpuTimeMs: 0, maxOutputBytes: 0 }),
     })
   }
@@ -221,6 +242,11 @@ function toRequestJson(input: unknown, maxValueBytes: number): string {
       error instanceof Error ? error.message : String(error),
     ])
   }
+}
+
+/** Aborts when either aborts (the request's cancel or the sandbox's close). */
+function anySignal(a: AbortSignal | undefined, b: AbortSignal): AbortSignal {
+  return a === undefined ? b : AbortSignal.any([a, b])
 }
 
 function isOutOfMemory(error: WorkerGoneError): boolean {

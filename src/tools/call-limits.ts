@@ -57,12 +57,12 @@ export function sandboxConfigFor(
   }
 }
 
-/** The lightest of the server's tiers that runs the language. */
+/** The lightest of the server's tiers that runs the language (Python: pywasm, when the server serves it). */
 export function chooseTier(language: Language, server: ResolvedToolsConfig): TierId {
   const order: TierId[] =
     server.trust === 'trusted'
-      ? ['quickjs', 'wasm', 'docker', 'gvisor']
-      : ['quickjs', 'wasm', 'gvisor', 'docker']
+      ? ['quickjs', 'wasm', 'pywasm', 'docker', 'gvisor']
+      : ['quickjs', 'wasm', 'pywasm', 'gvisor', 'docker']
   const tier = order.find(
     (t) =>
       server.tiers.includes(t) && (TIER_LANGUAGES[t] as readonly Language[]).includes(language),

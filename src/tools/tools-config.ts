@@ -7,7 +7,7 @@ import { ConfigError, type SandboxConfig, type TierId } from '../index.js'
 import { resolveConfig } from '../tiers/index.js'
 import { FIELD_RANGES } from '../config/field-ranges.js'
 
-const TIERS: readonly TierId[] = ['quickjs', 'wasm', 'docker', 'gvisor']
+const TIERS: readonly TierId[] = ['quickjs', 'wasm', 'pywasm', 'docker', 'gvisor']
 
 /** The limits a call may lower and never raise (bytes and milliseconds). */
 export interface ToolLimits {
@@ -19,7 +19,11 @@ export interface ToolLimits {
 }
 
 export interface ToolsConfig {
-  /** Tiers a call may run on. @default ['quickjs', 'wasm', 'gvisor'] */
+  /**
+   * Tiers a call may run on. pywasm is opt-in: a call's sandbox is on one tier (no escalation), so Python that
+   * needs what WASI lacks (subprocess, sockets, packages) fails there where gvisor would run it.
+   * @default ['quickjs', 'wasm', 'gvisor']
+   */
   tiers?: TierId[]
   /** Containers for 'untrusted' code run on gVisor, 'trusted' on runc. @default 'untrusted' */
   trust?: 'untrusted' | 'trusted'

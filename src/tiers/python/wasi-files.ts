@@ -14,42 +14,13 @@ import {
   type Mount,
   type TreeNode,
 } from './wasi-tree.js'
+import { ERRNO, FDFLAG_APPEND, MAX_IOVS, OFLAG, RIGHT_FD_READ, RIGHT_FD_WRITE } from './wasi-abi.js'
 import type { WasiMemory } from './wasi-memory.js'
 
-/** WASI errno values the calls return. */
-export const ERRNO = {
-  success: 0,
-  badf: 8,
-  exist: 20,
-  fault: 21,
-  inval: 28,
-  isdir: 31,
-  mfile: 33,
-  nametoolong: 37,
-  noent: 44,
-  nospc: 51,
-  notdir: 54,
-  notempty: 55,
-  notsup: 58,
-  perm: 63,
-  spipe: 70,
-  xdev: 75,
-  notcapable: 76,
-  rofs: 69,
-} as const
-
-const FILETYPE = { char: 2, dir: 3, file: 4 } as const
-const OFLAG = { creat: 1, directory: 2, excl: 4, trunc: 8 } as const
-const FDFLAG_APPEND = 1
-const RIGHT_FD_READ = 1n << 1n
-const RIGHT_FD_WRITE = 1n << 6n
-const ALL_RIGHTS = (1n << 30n) - 1n
 /** Descriptors one interpreter may hold open. */
 export const MAX_OPEN_FILES = 1024
 /** Longest path a call may pass. */
 const MAX_PATH_BYTES = 4096
-/** iovecs one read or write may pass (POSIX IOV_MAX). */
-export const MAX_IOVS = 1024
 
 export type Descriptor =
   | { kind: 'stdio'; fd: 0 | 1 | 2 }
@@ -64,7 +35,7 @@ export type Descriptor =
       writable: boolean
     }
 
-interface Resolved {
+export interface Resolved {
   mount: Mount
   /** The folder holding the entry; undefined when the path names the descriptor's own folder or a root. */
   parent: DirNode | undefined
@@ -228,65 +199,6 @@ export class WasiFiles {
     return ERRNO.success
   }
 
-  writeStat(node: TreeNode | 'stdio', pointer: number): void {
-    const memory = this.memory
-    for (let offset = 0; offset < 64; offset += 8) memory.setU64(pointer + offset, 0n)
-    if (node === 'stdio') {
-      memory.setU8(pointer + 16, FILETYPE.char)
-      return
-    }
-    const ns = BigInt(Math.trunc(node.modifiedMs)) * 1_000_000n
-    memory.setU64(pointer + 8, BigInt(inodeOf(node)))
-    memory.setU8(pointer + 16, node.kind === 'dir' ? FILETYPE.dir : FILETYPE.file)
-    memory.setU64(pointer + 24, 1n)
-    memory.setU64(pointer + 32, node.kind === 'file' ? BigInt(node.size) : 0n)
-    memory.setU64(pointer + 40, ns)
-    memory.setU64(pointer + 48, ns)
-    memory.setU64(pointer + 56, ns)
-  }
-
-  writeFdstat(descriptor: Descriptor, pointer: number): void {
-    const type =
-      descriptor.kind === 'dir'
-        ? FILETYPE.dir
-        : descriptor.kind === 'file'
-          ? FILETYPE.file
-          : FILETYPE.char
-    this.memory.setU8(pointer, type)
-    this.memory.setU16(
-      pointer + 2,
-      descriptor.kind === 'file' && descriptor.append ? FDFLAG_APPEND : 0,
-    )
-    this.memory.setU64(pointer + 8, ALL_RIGHTS)
-    this.memory.setU64(pointer + 16, ALL_RIGHTS)
-  }
-
-  /** fd_readdir: '.', '..', then the entries, from `cookie`; a full buffer means "more". */
-  readdir(dir: DirNode, buffer: number, bufferLength: number, cookie: bigint): number {
-    const names: [string, number][] = [
-      ['.', FILETYPE.dir],
-      ['..', FILETYPE.dir],
-    ]
-    for (const [name, node] of dir.entries)
-      names.push([name, node.kind === 'dir' ? FILETYPE.dir : FILETYPE.file])
-    let used = 0
-    for (let i = Number(cookie); i < names.length && used < bufferLength; i++) {
-      const [name, type] = names[i] as [string, number]
-      const nameBytes = Buffer.from(name)
-      const entry = new Uint8Array(24 + nameBytes.byteLength)
-      const view = new DataView(entry.buffer)
-      view.setBigUint64(0, BigInt(i + 1), true)
-      view.setBigUint64(8, BigInt(i + 1), true)
-      view.setUint32(16, nameBytes.byteLength, true)
-      view.setUint8(20, type)
-      entry.set(nameBytes, 24)
-      const take = Math.min(entry.byteLength, bufferLength - used)
-      this.memory.write(buffer + used, entry.subarray(0, take))
-      used += take
-    }
-    return used
-  }
-
   remove(at: Resolved, wantDir: boolean): number {
     if (at.node === undefined) return ERRNO.noent
     if (at.parent === undefined) return ERRNO.notcapable
@@ -322,16 +234,4 @@ export class WasiFiles {
     from.mount.changed = true
     return ERRNO.success
   }
-}
-
-const inodes = new WeakMap<TreeNode, number>()
-let nextInode = 1
-
-function inodeOf(node: TreeNode): number {
-  let inode = inodes.get(node)
-  if (inode === undefined) {
-    inode = nextInode++
-    inodes.set(node, inode)
-  }
-  return inode
 }

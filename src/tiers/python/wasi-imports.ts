@@ -1,5 +1,6 @@
 /**
- * The Python tier's only import set: WASI preview 1, implemented here over in-memory trees (wasi-files.ts)
+ * The Python tier's only import set: WASI preview 1, implemented here (the file calls in wasi-file-calls.ts)
+ * over in-memory trees (wasi-files.ts)
  * and the run's output sink. Nothing reaches the host: no host files, no environment, no sockets (sock_*
  * calls are ENOTSUP), no processes. stdout and stderr are counted as written and bounded before a byte is
  * copied out of the guest (the sink throws at maxOutputBytes, which unwinds the guest). `proc_exit` unwinds
@@ -7,11 +8,11 @@
  */
 import { webcrypto } from 'node:crypto'
 import type { OutputSink } from '../wasm/output-sink.js'
-import { ERRNO, MAX_IOVS, WasiFiles } from './wasi-files.js'
+import { ERRNO, MAX_IOVS } from './wasi-abi.js'
+import { fileCalls } from './wasi-file-calls.js'
+import { WasiFiles } from './wasi-files.js'
 import { GuestPointerFault, type WasiMemory } from './wasi-memory.js'
 import type { Mount } from './wasi-tree.js'
-
-type ImportFn = (...args: never[]) => number | void
 
 /** Thrown by `proc_exit` (CPython's abort() and fatal errors): the instance cannot go on. */
 export class PythonExit extends Error {
@@ -36,6 +37,8 @@ const SUBCLOCK_ABSTIME = 1
 /** A sleep is waited in slices, so a long one still ends when the worker is terminated (it always is). */
 const SLEEP_SLICE_MS = 1000
 const sleeper = new Int32Array(new SharedArrayBuffer(4))
+
+export type ImportFn = (...args: never[]) => number | void
 
 export class PythonWasi {
   readonly files: WasiFiles
@@ -69,10 +72,6 @@ export class PythonWasi {
     const memory = this.memory
     const files = this.files
     const ok = (): number => ERRNO.success
-    const file = (fd: number) => {
-      const d = files.table.get(fd)
-      return d?.kind === 'file' ? d : undefined
-    }
     return {
       environ_sizes_get: (count: number, size: number) => {
         memory.setU32(count, 0)
@@ -107,174 +106,10 @@ export class PythonWasi {
       sock_recv: () => ERRNO.notsup,
       sock_send: () => ERRNO.notsup,
       sock_shutdown: () => ERRNO.notsup,
-      fd_advise: ok,
-      fd_datasync: ok,
-      fd_sync: ok,
-      fd_fdstat_set_flags: (fd: number, flags: number) => {
-        const f = file(fd)
-        if (f) f.append = (flags & 1) !== 0
-        return files.table.has(fd) ? ERRNO.success : ERRNO.badf
-      },
-      fd_close: (fd: number) => (files.table.delete(fd) ? ERRNO.success : ERRNO.badf),
-      fd_fdstat_get: (fd: number, pointer: number) => {
-        const d = files.table.get(fd)
-        if (d === undefined) return ERRNO.badf
-        files.writeFdstat(d, pointer)
-        return ERRNO.success
-      },
-      fd_filestat_get: (fd: number, pointer: number) => {
-        const d = files.table.get(fd)
-        if (d === undefined) return ERRNO.badf
-        files.writeStat(d.kind === 'stdio' ? 'stdio' : d.node, pointer)
-        return ERRNO.success
-      },
-      fd_filestat_set_size: (fd: number, size: bigint) => {
-        const f = file(fd)
-        if (!f) return ERRNO.badf
-        if (!f.writable) return ERRNO.badf
-        if (size > BigInt(f.mount.limitBytes)) {
-          f.mount.refusedBytes ??= Number(size)
-          return ERRNO.nospc
-        }
-        return files.resize(f.node, f.mount, Number(size))
-      },
-      fd_filestat_set_times: (fd: number) => (files.table.has(fd) ? ERRNO.success : ERRNO.badf),
-      fd_prestat_get: (fd: number, pointer: number) => {
-        const d = files.table.get(fd)
-        if (d?.kind !== 'dir' || d.preopen === undefined) return ERRNO.badf
-        memory.setU8(pointer, 0)
-        memory.setU32(pointer + 4, Buffer.byteLength(d.preopen))
-        return ERRNO.success
-      },
-      fd_prestat_dir_name: (fd: number, pointer: number, length: number) => {
-        const d = files.table.get(fd)
-        if (d?.kind !== 'dir' || d.preopen === undefined) return ERRNO.badf
-        memory.write(pointer, Buffer.from(d.preopen).subarray(0, length))
-        return ERRNO.success
-      },
-      fd_read: (fd: number, iovs: number, count: number, nread: number) => {
-        if (fd === 0) {
-          memory.setU32(nread, this.#readStdin(iovs, count))
-          return ERRNO.success
-        }
-        const f = file(fd)
-        if (!f) return files.table.get(fd)?.kind === 'dir' ? ERRNO.isdir : ERRNO.badf
-        const done = files.readFile(f.node, f.position, iovs, count)
-        f.position += done
-        memory.setU32(nread, done)
-        return ERRNO.success
-      },
-      fd_pread: (fd: number, iovs: number, count: number, offset: bigint, nread: number) => {
-        const f = file(fd)
-        if (!f) return fd <= 2 ? ERRNO.spipe : ERRNO.badf
-        memory.setU32(nread, files.readFile(f.node, Number(offset), iovs, count))
-        return ERRNO.success
-      },
-      fd_write: (fd: number, iovs: number, count: number, nwritten: number) => {
-        if (fd === 1 || fd === 2) return this.#writeStdio(fd, iovs, count, nwritten)
-        const f = file(fd)
-        if (!f?.writable) return ERRNO.badf
-        const position = f.append ? f.node.size : f.position
-        const done = files.writeFile(f.node, f.mount, position, iovs, count)
-        if (typeof done === 'number') return done
-        f.position = position + done.written
-        memory.setU32(nwritten, done.written)
-        return ERRNO.success
-      },
-      fd_pwrite: (fd: number, iovs: number, count: number, offset: bigint, nwritten: number) => {
-        const f = file(fd)
-        if (!f?.writable) return fd <= 2 ? ERRNO.spipe : ERRNO.badf
-        if (offset > BigInt(f.mount.limitBytes)) return ERRNO.nospc
-        const done = files.writeFile(f.node, f.mount, Number(offset), iovs, count)
-        if (typeof done === 'number') return done
-        memory.setU32(nwritten, done.written)
-        return ERRNO.success
-      },
-      fd_seek: (fd: number, offset: bigint, whence: number, pointer: number) => {
-        const f = file(fd)
-        if (!f) return fd <= 2 ? ERRNO.spipe : ERRNO.badf
-        const base = whence === 0 ? 0 : whence === 1 ? f.position : whence === 2 ? f.node.size : -1
-        const target = BigInt(base) + offset
-        if (base < 0 || target < 0n || target > BigInt(Number.MAX_SAFE_INTEGER)) return ERRNO.inval
-        f.position = Number(target)
-        memory.setU64(pointer, target)
-        return ERRNO.success
-      },
-      fd_tell: (fd: number, pointer: number) => {
-        const f = file(fd)
-        if (!f) return fd <= 2 ? ERRNO.spipe : ERRNO.badf
-        memory.setU64(pointer, BigInt(f.position))
-        return ERRNO.success
-      },
-      fd_readdir: (fd: number, buffer: number, length: number, cookie: bigint, used: number) => {
-        const d = files.table.get(fd)
-        if (d?.kind !== 'dir') return ERRNO.notdir
-        memory.setU32(used, files.readdir(d.node, buffer, length, cookie))
-        return ERRNO.success
-      },
-      path_open: (
-        fd: number,
-        _dirflags: number,
-        path: number,
-        length: number,
-        oflags: number,
-        rights: bigint,
-        _inheriting: bigint,
-        fdflags: number,
-        fdOut: number,
-      ) => files.open(fd, path, length, oflags, rights, fdflags, fdOut),
-      path_filestat_get: (
-        fd: number,
-        _flags: number,
-        path: number,
-        length: number,
-        out: number,
-      ) => {
-        const at = files.resolve(fd, path, length)
-        if (typeof at === 'number') return at
-        if (at.node === undefined) return ERRNO.noent
-        files.writeStat(at.node, out)
-        return ERRNO.success
-      },
-      path_filestat_set_times: (fd: number, _flags: number, path: number, length: number) => {
-        const at = files.resolve(fd, path, length)
-        if (typeof at === 'number') return at
-        return at.node === undefined ? ERRNO.noent : ERRNO.success
-      },
-      path_create_directory: (fd: number, path: number, length: number) => {
-        const at = files.resolve(fd, path, length)
-        if (typeof at === 'number') return at
-        if (at.node !== undefined || at.parent === undefined) return ERRNO.exist
-        if (!at.mount.writable) return ERRNO.rofs
-        if (!at.mount.reserve(512 + at.name.length)) return ERRNO.nospc
-        at.parent.entries.set(at.name, { kind: 'dir', entries: new Map(), modifiedMs: Date.now() })
-        return ERRNO.success
-      },
-      path_unlink_file: (fd: number, path: number, length: number) => {
-        const at = files.resolve(fd, path, length)
-        return typeof at === 'number' ? at : files.remove(at, false)
-      },
-      path_remove_directory: (fd: number, path: number, length: number) => {
-        const at = files.resolve(fd, path, length)
-        return typeof at === 'number' ? at : files.remove(at, true)
-      },
-      path_rename: (
-        fd: number,
-        path: number,
-        length: number,
-        fd2: number,
-        path2: number,
-        length2: number,
-      ) => {
-        const from = files.resolve(fd, path, length)
-        if (typeof from === 'number') return from
-        const to = files.resolve(fd2, path2, length2)
-        return typeof to === 'number' ? to : files.rename(from, to)
-      },
-      // No links at all: nothing in a mount can point out of it.
-      path_readlink: () => ERRNO.inval,
-      path_symlink: () => ERRNO.perm,
-      path_link: () => ERRNO.perm,
+      ...fileCalls(files, {
+        readStdin: (iovs, count) => this.#readStdin(iovs, count),
+        writeStdio: (fd, iovs, count, nwritten) => this.#writeStdio(fd, iovs, count, nwritten),
+      }),
     }
   }
 

@@ -49,6 +49,7 @@ const SECTIONS = {
   escalation: await import('./cases/escalation.js'),
   neighbours: await import('./cases/neighbours.js'),
   snapshot: await import('./cases/snapshot.js'),
+  python: await import('./cases/python.js'),
   micro: await import('./cases/micro.js'),
 }
 

@@ -10,6 +10,7 @@ export const SECTION_IDS = [
   'escalation',
   'neighbours',
   'snapshot',
+  'python',
   'micro',
 ]
 
@@ -33,6 +34,7 @@ export const SECONDS_PER_TICK = {
   escalation: 1.5,
   neighbours: 0.8,
   snapshot: 0.02,
+  python: 0.05,
   micro: 4,
 }
 
@@ -67,6 +69,7 @@ export const PRESETS = {
       replWarmup: 100,
     },
     snapshot: { rounds: 300, warmup: 20 },
+    python: { rounds: 100, warmup: 5, idleSandboxes: 20 },
     // benchmark.js: each operation sampled for 3 s (at least 20 cycles)
     micro: { maxTime: 3, minSamples: 20, warmup: 50 },
   },
@@ -90,6 +93,7 @@ export const PRESETS = {
       replWarmup: 10,
     },
     snapshot: { rounds: 20, warmup: 3 },
+    python: { rounds: 5, warmup: 1, idleSandboxes: 3 },
     micro: { maxTime: 0.2, minSamples: 5, warmup: 10 },
   },
 }

@@ -286,3 +286,21 @@ export function snapshotTable(index, section) {
   const how = `The library is ${section.libraryChars ?? '?'} characters of generated functions; "× floor" of the restore row is restore ÷ re-run (p50, same run). Snapshots are deflated (level 1) and signed (HMAC-SHA256).`
   return `${latencyTable(index, section)}\n\n${table}\n${sizes.join('\n')}\n\n${how}`
 }
+
+/** Python: the latency table (pywasm × python3 -c as its floor, × docker beside it), then idle memory. */
+export function pythonTable(index, section) {
+  const idle = section.idle
+  const memory = idle
+    ? [
+        head(['idle pywasm sandbox (ran once, globals kept)', 'per sandbox'], ['---', '---:']),
+        row([
+          'interpreter pages kept on the host (differ from the shared image)',
+          fmtValue(idle.stateBytesPerSandbox / 1024, 'KiB'),
+        ]),
+        row(['process RSS growth', fmtValue(idle.rssBytesPerSandbox / 1024, 'KiB')]),
+        '',
+        `_${idle.sandboxes} idle sandboxes; the target is ≤ 8 MiB above the shared image._`,
+      ].join('\n')
+    : ''
+  return `${latencyTable(index, section)}\n\n${memory}`
+}

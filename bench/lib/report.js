@@ -7,6 +7,7 @@ import {
   memoryTable,
   microTable,
   neighboursTable,
+  pythonTable,
   snapshotTable,
   throughputTable,
 } from './report-sections.js'
@@ -214,6 +215,7 @@ export function renderReport(results) {
     ['escalation', escalationText],
     ['neighbours', neighboursTable],
     ['snapshot', snapshotTable],
+    ['python', pythonTable],
     ['micro', microTable],
   ]
   for (const [id, render] of detail) {

@@ -7,7 +7,7 @@
 # Frames, both ways: 1 type byte, 4-byte big-endian payload length, payload.
 #   host -> runner  h (hello)          -> r {"v":1}
 #                   q <json header>\n<stdin bytes>: one run; header {"argv": [...]}
-#                   n <end nonce or nothing>: sent right after q, read only after the fork (see below)
+#                   n <end nonce or nothing>: sent right after q (at most MAX_NONCE bytes)
 #   runner -> host  o / e <bytes>      the run's stdout / stderr as it comes, at most 64 KiB a frame
 #                   x {"code": n}      the run's process exited and its stdout and stderr reached EOF
 # A run is a forked child in a session of its own (so the run killer, end-run.sh, ends it and spares this
@@ -16,22 +16,61 @@
 #
 # End nonce (runsc): when n is not empty, after the run this process ends every process outside init's
 # session (as end-run.sh does) and, when none is left, writes "\0sandtier-end:<nonce>\n" as the run's last
-# stderr bytes. The nonce is read from the pipe only after the fork, so no run's memory ever holds it, and
-# under gVisor a run cannot read this process's memory (it is an ancestor: Yama ptrace scope 1).
+# stderr bytes. Under gVisor a run cannot read this process's memory (it is an ancestor: Yama ptrace scope
+# 1), but gVisor 20221219 does let it open /proc/<this pid>/fd/0 and fd/1 (dumpability is not honoured
+# there), so nothing secret may be in the stdin pipe while a run lives: the nonce is read before the fork,
+# straight into a bytearray (no other copy) that the child zeroes first thing. And bytes a run pushed into
+# that pipe would be taken for the host's next frames: after the run (end_run has ended every process of
+# it) anything unread in the pipe ends the runner, so the host sees its channel break (crashed, replaced).
 import ast  # noqa: F401 - preloaded for the python harness
 import atexit  # noqa: F401
 import builtins  # noqa: F401
+import ctypes
+import fcntl
 import json
 import math  # noqa: F401
 import os
 import selectors
 import signal
+import struct
 import sys
+import termios
 import time
 
 HARNESS = '/opt/sandtier/run-python.py'
 MAX_CHUNK = 64 * 1024
 MAX_HEADER = 4096
+MAX_NONCE = 64
+
+
+# clone3 must fail with ENOSYS, so that glibc (pthread_create, posix_spawn) falls back to clone(2), whose
+# namespace flags the profile checks. The OCI profile says so (errnoRet), but runsc 20221219 answers every
+# SCMP_ACT_ERRNO rule with EPERM, whatever errnoRet and defaultErrnoRet say, and applies that profile to
+# this process and everything it starts: no run could start a thread (node aborts in uv_thread_create,
+# Python's threading fails). Execs are not affected: their filter comes from the image's preload, a BPF
+# program gVisor runs as written. So the runner stacks a filter of its own on top: clone3 -> ENOSYS,
+# everything else allowed. Stacked filters are all evaluated and the least permissive action wins; between
+# two errno actions the newest filter's errno wins (Linux and gVisor alike). So this filter can never let
+# through what the profile refuses: it only turns clone3's EPERM into ENOSYS, and clone3 still never
+# reaches the kernel (or a Sentry that implements it). 435 is clone3 on every architecture sandtier runs on.
+NR_CLONE3 = 435
+SECCOMP_FILTER = (
+    (0x20, 0, 0, 0),                       # BPF_LD|BPF_W|BPF_ABS: seccomp_data.nr
+    (0x15, 0, 1, NR_CLONE3),               # BPF_JMP|BPF_JEQ|BPF_K
+    (0x06, 0, 0, 0x00050000 | 38),         # BPF_RET: SECCOMP_RET_ERRNO | ENOSYS
+    (0x06, 0, 0, 0x7FFF0000),              # BPF_RET: SECCOMP_RET_ALLOW
+)
+
+
+def stack_clone3_filter():
+    program = ctypes.create_string_buffer(b''.join(struct.pack('HBBI', *i) for i in SECCOMP_FILTER))
+    fprog = ctypes.create_string_buffer(struct.pack('HxxxxxxQ', len(SECCOMP_FILTER), ctypes.addressof(program)))
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_void_p, ctypes.c_ulong, ctypes.c_ulong]
+    # PR_SET_NO_NEW_PRIVS (already set by no-new-privileges; needed for an unprivileged filter), then
+    # PR_SET_SECCOMP with SECCOMP_MODE_FILTER.
+    if libc.prctl(38, 1, None, 0, 0) != 0 or libc.prctl(22, 2, ctypes.addressof(fprog), 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), 'the runner could not install its clone3 filter')
 
 
 def read_exact(n):
@@ -50,6 +89,30 @@ def read_frame():
     return head[:1], read_exact(int.from_bytes(head[1:], 'big'))
 
 
+def read_nonce():
+    """The n frame's payload, read into a bytearray with no intermediate copy (the child zeroes it)."""
+    head = read_exact(5)
+    length = int.from_bytes(head[1:], 'big')
+    if head[:1] != b'n' or length > MAX_NONCE:
+        sys.exit(2)
+    nonce = bytearray(length)
+    view = memoryview(nonce)
+    got = 0
+    while got < length:
+        n = os.readv(0, [view[got:]])
+        if n == 0:
+            sys.exit(0)
+        got += n
+    return nonce
+
+
+def unread_input():
+    """Bytes waiting in the stdin pipe: the host sends nothing between a run's request and its exit frame."""
+    buf = bytearray(4)
+    fcntl.ioctl(0, termios.FIONREAD, buf)
+    return int.from_bytes(buf, sys.byteorder)
+
+
 def write_all(fd, data):
     view = memoryview(data)
     while view:
@@ -60,8 +123,10 @@ def write_frame(kind, payload=b''):
     write_all(1, kind + len(payload).to_bytes(4, 'big') + payload)
 
 
-def child(argv, harness, stdin_r, out_w, err_w):
+def child(argv, harness, stdin_r, out_w, err_w, nonce):
     """In the forked child: becomes the run (own session, first in line for the OOM killer)."""
+    if nonce:
+        ctypes.memset((ctypes.c_char * len(nonce)).from_buffer(nonce), 0, len(nonce))
     try:
         os.setsid()
         try:
@@ -75,6 +140,8 @@ def child(argv, harness, stdin_r, out_w, err_w):
         os.closerange(3, 65536)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         os.environ.pop('SANDTIER_KEEP', None)
+        # The image's preload unsets it in an exec's first process; a run of the runner is already filtered.
+        os.environ.pop('SANDTIER_SECCOMP', None)
         if harness is None:
             os.execvp(argv[0], argv)
     except BaseException:  # noqa: BLE001 - nothing of the runner may continue in the child
@@ -178,25 +245,34 @@ def run(payload, harness):
     stdin_r, stdin_w = os.pipe()
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
+    nonce = read_nonce()
     pid = os.fork()
     if pid == 0:
-        child(argv, own, stdin_r, out_w, err_w)
+        child(argv, own, stdin_r, out_w, err_w, nonce)
     for fd in (stdin_r, out_w, err_w):
         os.close(fd)
-    kind, nonce = read_frame()
-    if kind != b'n':
-        sys.exit(2)
     pump(pid, stdin_w, data, out_r, err_r)
     _, status = os.waitpid(pid, 0)
     code = os.waitstatus_to_exitcode(status)
     if code < 0:
         code = 128 - code
-    if nonce and end_run():
-        write_frame(b'e', b'\0sandtier-end:' + nonce + b'\n')
+    ended = bool(nonce) and end_run()
+    # A run wrote into our stdin (see the top of this file), or under runsc something of it is still alive
+    # and could: the runner ends, and with it the container.
+    if unread_input() or (nonce and not ended):
+        sys.exit(3)
+    if ended:
+        write_frame(b'e', b'\0sandtier-end:' + bytes(nonce) + b'\n')
     write_frame(b'x', json.dumps({'code': code}).encode())
 
 
 def main():
+    # Never fatal: the runner's end would end the container (the keeper exits with it). Without the filter
+    # runs under runsc cannot start threads (the runc profile returns ENOSYS itself); the tests show it.
+    try:
+        stack_clone3_filter()
+    except OSError:
+        pass
     with open(HARNESS, 'rb') as f:
         harness = compile(f.read(), HARNESS, 'exec')
     # Never let a write to the host die on SIGPIPE; reap nothing but our own child (os.waitpid above).

@@ -5,7 +5,13 @@
  * The runner is guest code: every frame is checked before it is used (known type, payload at most
  * MAX_PAYLOAD_BYTES, nothing but output before a run's exit frame, an exit frame of a few bytes with an
  * integer code). Anything else breaks the channel: the run in progress ends and the sandbox gets a new
- * container (the host cannot tell what else the guest did to the runner). The runner is trusted for nothing
+ * container (the host cannot tell what else the guest did to the runner).
+ *
+ * Under runsc a run can open the runner's stdout through /proc/<pid>/fd/1 (gVisor 20221219 ignores the
+ * runner's dumpability there) and write frames of its own, e.g. an exit frame that would end its run early
+ * and shift the runner's real frames onto the next run. So a run with an end nonce (runsc) accepts its exit
+ * frame only right after the stderr frame that carries the nonce's end line, which the runner writes once
+ * nothing of the run is alive (and which the run cannot know): any other exit frame breaks the channel. The runner is trusted for nothing
  * but the run's output, which is counted against the output caps like any guest output, and its exit code.
  */
 import type { Duplex } from 'node:stream'
@@ -21,6 +27,8 @@ const MAX_EXIT_BYTES = 64
 /** Bytes the runner may write to its stderr (nothing in normal operation) before the channel is dropped. */
 const MAX_STRAY_BYTES = 64 * 1024
 const HEADER_BYTES = 5
+/** Longest stderr frame kept to compare with a run's end line (`\0sandtier-end:` + 32 hex digits + `\n`). */
+const MAX_END_LINE_BYTES = 128
 /** How long the runner may take to answer the hello of a freshly attached container. */
 const HELLO_TIMEOUT_MS = 10_000
 
@@ -68,8 +76,17 @@ export class RunnerChannel {
   #broken: Error | undefined
   #hello: ((ok: boolean) => void) | undefined
   #run:
-    | { onOutput: Handler; end: (e: StreamEnd) => void; code: number | null; drop: boolean }
+    | {
+        onOutput: Handler
+        end: (e: StreamEnd) => void
+        code: number | null
+        drop: boolean
+        /** `\0sandtier-end:<nonce>\n` when the run has an end nonce: its exit frame must follow it. */
+        endLine: Buffer | undefined
+      }
     | undefined
+  /** The payload of the last stderr frame, when it was short enough to be an end line; else undefined. */
+  #lastErr: Buffer[] | undefined
 
   private constructor(stream: Duplex) {
     this.#stream = stream
@@ -126,13 +143,19 @@ export class RunnerChannel {
   start(argv: string[], stdin: Buffer, endNonce: string | undefined, onOutput: Handler): RunnerRun {
     let end!: (e: StreamEnd) => void
     const ended = new Promise<StreamEnd>((resolve) => (end = resolve))
-    const run = { onOutput, end, code: null as number | null, drop: false }
+    const run = {
+      onOutput,
+      end,
+      code: null as number | null,
+      drop: false,
+      endLine: endNonce === undefined ? undefined : Buffer.from(`\0sandtier-end:${endNonce}\n`),
+    }
     if (this.#broken) {
       end({ kind: 'error', error: this.#broken })
     } else {
       this.#run = run
       const header = Buffer.from(`${JSON.stringify({ argv })}\n`)
-      // One write for both frames: the runner reads the nonce only after it forked the run.
+      // One write for both frames: the runner reads both before it forks the run (see runner.py).
       this.#stream.write(
         Buffer.concat([
           frame('q', Buffer.concat([header, stdin])),
@@ -188,6 +211,8 @@ export class RunnerChannel {
           return this.#break(new Error(`the runner sent a bad frame (${JSON.stringify(type)})`))
         this.#type = type
         this.#remaining = length
+        if (type === 'o' || type === 'e')
+          this.#lastErr = type === 'e' && length <= MAX_END_LINE_BYTES ? [] : undefined
         if (length === 0) this.#complete()
         continue
       }
@@ -208,6 +233,7 @@ export class RunnerChannel {
     const run = this.#run
     // Output goes on as it comes; only the exit frame is kept whole (it is at most MAX_EXIT_BYTES).
     if ((this.#type === 'o' || this.#type === 'e') && run) {
+      this.#lastErr?.push(Buffer.from(part))
       if (!run.drop && part.length > 0)
         run.onOutput(this.#type === 'o' ? 'stdout' : 'stderr', Buffer.from(part))
       return
@@ -228,6 +254,9 @@ export class RunnerChannel {
     if (type !== 'x') return
     const code = parseExit(payload)
     if (code === undefined) return this.#break(new Error('the runner sent a bad exit frame'))
+    const endLine = this.#run?.endLine
+    if (endLine && !(this.#lastErr && Buffer.concat(this.#lastErr).equals(endLine)))
+      return this.#break(new Error('an exit frame came without the run end line'))
     const run = this.#run
     this.#run = undefined
     if (run) {

@@ -37,6 +37,8 @@ export { resolveRequest, type NormalizedRequest, type OutputStreamName } from '.
 
 export const WASM_PAGE_BYTES = 65536
 export const DEFAULT_IMAGE = 'sandtier-sandbox:latest'
+/** The in-process probe before a hedged escalation (bench/cases/hedge.js measured the curve). */
+export const DEFAULT_HEDGE_AFTER_MS = 200
 
 const TYPES: readonly SandboxType[] = ['auto', 'quickjs', 'wasm', 'pywasm', 'docker', 'gvisor']
 
@@ -140,5 +142,8 @@ export function resolveConfig(input: SandboxConfig = {}): ResolvedConfig {
         min: 1,
         max: MAX_MS,
       }) ?? 500,
+    hedgeAfterMs:
+      optionalNumber('hedgeAfterMs', config['hedgeAfterMs'], { min: 0, max: MAX_MS }) ??
+      DEFAULT_HEDGE_AFTER_MS,
   }
 }

@@ -40,6 +40,7 @@ export type {
   ExecResult,
   ExecStatus,
   Escalation,
+  EscalationHedge,
   Language,
   OutputChunk,
   OutputFile,

@@ -103,8 +103,24 @@ export interface Usage {
 export interface Escalation {
   from: TierId
   to: TierId
-  /** e.g. 'capability:fs', 'cpu-budget' */
+  /** e.g. 'capability:fs', 'cpu-budget', 'hedge' (both ran side by side), 'heavy-before' (straight there) */
   reason: string
+  /** A hedged escalation: the in-process attempt and the container attempt ran side by side. */
+  hedge?: EscalationHedge
+}
+
+/** How a hedged escalation ended: whose result the run's is, and why. */
+export interface EscalationHedge {
+  /** Milliseconds after the run's start that the container attempt was started. */
+  afterMs: number
+  /** The tier whose attempt's result the run's result is (the other was cancelled). */
+  winner: TierId
+  /**
+   * 'first-to-finish'; 'in-process-stopped' (by its CPU budget or a capability, so the container's result
+   * stands); 'side-effect' (the in-process attempt made a host call or fetch after the hedge point: the
+   * container attempt was cancelled); 'container-failed' (the container could not run it).
+   */
+  why: 'first-to-finish' | 'in-process-stopped' | 'side-effect' | 'container-failed'
 }
 
 /** An error as reported in a result: never a live host object. */

@@ -32,6 +32,7 @@ const CONFIG_OPTIONS = {
   hostFunctions: true,
   escalate: true,
   inProcessCpuBudgetMs: true,
+  hedgeAfterMs: true,
   secrets: true,
 } as const satisfies Record<keyof SandboxConfig, true>
 

@@ -114,6 +114,13 @@ export interface SandboxConfig {
   /** CPU time an in-process run may use before auto mode moves it to a container. @default 500 */
   inProcessCpuBudgetMs?: number
   /**
+   * Auto mode, JavaScript: how long an in-process run goes on alone before the same code is also started on
+   * the container for its trust level, side by side; the first to finish wins (hedged escalation,
+   * docs/tiers.md). Only for a run that cannot reach outside (no hostFunctions, network off) and has made
+   * no host call by then. `escalate: false` or an explicit `type` turns it off. @default 200
+   */
+  hedgeAfterMs?: number
+  /**
    * Values the guest can use but never see, by name: the guest gets a placeholder (`env.NAME` on quickjs,
    * the WASI environment on wasm, the environment of containers), and the host puts the value in its place
    * only in requests to the secret's `hosts` that the policy allows (docs/policy.md, Secrets).
@@ -165,5 +172,6 @@ export interface ResolvedConfig {
   hostFunctions: Record<string, HostFunction>
   escalate: boolean
   inProcessCpuBudgetMs: number
+  hedgeAfterMs: number
   maxOutputFileBytes: number
 }

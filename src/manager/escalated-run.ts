@@ -32,7 +32,7 @@ export async function escalateIfNeeded(
   step: EscalationStep,
   stopped: ExecResult,
 ): Promise<ExecResult> {
-  const { tierId, config, request, context, folder } = step
+  const { tierId, config, context } = step
   const first = withBudget(stopped, context.cpuBudgetMs)
   const decision = decideEscalation(tierId, config, first, context.cpuBudgetMs)
   if (decision.kind === 'none') return first
@@ -43,12 +43,26 @@ export async function escalateIfNeeded(
     }
     return error ? { ...first, error } : first
   }
-  const { to, reason } = decision
+  return (await onContainer(step, decision.to, decision.reason, first)) ?? first
+}
+
+/**
+ * The run on the container `to`, after the in-process attempt `first` (an escalation) or instead of it
+ * (code known to be heavy: first undefined). A container that cannot be made or given the folder: the first
+ * attempt's result saying why, or undefined when there was none (the caller runs it in process).
+ */
+export async function onContainer(
+  step: EscalationStep,
+  to: TierId,
+  reason: string,
+  first?: ExecResult,
+): Promise<ExecResult | undefined> {
+  const { tierId, config, request, context, folder } = step
   let container: TierSandbox
   try {
     container = await step.container(to)
   } catch (err) {
-    return escalationFailed(first, to, err)
+    return first && escalationFailed(first, to, err)
   }
   // One folder: the container's /work is made to hold the sandbox's files before the re-run, and what the
   // run changed there comes back after it (both within diskSpace).
@@ -57,7 +71,7 @@ export async function escalateIfNeeded(
     if (folder && container.files)
       copied = await copyFolder(folder, container.files, config.diskSpaceBytes)
   } catch (err) {
-    return escalationFailed(first, to, err)
+    return first && escalationFailed(first, to, err)
   }
   step.onEscalate(to, reason)
   // One wall-clock limit for the whole run: the container gets what the first attempt (and the
@@ -73,12 +87,18 @@ export async function escalateIfNeeded(
       // (a guest outcome never rejects execute).
       if (!(err instanceof FileError)) throw err
     })
+  const escalation = { from: tierId, to, reason }
+  // Straight to the container: the run's clock started before the container was ready.
+  if (!first) {
+    const durationMs = performance.now() - step.startedMs
+    return { ...second, durationMs, escalations: [escalation, ...second.escalations] }
+  }
   const wallMs = first.usage.wallMs + second.usage.wallMs
   return {
     ...second,
     durationMs: first.durationMs + second.durationMs,
     usage: { ...second.usage, wallMs, cpuMs: first.usage.cpuMs + second.usage.cpuMs },
-    escalations: [...first.escalations, { from: tierId, to, reason }, ...second.escalations],
+    escalations: [...first.escalations, escalation, ...second.escalations],
   }
 }
 

@@ -65,6 +65,12 @@ export async function copyBack(
   }
 }
 
+/** Empties a folder (a container's /work before a hedged attempt: the run starts from an empty folder). */
+export async function clearFolder(folder: TierFiles): Promise<void> {
+  for (const entry of outermost(await folder.list('.', MAX_ENTRIES)))
+    await folder.remove(entry.path)
+}
+
 /** Entries none of whose folders is also in the list (removing a folder removes what is in it). */
 function outermost(entries: FileEntry[]): FileEntry[] {
   const folders = new Set(entries.filter((e) => e.kind === 'directory').map((e) => e.path))

@@ -11,7 +11,8 @@ import type { ExecRequest, ExecResult, TierId } from '../types.js'
 import { ClosingPart } from '../lifecycle/closing.js'
 import { Admission } from './admission.js'
 import { applyBackstop } from './backstop.js'
-import { escalateIfNeeded } from './escalated-run.js'
+import { runAttempts } from './run-attempts.js'
+import { HeavyCodes } from './heavy-codes.js'
 import {
   checkLanguage,
   newLiveSandbox,
@@ -43,6 +44,7 @@ export class SandboxManager extends EventEmitter<ManagerEvents> {
   readonly #expired = new ExpiredIds()
   readonly #totals = { created: 0, executed: 0, escalated: 0, destroyed: 0 }
   readonly #snapshots: ManagerSnapshots
+  readonly #heavy = new HeavyCodes()
   #closing: Promise<void> | undefined
 
   constructor(options: SandboxManagerOptions = {}) {
@@ -176,24 +178,19 @@ export class SandboxManager extends EventEmitter<ManagerEvents> {
       // Output streams only when someone listens as the run starts; otherwise it comes with the result.
       const output = this.#outputSink(live, caller)
       const request = output ? { ...normalized, onOutput: output.write } : normalized
-      let result = await live.sandbox.execute(request, context)
-      result = await escalateIfNeeded(
-        {
-          tierId: live.tierId,
-          config: live.config,
-          request,
-          context,
-          startedMs: started,
-          container: (to) => this.#registry.containerFor(live, to),
-          folder: live.sandbox.files,
-          onEscalate: (to, reason) => {
-            if (output) output.tier = to
-            this.#totals.escalated++
-            this.emit('escalate', { id, from: live.tierId, to, reason })
-          },
+      let result = await runAttempts(live, {
+        request,
+        context,
+        startedMs: started,
+        container: (to) => this.#registry.containerFor(live, to),
+        output,
+        heavy: this.#heavy,
+        onEscalate: (to, reason) => {
+          if (output) output.tier = to
+          this.#totals.escalated++
+          this.emit('escalate', { id, from: live.tierId, to, reason })
         },
-        result,
-      )
+      })
       result = applyBackstop(result, live.config)
       if (live.sandbox.files) result = await files.withOutputFiles(live, result)
       this.#totals.executed++

@@ -30,6 +30,17 @@ export interface RunContext {
    * ends, with its reply, instead of waiting for close(). close() is still called.
    */
   lastRun?: boolean
+  /**
+   * In-process tiers: called once, synchronously, at the run's first host call or fetch, before the call is
+   * answered. The manager's live signal that something outside the sandbox may now have seen the run (a
+   * hedged run is never duplicated past it: hedged-run.ts); `usage.hostCalls` only comes with the result.
+   */
+  onSideEffect?: () => void
+  /**
+   * In-process tiers: called when the run is handed to the engine that runs it (after a worker was found
+   * or booted): a hedge's probe counts from here, so a worker's boot is not taken for the code's weight.
+   */
+  onRunning?: () => void
 }
 
 export interface TierAvailability {

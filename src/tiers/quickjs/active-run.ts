@@ -21,10 +21,13 @@ export class ActiveRun {
   #controller: AbortController | undefined
   #net: ReturnType<CreateRunFetch> | undefined
   #hostCalls = 0
+  readonly #onSideEffect: (() => void) | undefined
 
-  constructor(config: ResolvedConfig, createFetch: CreateRunFetch) {
+  /** `onSideEffect`: RunContext.onSideEffect, told before the first host call is answered. */
+  constructor(config: ResolvedConfig, createFetch: CreateRunFetch, onSideEffect?: () => void) {
     this.#config = config
     this.#createFetch = createFetch
+    this.#onSideEffect = onSideEffect
   }
 
   /** Host calls the guest made in this run: none means nothing outside the sandbox saw the run. */
@@ -39,6 +42,7 @@ export class ActiveRun {
 
   /** Answers one host call; `reply` is not called once the run ended. */
   answer(event: HostCallEvent, reply: (replyJson: string) => void): void {
+    if (this.#hostCalls === 0) this.#onSideEffect?.()
     this.#hostCalls++
     const config = this.#config
     const controller = (this.#controller ??= new AbortController())

@@ -160,7 +160,7 @@ export class QuickJsSandbox extends Closing implements TierSandbox, HostedSandbo
     if (this.#released) throw new SandboxClosedError('quickjs sandbox')
     const started = performance.now()
     if (this.closed) return endedResult('cancelled', started, request.timeoutMs)
-    const active = new ActiveRun(this.#deps.config, this.#deps.createFetch)
+    const active = new ActiveRun(this.#deps.config, this.#deps.createFetch, context.onSideEffect)
     this.#active = active
     const stop = new HardStop({
       cancelBoard: this.#deps.cancelBoard,
@@ -224,6 +224,7 @@ export class QuickJsSandbox extends Closing implements TierSandbox, HostedSandbo
         this.#streaming = { token, onOutput: request.onOutput, sent: false }
       }
       const call = host.worker.call<ExecReply>(message)
+      context.onRunning?.()
       void call.then((late) => {
         stop.settled()
         // Every reply's folder changes, in the order they come (the worker answers in order).

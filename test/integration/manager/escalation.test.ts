@@ -48,8 +48,10 @@ describe('manager: transparent escalation', () => {
   })
 
   it('a CPU-heavy job uses up the in-process budget and finishes on a container', async () => {
+    // The budget path: the hedge (hedge.test.ts) is out of reach.
     const r = await once('function fib(n) { return n < 2 ? n : fib(n - 1) + fib(n - 2) } fib(32)', {
       inProcessCpuBudgetMs: 200,
+      hedgeAfterMs: 604_800_000,
     })
     expect(r.status).toBe('ok')
     expect(r.value).toBe(2178309)
@@ -168,6 +170,7 @@ describe('manager: one wall-clock limit across escalation (issue 12, finding 8)'
     const started = performance.now()
     const r = await once('for (;;) {}', {
       inProcessCpuBudgetMs: 1500,
+      hedgeAfterMs: 604_800_000,
       limits: { executionTime: 3000, cpuTime: 60_000 },
     })
     const elapsed = performance.now() - started

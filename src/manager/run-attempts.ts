@@ -1,0 +1,45 @@
+/**
+ * Which attempts a run gets, in order: code known to be heavy goes straight to the container
+ * ('heavy-before'); a hedgeable run starts in process and may be hedged (hedged-run.ts); any other runs in
+ * process and escalates afterwards if it must (escalated-run.ts).
+ */
+import type { ExecResult } from '../types.js'
+import { escalateIfNeeded, onContainer } from './escalated-run.js'
+import { folderEmpty, hedgeable, hedgedRun, type HedgeStep } from './hedged-run.js'
+import type { LiveSandbox } from './live-sandbox.js'
+import { containerTierFor } from './router.js'
+
+/** What the manager gives: the rest of the step comes from the live sandbox. */
+export type AttemptsStep = Omit<
+  HedgeStep,
+  'tierId' | 'config' | 'folder' | 'sandbox' | 'freshContainer'
+>
+
+export async function runAttempts(live: LiveSandbox, given: AttemptsStep): Promise<ExecResult> {
+  const { tierId, config, sandbox } = live
+  const freshContainer = live.escalated === undefined
+  const step: HedgeStep = {
+    ...given,
+    tierId,
+    config,
+    sandbox,
+    folder: sandbox.files,
+    freshContainer,
+  }
+  const { request, heavy } = step
+  if (!hedgeable(tierId, config))
+    return await escalateIfNeeded(step, await step.sandbox.execute(request, step.context))
+  if (heavy.has(request.code, request.language, config.trust)) {
+    const to = containerTierFor(config.trust)
+    // A container that cannot be made: the run goes the usual way, in process first.
+    const direct = await onContainer(step, to, 'heavy-before')
+    if (direct) return direct
+  }
+  const result =
+    config.hedgeAfterMs < request.timeoutMs && (await folderEmpty(step.folder))
+      ? await hedgedRun(step)
+      : await escalateIfNeeded(step, await step.sandbox.execute(request, step.context))
+  if (result.escalations.some((e) => e.reason === 'cpu-budget'))
+    heavy.add(request.code, request.language, config.trust)
+  return result
+}

@@ -3,85 +3,11 @@
  * error on every tier that runs JavaScript.
  */
 import { describe, expect, it } from 'vitest'
-import { type ExecRequest, type TierId } from '../../../src/index.js'
+import { type TierId } from '../../../src/index.js'
+import { JS_CONFORMANCE_CASES as CASES } from '../../fixtures/js-conformance-cases.js'
 import { useFileManager } from '../../fixtures/sandtier.js'
 
 const { manager } = useFileManager({})
-
-interface Case {
-  name: string
-  request: ExecRequest
-  expected: {
-    status: string
-    value?: unknown
-    stdout?: string
-    stderr?: string
-    errorName?: string
-    errorMessage?: RegExp
-  }
-}
-
-const CASES: Case[] = [
-  { name: 'last expression', request: { code: '1 + 2 * 3' }, expected: { status: 'ok', value: 7 } },
-  {
-    name: 'input',
-    request: { code: 'input.items.map((x) => x * 2)', input: { items: [1, 2] } },
-    expected: { status: 'ok', value: [2, 4] },
-  },
-  {
-    name: 'default export called with input',
-    request: {
-      code: 'export default async function (input) { return { sum: input.a + input.b } }',
-      input: { a: 1, b: 2 },
-    },
-    expected: { status: 'ok', value: { sum: 3 } },
-  },
-  {
-    name: 'top-level await',
-    request: { code: 'const v = await Promise.resolve(21); v * 2' },
-    expected: { status: 'ok', value: 42 },
-  },
-  {
-    name: 'stdout and stderr',
-    request: { code: 'console.log("out", 1); console.error("err"); "done"' },
-    expected: { status: 'ok', value: 'done', stdout: 'out 1\n', stderr: 'err\n' },
-  },
-  {
-    name: 'object formatting',
-    request: { code: 'console.log({ a: 1, b: "x" }, [1, 2])' },
-    expected: { status: 'ok', stdout: "{ a: 1, b: 'x' } [ 1, 2 ]\n" },
-  },
-  { name: 'no value', request: { code: 'let unused = 1' }, expected: { status: 'ok' } },
-  {
-    name: 'thrown error',
-    request: { code: 'throw new RangeError("out of range")' },
-    expected: { status: 'error', errorName: 'RangeError', errorMessage: /out of range/ },
-  },
-  {
-    name: 'rejected default export',
-    request: { code: 'export default async () => { throw new TypeError("nope") }' },
-    expected: { status: 'error', errorName: 'TypeError', errorMessage: /nope/ },
-  },
-  {
-    name: 'syntax error',
-    request: { code: 'let = ;' },
-    expected: { status: 'error', errorName: 'SyntaxError' },
-  },
-  {
-    name: 'timeout',
-    request: { code: 'for (;;) {}', timeoutMs: 1000 },
-    expected: { status: 'timeout' },
-  },
-  {
-    name: 'TypeScript',
-    request: {
-      code: 'const n: number = 4\nexport default (i: { k: number }): number => n * i.k',
-      language: 'typescript',
-      input: { k: 2 },
-    },
-    expected: { status: 'ok', value: 8 },
-  },
-]
 
 const TIERS: TierId[] = ['quickjs', 'docker', 'gvisor']
 

@@ -47,6 +47,7 @@ const SECTIONS = {
   memory: await import('./cases/memory.js'),
   containers: await import('./cases/containers.js'),
   escalation: await import('./cases/escalation.js'),
+  hedge: await import('./cases/hedge.js'),
   neighbours: await import('./cases/neighbours.js'),
   snapshot: await import('./cases/snapshot.js'),
   python: await import('./cases/python.js'),

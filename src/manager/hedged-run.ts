@@ -51,7 +51,7 @@ export function hedgeable(tier: TierId, config: ResolvedConfig): boolean {
 
 /** Whether a folder holds nothing (a quickjs folder known to be empty answers without a message). */
 export async function folderEmpty(folder: TierFiles | undefined): Promise<boolean> {
-  if (!folder) return true
+  if (!folder || folder.knownEmpty?.()) return true
   return (await folder.list('.', 1).catch(() => [undefined])).length === 0
 }
 

@@ -105,7 +105,7 @@ export async function prepareRunFiles(
   }
   // A folder that cannot be listed now (its worker or container is being replaced) is not the run's
   // failure: the run itself reports what happened, and its out/ files are then all new to the result.
-  live.outListing ??= await listOutput(files).catch(() => undefined)
+  live.outListing ??= files.knownEmpty?.() ? [] : await listOutput(files).catch(() => undefined)
 }
 
 /** Runs given up on or lost: their sandbox may still be ending them, so their folder is not read. */
@@ -121,6 +121,11 @@ export async function withOutputFiles(live: LiveSandbox, result: ExecResult): Pr
   if (UNSETTLED.has(result.status)) {
     live.outListing = undefined
     return result
+  }
+  // Nothing there, known without asking (most in-process runs): no listing.
+  if (live.sandbox.files?.knownEmpty?.()) {
+    live.outListing = []
+    return { ...result, files: [] }
   }
   try {
     return { ...result, files: await collectOutputFiles(live) }

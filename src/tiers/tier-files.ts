@@ -38,4 +38,10 @@ export interface TierFiles {
    * Removes a file or a folder with everything in it. Removing what is not there is not an error.
    */
   remove(path: string): Promise<void>
+  /**
+   * True when the tier knows, without asking anyone, that the folder holds nothing and no run is writing
+   * to it (quickjs before its guest or a caller put anything there): the manager then skips its listings
+   * of out/ around a run. Optional: without it the manager lists.
+   */
+  knownEmpty?(): boolean
 }

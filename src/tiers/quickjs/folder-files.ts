@@ -34,9 +34,15 @@ export function emptyFolderReply(op: FilesMessage['op'], path: string): FilesRep
 
 export class QuickJsFiles implements TierFiles {
   readonly #send: SendFiles
+  readonly #knownEmpty: () => boolean
 
-  constructor(send: SendFiles) {
+  constructor(send: SendFiles, knownEmpty: () => boolean) {
     this.#send = send
+    this.#knownEmpty = knownEmpty
+  }
+
+  knownEmpty(): boolean {
+    return this.#knownEmpty()
   }
 
   async write(path: string, data: Uint8Array): Promise<void> {

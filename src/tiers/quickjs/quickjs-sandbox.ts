@@ -99,7 +99,10 @@ export class QuickJsSandbox extends Closing implements TierSandbox, HostedSandbo
   /** Runs asked for and not ended: a folder operation waits for them. */
   #runsQueued = 0
   /** The sandbox's folder (folder-files.ts), in its worker; usable before the first run. */
-  readonly files = new QuickJsFiles((message) => this.#filesCall(message))
+  readonly files = new QuickJsFiles(
+    (message) => this.#filesCall(message),
+    () => this.#runsQueued === 0 && !this.#folderInUse && this.#abandoned === undefined,
+  )
   /** The attempt whose output goes to its request's onOutput now; output of any other token is dropped. */
   #streaming: { token: number; onOutput: StreamListener; sent: boolean } | undefined
 

@@ -2,23 +2,8 @@
  * write_file, read_file and list_files on a session: the manager's file methods, with the tool's text /
  * base64 encodings. A PNG read comes back as an image a model can see.
  */
-import { ConfigError, TierUnavailableError, type SandboxManager } from '../index.js'
-import type { FileEntry } from '../tiers/index.js'
+import { ConfigError, type SandboxManager } from '../index.js'
 import { dataResult, type ToolResult } from './tool-result.js'
-
-/** The manager's file methods (manager.writeFile/readFile/listFiles by sandbox id). */
-interface ManagerFiles {
-  writeFile(id: string, path: string, data: string | Uint8Array): Promise<void>
-  readFile(id: string, path: string): Promise<Uint8Array>
-  listFiles(id: string, path?: string): Promise<FileEntry[]>
-}
-
-function filesOf(manager: SandboxManager): ManagerFiles {
-  const files = manager as unknown as Partial<ManagerFiles>
-  if (typeof files.writeFile !== 'function' || typeof files.readFile !== 'function')
-    throw new TierUnavailableError('files', 'this manager has no file methods', 'update sandtier')
-  return files as ManagerFiles
-}
 
 /** A file's bytes as a tool argument: text, or `{ base64 }`. */
 export function decodeFileArgument(path: string, value: unknown): string | Uint8Array {
@@ -41,7 +26,7 @@ export async function writeSessionFile(
       args.content,
     )
   const data = args.content ?? Buffer.from(args.base64 ?? '', 'base64')
-  await filesOf(manager).writeFile(id, args.path, data)
+  await manager.writeFile(id, args.path, data)
   return dataResult({
     path: args.path,
     size: typeof data === 'string' ? Buffer.byteLength(data) : data.length,
@@ -55,7 +40,7 @@ export async function readSessionFile(
   id: string,
   args: { path: string; encoding?: 'utf8' | 'base64' },
 ): Promise<ToolResult> {
-  const bytes = await filesOf(manager).readFile(id, args.path)
+  const bytes = await manager.readFile(id, args.path)
   const isPng = PNG_SIGNATURE.every((b, i) => bytes[i] === b)
   const base64 = Buffer.from(bytes).toString('base64')
   const structuredContent = { path: args.path, size: bytes.length }
@@ -78,7 +63,7 @@ export async function listSessionFiles(
   id: string,
   args: { path?: string },
 ): Promise<ToolResult> {
-  const entries = await filesOf(manager).listFiles(id, args.path ?? '.')
+  const entries = await manager.listFiles(id, args.path ?? '.')
   return dataResult({
     files: entries.map(({ path, kind, size }) => ({ path, kind, size })),
   })

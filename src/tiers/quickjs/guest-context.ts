@@ -1,6 +1,6 @@
 /**
  * One sandbox's QuickJS runtime and context inside a guest worker, with the natives the prelude needs
- * (installed by guest-prelude.ts; those that act on the run in progress are here).
+ * (installed by guest-prelude.ts; those that act on the run in progress are in guest-run-natives.ts).
  *
  * Handles never leave the guest-* files: the rest of the worker sees strings only.
  */
@@ -8,14 +8,8 @@ import type { QuickJSContext, QuickJSHandle, QuickJSRuntime } from 'quickjs-emsc
 import type { QuickJSWASMModule } from 'quickjs-emscripten'
 import { installGuestEnv } from './guest-env.js'
 import { installPrelude, type PreludeApi } from './guest-prelude.js'
-import {
-  MAX_HOST_CALL_ARGS_BYTES,
-  MAX_HOST_CALLS_IN_FLIGHT_BYTES,
-  MAX_PENDING_HOST_CALLS,
-  MAX_PENDING_TIMERS,
-  MAX_TIMER_DELAY_MS,
-  type RunState,
-} from './run-state.js'
+import type { RunState } from './run-state.js'
+import { runNatives } from './guest-run-natives.js'
 import { ERROR_JSON_CHARS, readString } from './bounded-read.js'
 import type { EvalMode } from './source-transform.js'
 import { guestModuleLoader } from './folder-modules.js'
@@ -67,13 +61,17 @@ export class GuestContext {
     // quickjs-emscripten allocates its global-object handle on first use: do it now, so it is part of the
     // ready-context image rather than made during one sandbox's run and stale after the reset.
     void this.context.global
-    this.#api = installPrelude(this.context, {
-      write: (fd, text, clipped) => this.#write(fd, text, clipped),
-      room: () => this.run?.outputRoom() ?? 0,
-      hostCall: (name, args) => this.#hostCall(name, args),
-      setTimer: (id, ms) => this.#setTimer(id, ms),
-      clearTimer: (id) => this.#clearTimer(id),
-    })
+    this.#api = installPrelude(
+      this.context,
+      runNatives({
+        context: this.context,
+        run: () => this.run,
+        sendHostCall: (callId, name, argsJson) =>
+          this.#binding?.sendHostCall(callId, name, argsJson),
+        onTimer: (id) => this.#binding?.onTimer(id),
+        nextCallId: () => this.#nextCall++,
+      }),
+    )
   }
 
   /** The module and memory this context lives in. */
@@ -121,83 +119,6 @@ export class GuestContext {
     this.#binding = binding
     if (rebind) this.#bindLimitAndHostFunctions(binding)
     return this
-  }
-
-  /**
-   * Console text from the guest's console part, already clipped there to the room left (and `clipped` says
-   * so). A longer string is refused unread: the guest part never sends one, so something is wrong.
-   */
-  #write(fd: number, text: QuickJSHandle, clipped: boolean): boolean {
-    const run = this.run
-    if (!run) return false
-    const kept = readString(this.context, text, run.outputRoom())
-    if (kept === undefined) {
-      run.overflow()
-      return false
-    }
-    const ok = run.write(fd, kept)
-    if (!clipped) return ok
-    run.overflow()
-    return false
-  }
-
-  #hostCall(nameHandle: QuickJSHandle, argsHandle: QuickJSHandle): QuickJSHandle {
-    const ctx = this.context
-    const run = this.run
-    const deferred = ctx.newPromise()
-    const refuse = (error: { name: string; message: string }): QuickJSHandle => {
-      ctx.newError(error).consume((e) => deferred.reject(e))
-      return deferred.handle
-    }
-    // A stopping run makes no more host calls: nothing may happen after the decision to stop.
-    if (!run || run.stop !== undefined)
-      return refuse({ name: 'Error', message: 'no run in progress' })
-    if (run.hostCalls.size >= MAX_PENDING_HOST_CALLS) {
-      const message = `too many host calls in flight (at most ${MAX_PENDING_HOST_CALLS})`
-      return refuse({ name: 'Error', message })
-    }
-    // Bounded before it is copied: the guest part refuses larger arguments, so this only ever stops a
-    // guest that got around it. Host function names are ours (installed at bind) or '__fetch'.
-    const name = readString(ctx, nameHandle, 1024)
-    const argsJson = readString(ctx, argsHandle, MAX_HOST_CALL_ARGS_BYTES)
-    const argsBytes = argsJson === undefined ? Infinity : Buffer.byteLength(argsJson)
-    if (name === undefined || argsJson === undefined || argsBytes > MAX_HOST_CALL_ARGS_BYTES) {
-      const message = `host call arguments are larger than ${MAX_HOST_CALL_ARGS_BYTES} bytes`
-      return refuse({ name: 'RangeError', message })
-    }
-    const callId = this.#nextCall++
-    if (!run.addHostCall(callId, deferred, argsBytes)) {
-      const message = `host calls in flight would hold more than ${MAX_HOST_CALLS_IN_FLIGHT_BYTES} bytes of arguments`
-      return refuse({ name: 'RangeError', message })
-    }
-    this.#binding?.sendHostCall(callId, name, argsJson)
-    return deferred.handle
-  }
-
-  /** Arms (or re-arms) timer `id`; false when the run has MAX_PENDING_TIMERS others pending. */
-  #setTimer(id: number, ms: number): boolean {
-    const run = this.run
-    if (!run) return false
-    const pending = run.timers.get(id)
-    if (pending === undefined && run.timers.size >= MAX_PENDING_TIMERS) return false
-    clearTimeout(pending)
-    const timer = setTimeout(
-      () => {
-        run.timers.delete(id)
-        this.#binding?.onTimer(id)
-        run.wake()
-      },
-      Math.min(ms, MAX_TIMER_DELAY_MS),
-    )
-    run.timers.set(id, timer)
-    return true
-  }
-
-  #clearTimer(id: number): void {
-    const run = this.run
-    if (!run) return
-    clearTimeout(run.timers.get(id))
-    run.timers.delete(id)
   }
 
   /** Hands a host reply to the guest promise waiting for it. */

@@ -1,7 +1,7 @@
 /**
  * The prelude installed in a fresh QuickJS context (prelude.ts): the `native` object it is given, and the
  * handles of the functions it returns. Natives that only read the context (promise state, random bytes,
- * loading a part) are made here; those that act on the run in progress ask the GuestContext (NativeHost).
+ * loading a part) are made here; those that act on the run in progress ask guest-run-natives.ts (NativeHost).
  *
  * Runs once per context, while the context is built: what it leaves in the context is part of the
  * ready-context image every sandbox starts from (context-image.ts).
@@ -15,7 +15,7 @@ import { installFolderNatives } from './folder-native.js'
 /** Most bytes one crypto.getRandomValues call may ask for (WebCrypto's quota). */
 export const MAX_RANDOM_BYTES = 65536
 
-/** The natives that act on the run in progress, as the GuestContext implements them. */
+/** The natives that act on the run in progress, as guest-run-natives.ts implements them. */
 export interface NativeHost {
   /** Console text, already clipped by the guest to the room left (`clipped` says so); false stops writing. */
   write(fd: number, text: QuickJSHandle, clipped: boolean): boolean

@@ -6,7 +6,6 @@
 import type { ResolvedConfig } from '../config.js'
 import { timeoutError } from '../limits/limit-errors.js'
 import { execResult } from '../limits/run-outcome.js'
-import { FileError } from '../errors.js'
 import type { FileEntry, TierFiles } from '../tiers/tier-files.js'
 import type { NormalizedRequest, RunContext, TierSandbox } from '../tiers/tier.js'
 import type { ExecResult, TierId } from '../types.js'
@@ -26,6 +25,11 @@ export interface EscalationStep {
   onEscalate: (to: TierId, reason: string) => void
   /** The first sandbox's folder, which the container run works on (copied in, and back after it). */
   folder?: TierFiles | undefined
+  /**
+   * Told when the run's folder stays in the container: a last run (run()) freed its in-process sandbox with
+   * the first reply, so nothing can be copied back; the result's out/ files are read from here.
+   */
+  onFolder?: ((files: TierFiles) => void) | undefined
 }
 
 export async function escalateIfNeeded(
@@ -81,12 +85,11 @@ export async function onContainer(
     performance.now() < notAfterMs
       ? await container.execute(request, { notAfterMs, lastRun: context.lastRun })
       : timedOutBeforeStart(to, request.timeoutMs)
-  if (folder && container.files && copied)
-    await copyBack(container.files, folder, copied, config.diskSpaceBytes).catch((err: unknown) => {
-      // What the guest left there does not fit the sandbox's own folder: it stays in the container only
-      // (a guest outcome never rejects execute).
-      if (!(err instanceof FileError)) throw err
-    })
+  if (context.lastRun && container.files) step.onFolder?.(container.files)
+  else if (folder && container.files && copied)
+    // What does not fit the sandbox's own folder, or cannot reach it, stays in the container only: a
+    // guest outcome never rejects execute.
+    await copyBack(container.files, folder, copied, config.diskSpaceBytes).catch(() => undefined)
   const escalation = { from: tierId, to, reason }
   // Straight to the container: the run's clock started before the container was ready.
   if (!first) {

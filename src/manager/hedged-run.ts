@@ -227,7 +227,9 @@ class HedgedRun {
     // like any reading of a folder after a run (a released last-run sandbox takes no files); a run given up
     // on (cancelled, timed out) leaves the folder as it is, as on any tier.
     if (second.status !== 'cancelled' && second.status !== 'timeout') {
-      if (folder && attempt.files)
+      // A last run's in-process sandbox is gone with its reply: the result reads the container's folder.
+      if (this.#step.context.lastRun && attempt.files) this.#step.onFolder?.(attempt.files)
+      else if (folder && attempt.files)
         await copyFolder(attempt.files, folder, config.diskSpaceBytes).catch(() => undefined)
       this.#step.heavy.add(request.code, request.language, config.trust)
     }

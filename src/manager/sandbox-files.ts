@@ -117,18 +117,22 @@ const UNSETTLED = new Set<ExecResult['status']>(['timeout', 'cancelled', 'crashe
  * does a run that ended 'timeout', 'cancelled' or 'crashed' (reading it would wait for the sandbox to finish
  * ending the run, past the caller's limit; listFiles/readFile read it once it has).
  */
-export async function withOutputFiles(live: LiveSandbox, result: ExecResult): Promise<ExecResult> {
+export async function withOutputFiles(
+  live: LiveSandbox,
+  result: ExecResult,
+  folder: TierFiles,
+): Promise<ExecResult> {
   if (UNSETTLED.has(result.status)) {
     live.outListing = undefined
     return result
   }
   // Nothing there, known without asking (most in-process runs): no listing.
-  if (live.sandbox.files?.knownEmpty?.()) {
+  if (folder.knownEmpty?.()) {
     live.outListing = []
     return { ...result, files: [] }
   }
   try {
-    return { ...result, files: await collectOutputFiles(live) }
+    return { ...result, files: await collectOutputFiles(live, folder) }
   } catch {
     live.outListing = undefined
     return result
@@ -141,8 +145,10 @@ export async function withOutputFiles(live: LiveSandbox, result: ExecResult): Pr
  * past it, listed without bytes and `truncated`. The listing and the reads happen after the run's clock
  * stopped: they are not in its durationMs.
  */
-export async function collectOutputFiles(live: LiveSandbox): Promise<OutputFile[]> {
-  const files = folderOf(live)
+export async function collectOutputFiles(
+  live: LiveSandbox,
+  files: TierFiles = folderOf(live),
+): Promise<OutputFile[]> {
   const before = new Map((live.outListing ?? []).map((entry) => [entry.path, entry]))
   live.outListing = undefined
   const after = await listOutput(files)

@@ -178,9 +178,11 @@ export class SandboxManager extends EventEmitter<ManagerEvents> {
       // Output streams only when someone listens as the run starts; otherwise it comes with the result.
       const output = this.#outputSink(live, caller)
       const request = output ? { ...normalized, onOutput: output.write } : normalized
+      let outFolder = live.sandbox.files
       let result = await runAttempts(live, {
         request,
         context,
+        onFolder: (files) => (outFolder = files),
         startedMs: started,
         container: (to) => this.#registry.containerFor(live, to),
         output,
@@ -192,7 +194,7 @@ export class SandboxManager extends EventEmitter<ManagerEvents> {
         },
       })
       result = applyBackstop(result, live.config)
-      if (live.sandbox.files) result = await files.withOutputFiles(live, result)
+      if (outFolder) result = await files.withOutputFiles(live, result, outFolder)
       this.#totals.executed++
       if (LIMIT_STATUSES.has(result.status))
         this.emit('limit', { id, status: result.status, tier: result.tier })

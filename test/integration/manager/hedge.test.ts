@@ -63,7 +63,9 @@ describe('manager: hedged escalation', () => {
     const chunks: OutputChunk[] = []
     // Wall clocks: the budget path's durationMs leaves out the wait for its container.
     let t0 = performance.now()
-    const hedged = await once(manager, code, config, chunks)
+    // The in-process attempt's CPU budget out of reach: on a loaded machine it could otherwise stop the
+    // in-process attempt before the container's result came ('in-process-stopped': docker still wins).
+    const hedged = await once(manager, code, { ...config, inProcessCpuBudgetMs: 20_000 }, chunks)
     const hedgedMs = performance.now() - t0
     await warmPool(manager, 'docker')
     t0 = performance.now()

@@ -89,6 +89,20 @@ export class GuestWorker extends Closing {
     return super.closed || this.#gone !== undefined
   }
 
+  /**
+   * Resolves once the worker has booted, holding the process alive while someone waits for it: `ready`
+   * alone holds nothing, so a spare booting in the background (nobody waiting) never keeps a script
+   * running, while a script whose first call waits for a worker's boot does not exit under it.
+   */
+  async whenReady(): Promise<void> {
+    if (this.#inflight++ === 0) this.#worker.ref()
+    try {
+      await this.ready
+    } finally {
+      if (--this.#inflight === 0 && !this.#gone) this.#worker.unref()
+    }
+  }
+
   /** Sends a request and resolves with the worker's reply value. */
   call<T>(message: object, transfer?: readonly TransferListItem[]): Promise<T> {
     if (this.#gone) return Promise.reject(this.#gone)

@@ -28,7 +28,7 @@ export class WorkerPool extends Closing {
     while (worker?.closed) worker = this.#spares.shift()
     worker ??= new GuestWorker(this.#options)
     this.#refill()
-    await worker.ready
+    await worker.whenReady()
     return worker
   }
 

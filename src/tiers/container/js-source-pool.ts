@@ -118,7 +118,7 @@ export async function prepareOffThread(
       return { ok: false, reason: reason ?? 'cancelled' }
     }
     try {
-      await worker.ready
+      await worker.whenReady()
       const reply = await worker.call<PrepareReply>({ code, language })
       return reply
     } catch {

@@ -28,15 +28,8 @@ export async function reserveWorker(state: SandboxState): Promise<Placement | 's
   }
   state.folderInUse = known && (folder?.length ?? 0) > 0
   const image = known && typeof memory === 'object' ? memory : undefined
-  // A booting worker does not hold the process (an idle worker never should): the placement does, or a
-  // script whose first call is a file operation or a restore would exit while its worker boots.
-  const hold = setInterval(() => undefined, 60_000)
-  let placement: Placement
-  try {
-    placement = await place(state, known ? { image, folder } : {})
-  } finally {
-    clearInterval(hold)
-  }
+  // The worker's boot holds the process while the placement waits for it (GuestWorker.whenReady).
+  const placement = await place(state, known ? { image, folder } : {})
   if (known) return placement
   placement.release()
   return 'state lost'

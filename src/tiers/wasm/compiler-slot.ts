@@ -89,7 +89,7 @@ export class CompilerSlot {
     if (signal?.aborted === true) stop('cancelled')
     signal?.addEventListener('abort', onAbort, { once: true })
     try {
-      await worker.ready
+      await worker.whenReady()
       const reply = await worker.call<CompileReply>({
         type: 'compile',
         entry: ENTRY_PATH,

@@ -48,6 +48,12 @@ describe('I14-1: nothing idle keeps the process alive', () => {
       "const m = new sandtier.SandboxManager(); const id = await m.createSandbox({ type: 'quickjs' }); await m.execute(id, '1'); await m.destroy(id); const w = await m.createSandbox({ type: 'wasm', language: 'assemblyscript' }); console.log((await m.execute(w, 'export function main(i: string): string { return \"w\" }')).value); await m.destroy(w)",
       'w',
     ],
+    [
+      // The first call waits for a worker's boot: the wait holds the process (it exited 13 under it before).
+      'a script whose first call is a file operation, never closed',
+      "const m = new sandtier.SandboxManager(); const sb = await m.create({ type: 'quickjs' }); await sb.writeFile('a.txt', 'x'); console.log(Buffer.from(await sb.readFile('a.txt')).toString())",
+      'x',
+    ],
   ])('%s: the process exits by itself', async (_name, body, printed) => {
     const r = await runChild(body, 30_000)
     expect({ code: r.code, out: r.out.trim() }).toEqual({ code: 0, out: printed })

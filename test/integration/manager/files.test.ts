@@ -243,7 +243,9 @@ describe('I14-4: files on wasm', () => {
 
 describe('I14-4: escalation keeps one folder', () => {
   it('I14-4: a quickjs run escalated to its container sees the sandbox files and its changes come back', async () => {
-    await using sb = await manager.create({})
+    // node and a child shell under gVisor can reach the default 64 MiB (an OOM kill ends the run 'memory'):
+    // this test is about the folder, so the sandbox gets room.
+    await using sb = await manager.create({ memoryLimit: 256 * 1024 * 1024 })
     await sb.writeFile('in.txt', 'kept across')
     await sb.writeFile('gone.txt', 'removed by the container')
     // The module name is computed: quickjs runs the code, finds the need, and the run moves to gvisor.

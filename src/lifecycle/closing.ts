@@ -60,6 +60,22 @@ export abstract class Closing implements Closable, AsyncDisposable {
   /** The owner's own part of closing, after its children closed: terminate workers, remove containers. */
   protected abstract onClose(): Promise<void>
 
+  /** Work in progress that close() must see end (a sandbox's runs): see track() and tracked(). */
+  readonly #tracked = new Set<Promise<unknown>>()
+
+  /** Follows `work` until it settles, for onClose() to wait on with tracked(); returns it unchanged. */
+  protected track<T>(work: Promise<T>): Promise<T> {
+    this.#tracked.add(work)
+    const forget = (): void => void this.#tracked.delete(work)
+    work.then(forget, forget)
+    return work
+  }
+
+  /** Resolves once every tracked piece of work settled (never rejects). */
+  protected async tracked(): Promise<void> {
+    await Promise.allSettled(this.#tracked)
+  }
+
   /** @throws SandboxClosedError once close() was called. */
   protected assertOpen(): void {
     if (this.closed) throw new SandboxClosedError(this.#what)

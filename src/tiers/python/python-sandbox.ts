@@ -44,7 +44,6 @@ export class PythonSandbox extends Closing implements TierSandbox {
   readonly #runtime: PythonRuntime
   readonly #id = nextSandboxId++
   readonly #cancelRuns = new AbortController()
-  readonly #runs = new Set<Promise<ExecResult>>()
   /** The interpreter between runs; null: the image's (a new or reset sandbox). */
   #state: InterpreterState | null = null
   #generation = 0
@@ -65,11 +64,7 @@ export class PythonSandbox extends Closing implements TierSandbox {
 
   execute(request: NormalizedRequest, context: RunContext = {}): Promise<ExecResult> {
     if (this.closed) return Promise.reject(new SandboxClosedError('pywasm sandbox'))
-    const run = this.#execute(request, context)
-    this.#runs.add(run)
-    const forget = (): boolean => this.#runs.delete(run)
-    run.then(forget, forget)
-    return run
+    return this.track(this.#execute(request, context))
   }
 
   async #execute(request: NormalizedRequest, context: RunContext): Promise<ExecResult> {
@@ -221,7 +216,7 @@ export class PythonSandbox extends Closing implements TierSandbox {
 
   protected async onClose(): Promise<void> {
     this.#cancelRuns.abort()
-    await Promise.allSettled(this.#runs)
+    await this.tracked()
     this.#holder?.post({ type: 'drop', sandboxId: this.#id })
     this.#state = null
   }

@@ -45,8 +45,6 @@ export class WasmSandbox extends Closing implements TierSandbox {
   readonly #plans = new WeakMap<CompiledModule, ModulePlan>()
   // Aborted by close(): runs in progress end as 'cancelled' and their workers are terminated.
   readonly #cancelRuns = new AbortController()
-  /** Runs in progress, which close() waits for. */
-  readonly #runs = new Set<Promise<ExecResult>>()
   /** The sandbox's folder, kept here between runs (wasi-disk-folder.ts says why and how). */
   readonly files: WasiFolder
 
@@ -84,11 +82,7 @@ export class WasmSandbox extends Closing implements TierSandbox {
    */
   execute(request: NormalizedRequest, context: RunContext = {}): Promise<ExecResult> {
     if (this.closed) return Promise.reject(new SandboxClosedError('wasm sandbox'))
-    const run = this.#execute(request, context)
-    this.#runs.add(run)
-    const forget = (): boolean => this.#runs.delete(run)
-    run.then(forget, forget)
-    return run
+    return this.track(this.#execute(request, context))
   }
 
   async #execute(request: NormalizedRequest, context: RunContext): Promise<ExecResult> {
@@ -206,7 +200,7 @@ export class WasmSandbox extends Closing implements TierSandbox {
   /** Ends runs in progress as 'cancelled' (new ones are refused from the close() call) and waits for them. */
   protected async onClose(): Promise<void> {
     this.#cancelRuns.abort()
-    await Promise.allSettled(this.#runs)
+    await this.tracked()
   }
 }
 

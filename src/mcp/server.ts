@@ -42,13 +42,16 @@ export function createConnectionServer(tools: Tools, owner: string): Server {
         `Unknown tool: ${name} (tools: ${TOOL_NAMES.join(', ')})`,
       )
     const progressToken = request.params._meta?.progressToken
+    const progress =
+      progressToken === undefined
+        ? undefined
+        : progressReporter(progressToken, extra.sendNotification)
     const result = await tools.call(name, args ?? {}, {
       owner,
       signal: AbortSignal.any([extra.signal, connection.signal]),
-      ...(progressToken === undefined
-        ? {}
-        : { onOutput: progressReporter(progressToken, extra.sendNotification) }),
+      ...(progress ? { onOutput: progress.onOutput } : {}),
     })
+    await progress?.sent()
     return { ...result }
   })
   server.onclose = () => {

@@ -153,7 +153,8 @@ def child(argv, harness, stdin_r, out_w, err_w, nonce):
 
 
 def scan(me):
-    """Processes outside init's session (pid 1 and this process excepted), and those of them still alive."""
+    """Processes outside init's session (pid 1, this process and exec first processes excepted), and those
+    of them still alive."""
     victims, live = [], []
     for name in os.listdir('/proc'):
         if not name.isdigit() or name in ('1', me):
@@ -170,7 +171,11 @@ def scan(me):
         fields = stat[stat.rfind(b')') + 2:].split()
         if len(fields) < 18:
             continue
-        if fields[3] == b'1':
+        # Init's session is the container's own. A parent of 0 means an exec's first process: the host's
+        # (kill-run.sh ending this run after a stop, racing this scan: ending it made the host kill the
+        # whole container). A run cannot make one: its processes descend from this one, orphans go to
+        # init, and CLONE_PARENT only hands over the caller's parent, never init's.
+        if fields[3] == b'1' or fields[1] == b'0':
             continue
         victims.append(int(name))
         if fields[0] not in (b'Z', b'X') or int(fields[17]) > 1:

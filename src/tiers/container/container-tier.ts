@@ -169,10 +169,9 @@ export class ContainerTier extends Closing implements Tier {
         const engine = await preflight(this.#docker, this.id, this.runtime, image)
         const [hostFiles, runner] = await Promise.all([
           sharedHostFiles(),
-          // Not under runsc yet: runsc 20221219 applies the OCI profile to the container's init tree and
-          // refuses thread creation there (node aborts, Python's threading fails; execs get the image's
-          // preload filter instead and are not affected), so the runner's runs could not start a thread.
-          this.#useRunner && this.runtime === 'runc' ? imageHasRunner(this.#docker, image) : false,
+          // Both runtimes: under runsc the runner stacks its own clone3 filter (see runner.py), since
+          // runsc 20221219 answers the profile's clone3 rule with EPERM instead of ENOSYS.
+          this.#useRunner ? imageHasRunner(this.#docker, image) : false,
           checkUidRangeOnHost(this.#uids.range),
           (this.#started ??= this.reapOrphans().then(
             () => undefined,

@@ -213,8 +213,8 @@ describe.each(KINDS)('%s: the processes the run killer keeps (K4-keeper)', (kind
     const r = await manager.execute(plain, PROBE_KEPT)
     expect(r.status).toBe('ok')
     expect(r.value).toEqual({
-      // Under runc the image's resident runner is the main command (issue 15); runsc does not use it yet.
-      kept: kind === 'docker' ? ['python3', 'sandtier-ready'] : ['sandtier-ready'],
+      // The image's resident runner is the main command (issue 15), on both runtimes.
+      kept: ['python3', 'sandtier-ready'],
       outcomes: kind === 'docker' ? RUNC_OUTCOMES : RUNSC_OUTCOMES,
     })
   })

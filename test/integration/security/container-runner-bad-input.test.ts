@@ -2,11 +2,9 @@
  * Issue 15 item 1: the resident runner (images/sandbox/harness/runner.py) is guest code. A run that kills it,
  * leaves a daemon, floods output, fills memory, closes its stdout or prints forged reply frames gets the
  * right status, the sandbox is replaced where the runner is gone, and nothing of a run is left for the next.
- * The runs go to the runner under runc; under runsc they are still execs (RUNNER_ON_RUNSC, off until every
- * container test passes with it; the outcomes below for runsc's runner were verified with it on). gVisor
- * 20221219 lets a run open the runner's stdin and stdout (/proc/<pid>/fd ignores dumpability there): the
- * runner holds nothing secret in them while a run lives, and bytes a run pushes into its stdout end the
- * sandbox as crashed (I15-7..9).
+ * The runs go to the runner on both runtimes. gVisor 20221219 lets a run open the runner's stdin and stdout
+ * (/proc/<pid>/fd ignores dumpability there): the runner holds nothing secret in them while a run lives, and
+ * bytes a run pushes into either end the sandbox as crashed (I15-7..9).
  */
 import { beforeAll, describe, expect } from 'vitest'
 import { KINDS, test } from '../../fixtures/sandtier.js'
@@ -53,8 +51,6 @@ left
  */
 const RUNNER_FD_PY = `
 def probe(fd, data):
-    if not pids:
-        return 'no runner'
     try:
         f = os.open('/proc/%d/fd/%d' % (pids[0], fd), (os.O_WRONLY if data else os.O_RDONLY) | os.O_NONBLOCK)
     except OSError:
@@ -70,11 +66,7 @@ def probe(fd, data):
         return 'refused'
 `
 
-/** runsc containers run the runner (container-tier.ts); off: their runs are execs. */
-const RUNNER_ON_RUNSC = false
-
 describe.each(KINDS)('%s: bad input to the runner (issue 15)', (kind) => {
-  const runner = kind === 'docker' || RUNNER_ON_RUNSC
   test.override({ kind, containerConfig: { limits: { executionTime: 20_000 } } })
   const py = (code: string, timeoutMs = 20_000) => request(code, 'python', { timeoutMs })
 
@@ -82,15 +74,13 @@ describe.each(KINDS)('%s: bad input to the runner (issue 15)', (kind) => {
     containerSandbox: sandbox,
   }) => {
     const found = await sandbox.execute(py(`${RUNNER_PIDS_PY}\nlen(pids)`))
-    expect(found).toMatchObject({ status: 'ok', value: runner ? 1 : 0 })
+    expect(found).toMatchObject({ status: 'ok', value: 1 })
     const before = await sandbox.containerId()
     const killed = await sandbox.execute(
       py(`${RUNNER_PIDS_PY}\nfor p in pids: os.kill(p, 9)\nimport time; time.sleep(1)\nlen(pids)`),
     )
-    if (runner) {
-      expect(killed.status).toBe('crashed')
-      expect(await sandbox.containerId()).not.toBe(before)
-    } else expect(killed).toMatchObject({ status: 'ok', value: 0 })
+    expect(killed.status).toBe('crashed')
+    expect(await sandbox.containerId()).not.toBe(before)
     expect(await sandbox.execute(py('1+1'))).toMatchObject({ status: 'ok', value: 2 })
   })
 
@@ -154,10 +144,7 @@ describe.each(KINDS)('%s: bad input to the runner (issue 15)', (kind) => {
     containerSandbox: sandbox,
   }) => {
     const read = await sandbox.execute(py(`${RUNNER_PIDS_PY}\n${RUNNER_FD_PY}\nprobe(0, b'')`))
-    expect(read).toMatchObject({
-      status: 'ok',
-      value: !runner ? 'no runner' : kind === 'docker' ? 'denied' : 'empty',
-    })
+    expect(read).toMatchObject({ status: 'ok', value: kind === 'docker' ? 'denied' : 'empty' })
   })
 
   test("I15-8: a run cannot write into the runner's stdin (runc: denied; runsc: the pipe's host end is read-only)", async ({
@@ -167,10 +154,7 @@ describe.each(KINDS)('%s: bad input to the runner (issue 15)', (kind) => {
     const wrote = await sandbox.execute(
       py(`${RUNNER_PIDS_PY}\n${RUNNER_FD_PY}\nprobe(0, ${frame})`),
     )
-    expect(wrote).toMatchObject({
-      status: 'ok',
-      value: !runner ? 'no runner' : kind === 'docker' ? 'denied' : 'refused',
-    })
+    expect(wrote).toMatchObject({ status: 'ok', value: kind === 'docker' ? 'denied' : 'refused' })
     expect(await sandbox.execute(py('1+1'))).toMatchObject({ status: 'ok', value: 2 })
   })
 
@@ -183,8 +167,7 @@ describe.each(KINDS)('%s: bad input to the runner (issue 15)', (kind) => {
         `${RUNNER_PIDS_PY}\n${RUNNER_FD_PY}\nprobe(1, b'x' + (11).to_bytes(4, 'big') + b'{"code": 0}')`,
       ),
     )
-    if (!runner) expect(wrote).toMatchObject({ status: 'ok', value: 'no runner' })
-    else if (kind === 'docker') expect(wrote).toMatchObject({ status: 'ok', value: 'denied' })
+    if (kind === 'docker') expect(wrote).toMatchObject({ status: 'ok', value: 'denied' })
     else {
       expect(wrote.status).toBe('crashed')
       expect(await sandbox.containerId()).not.toBe(before)

@@ -1,161 +1,18 @@
 # sandtier python harness: runs one request's Python code and reports its value on a side channel.
 #
-# Value rule (documented in docs and src/tiers/container/README.md):
-#   1. the value of the last top-level statement when it is an expression (awaited when it is awaitable;
-#      top-level `await` is allowed, and the whole module runs in one event loop);
-#   2. otherwise, when the module defines a top-level function `main` and never calls `main` in its own
-#      top-level code, `main(input)` (or `main()` when it takes no parameter), awaited when it is async;
-#   3. otherwise no value.
+# Value rule: see harness_python.py (shared with session.py); documented in src/tiers/container/README.md.
 # The global `input` holds the request's input when one was given; without one the builtin input() stays.
 #
 # Request: the start of stdin, "<byte length>\n<JSON>" with {code, input?, nonce}, read before any guest code runs
 # (never in the environment, argv or a file, where another process could read it); the guest's own stdin follows
 # it, unread. Report: one line at the very end of stderr, "\0sandtier:<nonce>:<json>\n" with {value?} or
 # {error: {name, message, stack, code?}}.
-import ast
 import atexit
 import builtins
-import json
-import math
 import os
 import sys
 
-# asyncio, inspect, datetime and traceback cost tens of milliseconds to import: only when a run needs them.
-
-MAX_DEPTH = 256
-FILENAME = 'main.py'
-VALUE_NAME = '__sandtier_value__'
-
-
-MAX_HEADER_BYTES = 20
-
-
-def read_request():
-    """Exactly the framed request from fd 0, unbuffered: what follows is the guest's stdin."""
-    header = b''
-    while True:
-        byte = os.read(0, 1)
-        if not byte:
-            raise RuntimeError('sandtier: the request ended early')
-        if byte == b'\n':
-            break
-        header += byte
-        if len(header) > MAX_HEADER_BYTES:
-            raise RuntimeError('sandtier: bad request header')
-    remaining = int(header)
-    parts = []
-    while remaining > 0:
-        part = os.read(0, min(remaining, 1 << 20))
-        if not part:
-            raise RuntimeError('sandtier: the request ended early')
-        parts.append(part)
-        remaining -= len(part)
-    return json.loads(b''.join(parts).decode('utf-8'))
-
-
-class ResultNotSerializable(TypeError):
-    pass
-
-
-def not_safe(path, what):
-    return ResultNotSerializable('result is not JSON-safe: ' + what + (' at ' + path if path else ''))
-
-
-def copy(value, path, depth, seen):
-    """A JSON-safe copy: dicts with str keys, lists, tuples, str, int, float, bool, None, dates."""
-    if value is None or isinstance(value, (bool, str)):
-        return value
-    if isinstance(value, int):
-        return int(value)
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if type(value).__module__ == 'datetime':
-        import datetime
-        if isinstance(value, (datetime.date, datetime.time)):
-            return value.isoformat()
-    if depth > MAX_DEPTH:
-        raise not_safe(path, 'nesting deeper than %d' % MAX_DEPTH)
-    if id(value) in seen:
-        raise not_safe(path, 'a circular reference')
-    seen.add(id(value))
-    try:
-        if isinstance(value, (list, tuple)):
-            return [copy(v, '%s[%d]' % (path, i), depth + 1, seen) for i, v in enumerate(value)]
-        if isinstance(value, dict):
-            out = {}
-            for k, v in value.items():
-                if not isinstance(k, str):
-                    raise not_safe(path, 'a dict key of type ' + type(k).__name__)
-                out[k] = copy(v, path + '.' + k, depth + 1, seen)
-            return out
-        raise not_safe(path, 'a value of type ' + type(value).__name__)
-    finally:
-        seen.discard(id(value))
-
-
-def calls_main(statements):
-    """True when top-level code (outside function and class bodies) calls `main`."""
-    stack = list(statements)
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-            continue
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == 'main':
-            return True
-        stack.extend(ast.iter_child_nodes(node))
-    return False
-
-
-def settle(value):
-    if hasattr(type(value), '__await__'):
-        import asyncio
-
-        async def wait():
-            return await value
-        return asyncio.run(wait())
-    return value
-
-
-def run_code(tree, scope):
-    code = compile(tree, FILENAME, 'exec', flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
-    # Top-level await makes the module code a coroutine: eval() then returns it unstarted.
-    settle(eval(code, scope))
-
-
-def positional_params(fn):
-    code = fn.__code__
-    # co_argcount includes positional-only parameters; 0x04 is CO_VARARGS.
-    return code.co_argcount + (1 if code.co_flags & 0x04 else 0)
-
-
-def evaluate(request, scope):
-    tree = ast.parse(request['code'], FILENAME, 'exec')
-    # The last expression becomes an assignment, so the whole module (top-level await included) runs in one
-    # event loop and its value is read afterwards.
-    has_last = bool(tree.body) and isinstance(tree.body[-1], ast.Expr)
-    if has_last:
-        last = tree.body[-1]
-        target = ast.Name(id=VALUE_NAME, ctx=ast.Store())
-        tree.body[-1] = ast.copy_location(ast.Assign(targets=[target], value=last.value), last)
-        ast.fix_missing_locations(tree)
-    run_code(tree, scope)
-    if has_last:
-        return settle(scope.pop(VALUE_NAME, None))
-    main = scope.get('main')
-    if type(main).__name__ == 'function' and not calls_main(tree.body):
-        return settle(main(request.get('input')) if positional_params(main) else main())
-    return None
-
-
-def describe(exc):
-    import traceback
-
-    tb = exc.__traceback__
-    # Drop the harness's own frames: the stack starts at the guest's code.
-    while tb is not None and tb.tb_frame.f_code.co_filename != FILENAME:
-        tb = tb.tb_next
-    stack = ''.join(traceback.format_exception(type(exc), exc, tb))
-    return {'name': type(exc).__name__, 'message': str(exc)[:4096], 'stack': stack[-8192:]}
+from harness_python import FILENAME, read_request, report_line, run_request
 
 
 def main():
@@ -169,7 +26,7 @@ def main():
                 stream.flush()
             except Exception:
                 pass
-        os.write(2, ('\0sandtier:%s:%s\n' % (nonce, json.dumps(report))).encode())
+        os.write(2, report_line(nonce, report))
 
     # Runs after non-daemon threads finished, so no guest output can follow the report.
     atexit.register(write_report)
@@ -178,23 +35,8 @@ def main():
         scope['input'] = request['input']
     sys.argv = [FILENAME]
     sys.path[0] = '/work'
-    code = 0
-    try:
-        value = evaluate(request, scope)
-        try:
-            # None is Python's "no value" (e.g. a trailing print(...)), like undefined in JavaScript.
-            if value is not None:
-                report['value'] = copy(value, '', 0, set())
-        except ResultNotSerializable as e:
-            report['error'] = dict(describe(e), name='ResultNotSerializable', code='ERR_RESULT_NOT_SERIALIZABLE')
-    except SystemExit as e:
-        code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
-        if not isinstance(e.code, int) and e.code is not None:
-            print(e.code, file=sys.stderr)
-    except BaseException as e:  # noqa: BLE001 - every guest failure is reported, KeyboardInterrupt included
-        report['error'] = describe(e)
-        sys.stderr.write(report['error']['stack'])
-        code = 1
+    outcome, code = run_request(request, scope)
+    report.update(outcome)
     sys.exit(code)
 
 

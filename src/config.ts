@@ -3,6 +3,7 @@
  * one place (the parts in config/). Every message names the option, the expectation and the value received.
  */
 import { resolveHostFunctions, resolveEnv, resolveVolumes } from './config/container.js'
+import { resolveSession } from './config/session.js'
 import {
   MAX_BYTES,
   MAX_MS,
@@ -91,9 +92,10 @@ export function resolveConfig(input: SandboxConfig = {}): ResolvedConfig {
   )
     throw new ConfigError('command', 'an array of strings', command)
 
+  const language = optionalEnum('language', config['language'], LANGUAGES)
   return {
     type,
-    language: optionalEnum('language', config['language'], LANGUAGES),
+    language,
     trust: optionalEnum('trust', config['trust'], ['untrusted', 'trusted'] as const) ?? 'untrusted',
     memoryLimitBytes,
     cpuQuota: optionalNumber('cpuQuota', config['cpuQuota'], { min: 0.01, max: 1024 }) ?? 1,
@@ -145,5 +147,6 @@ export function resolveConfig(input: SandboxConfig = {}): ResolvedConfig {
     hedgeAfterMs:
       optionalNumber('hedgeAfterMs', config['hedgeAfterMs'], { min: 0, max: MAX_MS }) ??
       DEFAULT_HEDGE_AFTER_MS,
+    session: resolveSession(config['session'], type, language),
   }
 }

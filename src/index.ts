@@ -46,6 +46,7 @@ export type {
   OutputFile,
   ResultError,
   SandboxType,
+  SessionOutcome,
   TierId,
   Usage,
 } from './types.js'

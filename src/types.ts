@@ -156,6 +156,19 @@ export interface ExecResult {
    * (bytes capped by limits.maxOutputFileBytes). Undefined on a tier without files.
    */
   files?: OutputFile[]
+  /** Set on sandboxes created with `session: true` (docs/sessions.md); undefined elsewhere. */
+  session?: SessionOutcome
+}
+
+/** What happened to a session's interpreter (SandboxConfig.session) around one execute. */
+export interface SessionOutcome {
+  /**
+   * This execute ran in a fresh interpreter because the previous one ended (a limit outcome, its death, or a
+   * new container): the globals, imports and threads of earlier executes are gone. False on the first.
+   */
+  restarted: boolean
+  /** This execute ended the interpreter (a limit outcome, or it died): the next one starts a fresh one. */
+  ended: boolean
 }
 
 export function emptyUsage(): Usage {

@@ -34,6 +34,7 @@ const CONFIG_OPTIONS = {
   inProcessCpuBudgetMs: true,
   hedgeAfterMs: true,
   secrets: true,
+  session: true,
 } as const satisfies Record<keyof SandboxConfig, true>
 
 const REQUEST_FIELDS = {

@@ -127,6 +127,13 @@ export interface SandboxConfig {
    * @default none
    */
   secrets?: Record<string, SecretOptions>
+  /**
+   * docker and gvisor, language python / javascript / typescript: one live interpreter per sandbox whose
+   * globals persist across execute calls (`x = 41`, then `x + 1` is 42). A limit outcome or the
+   * interpreter's death ends it; the next execute starts a fresh one and says so (`result.session`,
+   * docs/sessions.md). @default false: every execute runs in a fresh process
+   */
+  session?: boolean
 }
 
 export interface ResolvedNetworkConfig {
@@ -174,4 +181,6 @@ export interface ResolvedConfig {
   inProcessCpuBudgetMs: number
   hedgeAfterMs: number
   maxOutputFileBytes: number
+  /** SandboxConfig.session (src/config/session.ts). */
+  session: boolean
 }

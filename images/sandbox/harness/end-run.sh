@@ -37,7 +37,7 @@ scan() {
   victims='' live=''
   for dir in /proc/[0-9]*; do
     pid=${dir#/proc/}
-    if [ "$pid" = 1 ] || [ "$pid" = "$self" ]; then continue; fi
+    if [ "$pid" = 1 ] || [ "$pid" = "$self" ] || [ "$pid" = "${spare_pid:-}" ]; then continue; fi
     if ! read_stat 2>/dev/null <"$dir/stat"; then
       # Unreadable but present: count it alive rather than pass it over.
       [ -d "$dir" ] && victims="$victims $pid" live="$live $pid"

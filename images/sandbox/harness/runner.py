@@ -37,6 +37,8 @@ import sys
 import termios
 import time
 
+import session  # sessions (issue 15): one live interpreter per sandbox, see session.py
+
 HARNESS = '/opt/sandtier/run-python.py'
 MAX_CHUNK = 64 * 1024
 MAX_HEADER = 4096
@@ -188,6 +190,10 @@ def end_run():
     me = str(os.getpid())
     for round_ in range(41):
         victims, live = scan(me)
+        # A session's live interpreter is spared (session.py); nothing else of a run is.
+        spare = session.spared()
+        victims = [pid for pid in victims if str(pid) not in spare]
+        live = [pid for pid in live if str(pid) not in spare]
         if not live:
             return True
         if round_ == 40:
@@ -246,6 +252,13 @@ def run(payload, harness):
     if len(header) > MAX_HEADER:
         sys.exit(2)
     argv = json.loads(header)['argv']
+    if argv[:1] in (['@session-start'], ['@session']):
+        nonce = read_nonce()
+        if argv[0] == '@session-start':
+            code, word = session.start(argv[1:], write_frame), None
+        else:
+            code, word = session.execute(data, write_frame)
+        return finish(code, nonce, word)
     own = harness if argv[:2] == ['python3', HARNESS] else None
     stdin_r, stdin_w = os.pipe()
     out_r, out_w = os.pipe()
@@ -261,6 +274,11 @@ def run(payload, harness):
     code = os.waitstatus_to_exitcode(status)
     if code < 0:
         code = 128 - code
+    finish(code, nonce)
+
+
+def finish(code, nonce, word=None):
+    """After a run: under runsc end it whole and vouch for it, then the exit frame."""
     ended = bool(nonce) and end_run()
     # A run wrote into our stdin (see the top of this file), or under runsc something of it is still alive
     # and could: the runner ends, and with it the container.
@@ -268,7 +286,8 @@ def run(payload, harness):
         sys.exit(3)
     if ended:
         write_frame(b'e', b'\0sandtier-end:' + bytes(nonce) + b'\n')
-    write_frame(b'x', json.dumps({'code': code}).encode())
+    exit_info = {'code': code} if word is None else {'code': code, 'session': word}
+    write_frame(b'x', json.dumps(exit_info).encode())
 
 
 def main():

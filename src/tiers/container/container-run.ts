@@ -16,7 +16,7 @@ import type { OutputStream } from './frame-demuxer.js'
 import { OutputCollector, type CollectedOutput } from './output-collector.js'
 import type { ProcessCensus } from './process-census.js'
 import { RunControl } from './run-control.js'
-import type { RunnerChannel } from './runner-channel.js'
+import type { RunnerChannel, SessionWord } from './runner-channel.js'
 import { endRun, type TerminationOutcome } from './terminate-run.js'
 import type { StopReason } from '../../limits/deadline.js'
 import type { NormalizedRequest } from '../../config.js'
@@ -46,6 +46,11 @@ export interface RunContext {
   watchExit: boolean
   /** The container's resident runner: the run is a message to it instead of an exec (runner-channel.ts). */
   runner?: RunnerChannel | undefined
+  /**
+   * A session's run (session-run.ts): the sweep after its normal end spares the live interpreter, by the
+   * census given here (which leaves its host pid out) and by its pid in the container for kill-run.sh.
+   */
+  session?: { census: ProcessCensus | undefined; sparePid: number | undefined } | undefined
 }
 
 /** Everything known about a finished run. */
@@ -68,6 +73,8 @@ export interface RunFacts {
   pidsLimitHits: number
   /** The container's runner broke its channel (a bad frame, its stream ended, or it stopped answering). */
   runnerLost?: boolean
+  /** A session run's exit frame said the interpreter died ('lost') or was not there ('none'). */
+  sessionWord?: SessionWord
 }
 
 /** The run's process as runInContainer drives it: an exec, or a run of the container's runner. */
@@ -79,6 +86,8 @@ interface RunProcess {
   state(timeoutMs?: number): Promise<ExecState>
   /** The runner, when the run is one of its runs. */
   runner?: RunnerChannel
+  /** The exit frame's session word (runner runs). */
+  session?: () => SessionWord
 }
 
 /** How long a stopped run of the runner may take to send its exit frame once its processes are killed. */
@@ -98,6 +107,7 @@ async function startProcess(
       release: () => run.drain(),
       state: () => Promise.resolve(run.state()),
       runner,
+      session: () => run.session(),
     }
   }
   const handle = await startExec(ctx.container, { cmd: command.cmd, stdin }, onOutput)
@@ -253,8 +263,13 @@ export async function runInContainer(ctx: RunContext): Promise<RunFacts> {
   if (!control.stop && !engineError && !control.containerExited && !runnerLost && alive)
     sweep = output.endVerified
       ? 'cleaned'
-      : await endRun(container, { census: ctx.census, normalEnd: true, pidsExhausted: false })
-  return buildFacts(output, control, {
+      : await endRun(container, {
+          census: ctx.session ? ctx.session.census : ctx.census,
+          normalEnd: true,
+          pidsExhausted: false,
+          sparePid: ctx.session?.sparePid,
+        })
+  const facts = buildFacts(output, control, {
     runnerLost,
     exitCode,
     termination,
@@ -265,6 +280,8 @@ export async function runInContainer(ctx: RunContext): Promise<RunFacts> {
     before,
     after,
   })
+  facts.sessionWord = handle.session?.()
+  return facts
 }
 
 interface RawFacts {

@@ -12,6 +12,7 @@
  */
 import type Dockerode from 'dockerode'
 import type { ResolvedConfig } from '../../config.js'
+import { ConfigError } from '../../errors.js'
 import { Closing } from '../../lifecycle/closing.js'
 import type { ExecResult, TierId } from '../../types.js'
 import { RunDeadline } from '../../limits/deadline.js'
@@ -24,7 +25,11 @@ import {
 import { openCgroupReader, type CgroupReader } from './cgroup-stats.js'
 import { lostContainer, toExecResult, type ClassifyContext } from './classify-run.js'
 import { removeContainer, startContainer } from './container-lifecycle.js'
-import { runInContainer, type RunFacts } from './container-run.js'
+import {
+  runInContainer,
+  type RunContext as ContainerRunContext,
+  type RunFacts,
+} from './container-run.js'
 import { ContainerEngineError } from './engine-call.js'
 import type { ContainerRuntime, EngineInfo } from './engine.js'
 import { earlyResult } from './early-result.js'
@@ -35,6 +40,7 @@ import { openProcessCensus, type ProcessCensus } from './process-census.js'
 import { attachRunner } from './runner-attach.js'
 import type { RunnerChannel } from './runner-channel.js'
 import { readSandboxFile, writeSandboxFile, type FileOptions } from './sandbox-files.js'
+import { SessionKeeper, SessionStartFailed } from './session-run.js'
 import { markReset, sandboxResetError } from './sandbox-reset.js'
 import type { WarmPool } from './warm-pool.js'
 import { WorkFolder } from './work-files.js'
@@ -89,6 +95,8 @@ export class ContainerSandbox extends Closing implements TierSandbox {
   readonly #config: ResolvedConfig
   #current: Promise<Current>
   #tail: Promise<unknown> = Promise.resolve()
+  /** config.session: the sandbox's live interpreter (session-run.ts). */
+  readonly #session: SessionKeeper | undefined
   /** The sandbox's folder, /work, for the manager (paths relative to it: work-files.ts). */
   readonly files = new WorkFolder({
     container: async () => {
@@ -104,6 +112,7 @@ export class ContainerSandbox extends Closing implements TierSandbox {
     this.#deps = deps
     this.#config = config
     this.#current = first
+    this.#session = config.session ? new SessionKeeper(config, deps.runtime) : undefined
   }
 
   /**
@@ -114,6 +123,13 @@ export class ContainerSandbox extends Closing implements TierSandbox {
     deps: ContainerSandboxDeps,
     config: ResolvedConfig,
   ): Promise<ContainerSandbox> {
+    // A session is the runner's: no runner in the image, a `command`, or network egress leave none.
+    if (config.session && !deps.runner)
+      throw new ConfigError(
+        'session',
+        'an image with the resident runner (label sandtier.runner=1), no command, no network',
+        config.container.image,
+      )
     const first = ContainerSandbox.#acquire(deps)
     await first
     return new ContainerSandbox(deps, config, first)
@@ -170,6 +186,7 @@ export class ContainerSandbox extends Closing implements TierSandbox {
   /** Runs one request; resolves with an ExecResult for every outcome of the guest's code. */
   async execute(request: NormalizedRequest, context: RunContext = {}): Promise<ExecResult> {
     this.assertOpen()
+    this.#session?.checkLanguage(request.language)
     const startedAt = Date.now()
     const ctx: ClassifyContext = {
       tier: this.tier,
@@ -198,6 +215,11 @@ export class ContainerSandbox extends Closing implements TierSandbox {
       const { value: facts, network } = await meterRun(this.#deps.egress, request, () =>
         this.#run(command, request, () => (escalated ? deadline.remaining() : runMs)),
       )
+      if (facts instanceof SessionStartFailed) {
+        if (!this.closed) this.#replace()
+        const result = earlyResult(ctx, 'crashed', sandboxResetError(facts.message))
+        return { ...result, session: { restarted: false, ended: true } }
+      }
       if (facts instanceof ContainerGone)
         return earlyResult(
           ctx,
@@ -213,7 +235,8 @@ export class ContainerSandbox extends Closing implements TierSandbox {
       if (reset) this.#replace()
       const result = withNetworkUsage(toExecResult(facts, ctx), network)
       if (result.status === 'memory' && current && !reset) current.oomSeen = true
-      return reset ? markReset(result) : result
+      const settled = this.#session ? await this.#session.settle(result, facts, reset) : result
+      return reset ? markReset(settled) : settled
     })
   }
 
@@ -221,14 +244,17 @@ export class ContainerSandbox extends Closing implements TierSandbox {
     command: GuestCommand,
     request: NormalizedRequest,
     runMs: () => number,
-  ): Promise<RunFacts | ContainerGone> {
+  ): Promise<RunFacts | ContainerGone | SessionStartFailed> {
     const stdin = typeof request.stdin === 'string' ? Buffer.from(request.stdin) : request.stdin
     const current = await this.#container()
     current.census ??= openProcessCensus(current.container, this.#deps.engine, this.#deps.runtime)
     const census = await current.census
-    const plan = planRun(this.#config, this.#deps.runtime, command, current.runner, runMs())
-    try {
-      return await runInContainer({
+    const attempt = (
+      cmd: GuestCommand,
+      session?: ContainerRunContext['session'],
+    ): Promise<RunFacts> => {
+      const plan = planRun(this.#config, this.#deps.runtime, cmd, current.runner, runMs())
+      return runInContainer({
         container: current.container,
         cgroup: current.cgroup,
         census,
@@ -239,7 +265,13 @@ export class ContainerSandbox extends Closing implements TierSandbox {
         signal: request.signal,
         onOutput: request.onOutput,
         watchExit: this.#deps.runtime === 'runsc',
+        session,
       })
+    }
+    try {
+      return this.#session
+        ? await this.#session.run(current, census, command, attempt)
+        : await attempt(command)
     } catch (error) {
       // The container died between runs (killed or removed from outside): the sandbox gets a new one, and
       // this run reports the reset instead of running on it as if /work were still there.

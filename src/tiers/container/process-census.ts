@@ -17,6 +17,8 @@ import type { ContainerRuntime, EngineInfo } from './engine.js'
 import { isAlive, parseProcStat, type ProcStat } from './proc-stat.js'
 
 export interface ProcessCensus {
+  /** Host pid of the container's init (State.Pid), whose session is the container's own. */
+  readonly initPid: number
   /**
    * Host pids of the live processes that are not the container's own; [] when only those are left;
    * undefined when the list cannot be read (the container's cgroup is gone).
@@ -32,7 +34,7 @@ async function readText(file: string): Promise<string | undefined> {
   }
 }
 
-async function hostStat(pid: number): Promise<ProcStat | undefined> {
+export async function hostStat(pid: number): Promise<ProcStat | undefined> {
   const text = await readText(`/proc/${pid}/stat`)
   return text === undefined ? undefined : parseProcStat(text)
 }
@@ -51,6 +53,7 @@ async function procsFile(
 
 function censusOf(file: string, initPid: number): ProcessCensus {
   return {
+    initPid,
     async strangers() {
       const text = await readText(file)
       if (text === undefined) return undefined

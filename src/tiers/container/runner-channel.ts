@@ -42,6 +42,8 @@ export interface RunnerRun {
   pause(): void
   /** Reads on, dropping the rest of this run's output until its exit frame. */
   drain(): void
+  /** The exit frame's session word (SessionWord), once ended. */
+  session(): SessionWord
 }
 
 type Handler = (stream: OutputStream, chunk: Buffer) => void
@@ -53,13 +55,21 @@ function frame(type: string, payload: Buffer): Buffer {
   return Buffer.concat([head, payload])
 }
 
-function parseExit(payload: Buffer): number | undefined {
+/**
+ * What a session request's exit frame adds (session.py): the interpreter died during the run ('lost'), or
+ * there was none to run it ('none'). Undefined for one-shot runs and for a session run that went well.
+ */
+export type SessionWord = 'lost' | 'none' | undefined
+
+function parseExit(payload: Buffer): { code: number; session: SessionWord } | undefined {
   if (payload.length > MAX_EXIT_BYTES) return undefined
   try {
-    const parsed = JSON.parse(payload.toString('utf8')) as unknown
-    const code = (parsed as { code?: unknown } | null)?.code
+    const parsed = JSON.parse(payload.toString('utf8')) as { code?: unknown; session?: unknown } | null
+    const code = parsed?.code
+    const session = parsed?.session
+    if (session !== undefined && session !== 'lost' && session !== 'none') return undefined
     return typeof code === 'number' && Number.isInteger(code) && code >= 0 && code < 256
-      ? code
+      ? { code, session }
       : undefined
   } catch {
     return undefined
@@ -80,6 +90,7 @@ export class RunnerChannel {
         onOutput: Handler
         end: (e: StreamEnd) => void
         code: number | null
+        session: SessionWord
         drop: boolean
         /** `\0sandtier-end:<nonce>\n` when the run has an end nonce: its exit frame must follow it. */
         endLine: Buffer | undefined
@@ -147,6 +158,7 @@ export class RunnerChannel {
       onOutput,
       end,
       code: null as number | null,
+      session: undefined as SessionWord,
       drop: false,
       endLine: endNonce === undefined ? undefined : Buffer.from(`\0sandtier-end:${endNonce}\n`),
     }
@@ -172,6 +184,7 @@ export class RunnerChannel {
         run.drop = true
         this.#stream.resume()
       },
+      session: () => run.session,
     }
   }
 
@@ -252,15 +265,16 @@ export class RunnerChannel {
       return hello?.(true)
     }
     if (type !== 'x') return
-    const code = parseExit(payload)
-    if (code === undefined) return this.#break(new Error('the runner sent a bad exit frame'))
+    const exit = parseExit(payload)
+    if (exit === undefined) return this.#break(new Error('the runner sent a bad exit frame'))
     const endLine = this.#run?.endLine
     if (endLine && !(this.#lastErr && Buffer.concat(this.#lastErr).equals(endLine)))
       return this.#break(new Error('an exit frame came without the run end line'))
     const run = this.#run
     this.#run = undefined
     if (run) {
-      run.code = code
+      run.code = exit.code
+      run.session = exit.session
       run.end({ kind: 'end' })
     }
   }

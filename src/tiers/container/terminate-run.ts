@@ -53,12 +53,17 @@ function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
  * Runs kill-run.sh; true when it ran to its end and its final scan found no process of the run alive.
  * `onStopped` runs once the run's processes are stopped (the killer says so on stdout) or the killer ended.
  */
-async function runKiller(container: Dockerode.Container, onStopped: () => void): Promise<boolean> {
+async function runKiller(
+  container: Dockerode.Container,
+  onStopped: () => void,
+  sparePid: number | undefined,
+): Promise<boolean> {
   const started = Date.now()
+  const spare = sparePid === undefined ? [] : [String(sparePid)]
   try {
     const handle = await startExec(
       container,
-      { cmd: ['sh', `${HARNESS_DIR}/kill-run.sh`], callTimeoutMs: KILLER_BUDGET_MS },
+      { cmd: ['sh', `${HARNESS_DIR}/kill-run.sh`, ...spare], callTimeoutMs: KILLER_BUDGET_MS },
       (stream) => {
         if (stream === 'stdout') onStopped()
       },
@@ -105,12 +110,17 @@ export interface EndRunOptions {
    * the killer's own exec behind it), while letting go earlier lets a flood stream on until it is stopped.
    */
   onKillStarted?: (() => void) | undefined
+  /**
+   * A session's live interpreter, by its pid in the container: the killer spares it (a normal end only; a
+   * limit ends the session with the run). The census given with it already leaves its host pid out.
+   */
+  sparePid?: number | undefined
 }
 
 /** Kills every process of the current run and checks that none is left; see TerminationOutcome. */
 export async function endRun(
   container: Dockerode.Container,
-  { census, normalEnd, pidsExhausted, onKillStarted }: EndRunOptions,
+  { census, normalEnd, pidsExhausted, onKillStarted, sparePid }: EndRunOptions,
 ): Promise<TerminationOutcome> {
   if (normalEnd && census && (await census.strangers())?.length === 0) return 'clean'
   let notified = false
@@ -119,7 +129,7 @@ export async function endRun(
     notified = true
   }
   if (!pidsExhausted) {
-    const killed = await runKiller(container, started)
+    const killed = await runKiller(container, started, sparePid)
     // Under runc the host's census decides, whatever the killer said; under runsc the killer's own scan.
     if (census ? await censusClean(census) : killed) return 'cleaned'
   }

@@ -57,6 +57,21 @@ export function sandboxConfigFor(
   }
 }
 
+/** Languages a container keeps a live interpreter for (`session: true`, docs/sessions.md). */
+const CONTAINER_SESSION_LANGUAGES: readonly Language[] = ['python', 'javascript', 'typescript']
+
+/**
+ * A create_session sandbox: on a container tier its globals persist only with a live interpreter
+ * (`session: true`), which the in-process tiers do not need (their sandboxes are REPLs). Containers with
+ * network egress run by exec and have no session interpreter: there globals do not persist (files do).
+ */
+export function sessionConfigFor(config: SandboxConfig): SandboxConfig {
+  const container = config.type === 'docker' || config.type === 'gvisor'
+  const language = config.language
+  if (!container || config.networkEnabled === true || language === undefined) return config
+  return CONTAINER_SESSION_LANGUAGES.includes(language) ? { ...config, session: true } : config
+}
+
 /** The lightest of the server's tiers that runs the language (Python: pywasm, when the server serves it). */
 export function chooseTier(language: Language, server: ResolvedToolsConfig): TierId {
   const order: TierId[] =

@@ -6,7 +6,7 @@
  */
 import { SandboxManager, ValidationError } from '../index.js'
 import type { OutputChunk } from '../types.js'
-import { sandboxConfigFor } from './call-limits.js'
+import { sandboxConfigFor, sessionConfigFor } from './call-limits.js'
 import { TOOL_NAMES, toolDefinitions, type ToolDefinition, type ToolName } from './definitions.js'
 import { compileSchema, type ArgumentCheck } from './json-schema.js'
 import { CallSlots } from './call-slots.js'
@@ -83,7 +83,7 @@ export function createTools(options: ToolsOptions = {}): Tools {
           onOutput: context.onOutput,
         })
       case 'create_session': {
-        const id = await sessions.create(owner, sandboxConfigFor(args, config))
+        const id = await sessions.create(owner, sessionConfigFor(sandboxConfigFor(args, config)))
         return dataResult({ sessionId: id, idleMs: config.sessions.idleMs })
       }
       case 'close_session':

@@ -9,7 +9,10 @@
 #   3. dockerd: started in the background if not answering (log /var/log/sandtier-dockerd.log, pid in
 #      /run/sandtier-dockerd.pid for scripts/engine-down.sh); reloaded (SIGHUP) or restarted if its runsc runtime
 #      is missing or differs (a reload changes only containers created afterwards)
-#   4. scripts/build-image.sh: sandtier-base:<hash> and sandtier-sandbox:latest
+#   4. scripts/build-image.sh: sandtier-base:<hash> and sandtier-sandbox:latest; with --data or
+#      SANDTIER_DATA_IMAGE=1 also the opt-in data image sandtier-sandbox-data:latest (build-image.sh --data:
+#      numpy, pandas, matplotlib, scipy... from Debian; ~2 min cold here; docs/data-image.md). Its tests build it
+#      themselves through the same script (test/integration/container/data-image.test.ts).
 #   5. verification: `docker run --rm --network none sandtier-sandbox:latest /bin/true` on runc and runsc
 #   6. scripts/build-python-wasm.sh: CPython for WASI, the pywasm tier's artifacts (cached by recipe hash: a
 #      no-op when built; ~7-13 min cold on 2 cores). Where it cannot build (not root the first time), it says
@@ -230,6 +233,7 @@ fi
 # ---------------------------------------------------------------------------------------------------------------
 # 4. image
 "$here/build-image.sh"
+if [[ "${SANDTIER_DATA_IMAGE:-}" == 1 || " $* " == *" --data "* ]]; then "$here/build-image.sh" --data; fi
 
 # ---------------------------------------------------------------------------------------------------------------
 # 5. verification

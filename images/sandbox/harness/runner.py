@@ -37,6 +37,8 @@ import sys
 import termios
 import time
 
+import sandtier_preload  # what the image preloads for its runs, and a run's exit without teardown
+
 import session  # sessions (issue 15): one live interpreter per sandbox, see session.py
 
 HARNESS = '/opt/sandtier/run-python.py'
@@ -149,9 +151,10 @@ def child(argv, harness, stdin_r, out_w, err_w, nonce):
     except BaseException:  # noqa: BLE001 - nothing of the runner may continue in the child
         os._exit(127)
     sys.argv = list(argv[1:])
-    # The harness ends with sys.exit(code): the interpreter exits as `python3 run-python.py` would.
-    exec(harness, {'__name__': '__main__', '__file__': HARNESS, '__builtins__': builtins})
-    sys.exit(0)
+    # The harness ends with sys.exit(code): the child exits as `python3 run-python.py` would, without the
+    # teardown of what the runner preloaded (sandtier_preload.py).
+    sandtier_preload.run_then_exit(
+        lambda: exec(harness, {'__name__': '__main__', '__file__': HARNESS, '__builtins__': builtins}))
 
 
 def scan(me):
@@ -299,6 +302,8 @@ def main():
         pass
     with open(HARNESS, 'rb') as f:
         harness = compile(f.read(), HARNESS, 'exec')
+    # What the image declares in /etc/sandtier/preload.txt (the data image: numpy, pandas, matplotlib), once.
+    sandtier_preload.preload()
     # Never let a write to the host die on SIGPIPE; reap nothing but our own child (os.waitpid above).
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)
     while True:

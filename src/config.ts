@@ -2,7 +2,13 @@
  * SandboxConfig → ResolvedConfig and ExecRequest → NormalizedRequest: defaults, validation and units, in
  * one place (the parts in config/). Every message names the option, the expectation and the value received.
  */
-import { resolveHostFunctions, resolveEnv, resolveVolumes } from './config/container.js'
+import {
+  imageDefaultMemoryBytes,
+  resolveEnv,
+  resolveHostFunctions,
+  resolveImage,
+  resolveVolumes,
+} from './config/container.js'
 import { resolveSession } from './config/session.js'
 import {
   MAX_BYTES,
@@ -60,7 +66,8 @@ export function resolveConfig(input: SandboxConfig = {}): ResolvedConfig {
     limits['memory'],
     FIELD_RANGES['limits.memory'],
   )
-  const memoryLimitBytes = memoryLimit ?? limitsMemory ?? 64 * MiB
+  const image = resolveImage(config['image'], DEFAULT_IMAGE)
+  const memoryLimitBytes = memoryLimit ?? limitsMemory ?? imageDefaultMemoryBytes(image) ?? 64 * MiB
   const executionTimeMs =
     optionalNumber(
       'limits.executionTime',
@@ -82,9 +89,6 @@ export function resolveConfig(input: SandboxConfig = {}): ResolvedConfig {
     optionalNumber('memoryPages', config['memoryPages'], { min: 0, max: 65536, integer: true }) ?? 1
   if (memoryPages > maxMemoryPages)
     throw new ConfigError('memoryPages', `at most maxMemoryPages (${maxMemoryPages})`, memoryPages)
-  const image = config['image'] ?? DEFAULT_IMAGE
-  if (typeof image !== 'string' || image.length === 0)
-    throw new ConfigError('image', 'an image name', image)
   const command = config['command']
   if (
     command !== undefined &&

@@ -3,6 +3,7 @@
  * layout) and the preflight that turns "not here" into a TierUnavailableError with a fix.
  */
 import Dockerode from 'dockerode'
+import { imageBuildHint } from '../../config/container.js'
 import { TierUnavailableError } from '../../errors.js'
 import type { TierAvailability } from '../tier.js'
 import { ContainerEngineError, engineCall } from './engine-call.js'
@@ -94,7 +95,7 @@ function missing(
   // Without --oci-seccomp runsc ignores the sandbox's seccomp profile: nested namespaces, netlink uevents…
   if (runtime === 'runsc' && !info.runtimes['runsc']?.runtimeArgs?.includes('--oci-seccomp'))
     return 'the Docker engine runs runsc without --oci-seccomp (the seccomp profile would be ignored)'
-  if (!imagePresent) return `image "${image}" is missing`
+  if (!imagePresent) return `image "${image}" is missing${imageBuildHint(image)}`
   return undefined
 }
 

@@ -84,7 +84,11 @@ export interface SandboxConfig {
   /** @default [22, 25, 3389, 5900] */
   blockedPorts?: number[]
   network?: NetworkOptions
-  /** Container image. @default 'sandtier-sandbox:latest' */
+  /**
+   * Container image. `'data'` is sandtier-sandbox-data:latest (numpy, pandas, matplotlib, scipy…; built with
+   * `scripts/build-image.sh --data`, default memoryLimit 512 MiB: docs/data-image.md).
+   * @default 'sandtier-sandbox:latest'
+   */
   image?: string
   /** Container command kept running as the sandbox's init. */
   command?: string[]

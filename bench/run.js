@@ -51,6 +51,8 @@ const SECTIONS = {
   neighbours: await import('./cases/neighbours.js'),
   snapshot: await import('./cases/snapshot.js'),
   python: await import('./cases/python.js'),
+  runner: await import('./cases/runner.js'),
+  corpus: await import('./cases/python-corpus.js'),
   micro: await import('./cases/micro.js'),
 }
 

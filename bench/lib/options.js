@@ -12,6 +12,8 @@ export const SECTION_IDS = [
   'neighbours',
   'snapshot',
   'python',
+  'runner',
+  'corpus',
   'micro',
 ]
 
@@ -37,6 +39,8 @@ export const SECONDS_PER_TICK = {
   neighbours: 0.8,
   snapshot: 0.02,
   python: 0.05,
+  runner: 0.25,
+  corpus: 0.35,
   micro: 4,
 }
 
@@ -72,6 +76,9 @@ export const PRESETS = {
     },
     snapshot: { rounds: 300, warmup: 20 },
     python: { rounds: 100, warmup: 5, idleSandboxes: 20 },
+    // issue 15: 100 samples per runner figure (the session one: 100 executes after one import)
+    runner: { rounds: 100, warmup: 5 },
+    corpus: { programs: 150 },
     // benchmark.js: each operation sampled for 3 s (at least 20 cycles)
     micro: { maxTime: 3, minSamples: 20, warmup: 50 },
   },
@@ -96,6 +103,8 @@ export const PRESETS = {
     },
     snapshot: { rounds: 20, warmup: 3 },
     python: { rounds: 5, warmup: 1, idleSandboxes: 3 },
+    runner: { rounds: 3, warmup: 1 },
+    corpus: { programs: 6 },
     micro: { maxTime: 0.2, minSamples: 5, warmup: 10 },
   },
 }

@@ -11,6 +11,7 @@ import {
   snapshotTable,
   throughputTable,
 } from './report-sections.js'
+import { corpusTable, runnerTable } from './report-runner.js'
 import { QUALITATIVE, SEED_CLAIMS } from './seed-claims.js'
 
 const TIERS = ['quickjs', 'wasm', 'docker', 'gvisor']
@@ -216,6 +217,8 @@ export function renderReport(results) {
     ['neighbours', neighboursTable],
     ['snapshot', snapshotTable],
     ['python', pythonTable],
+    ['runner', runnerTable],
+    ['corpus', corpusTable],
     ['micro', microTable],
   ]
   for (const [id, render] of detail) {

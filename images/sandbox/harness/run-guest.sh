@@ -11,6 +11,10 @@
 read -r end_nonce || exit 125
 "$@"
 status=$?
+# end-run.sh spares $spare_pid (kill-run.sh's argument: a session's interpreter). A run of this script spares
+# nothing: a spare_pid the caller put in the sandbox's environment (`env: { spare_pid }`) must not keep a
+# process of the run alive (the command still sees it, as on runc).
+spare_pid=
 . /opt/sandtier/end-run.sh
 end_run && printf '\0sandtier-end:%s\n' "$end_nonce" >&2
 exit "$status"

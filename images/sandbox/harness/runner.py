@@ -8,6 +8,8 @@
 #   host -> runner  h (hello)          -> r {"v":1}
 #                   q <json header>\n<stdin bytes>: one run; header {"argv": [...]}
 #                   n <end nonce or nothing>: sent right after q (at most MAX_NONCE bytes)
+#                   s {"argv": [...]}  start a spare for the next run of that argv (spare.py); no answer
+#                   d                  -> p once the spare, if any, is gone
 #   runner -> host  o / e <bytes>      the run's stdout / stderr as it comes, at most 64 KiB a frame
 #                   x {"code": n}      the run's process exited and its stdout and stderr reached EOF
 # A run is a forked child in a session of its own (so the run killer, end-run.sh, ends it and spares this
@@ -40,6 +42,7 @@ import time
 import sandtier_preload  # what the image preloads for its runs, and a run's exit without teardown
 
 import session  # sessions (issue 15): one live interpreter per sandbox, see session.py
+import spare  # a node process started between runs for the next node run (issue 15), see spare.py
 
 HARNESS = '/opt/sandtier/run-python.py'
 MAX_CHUNK = 64 * 1024
@@ -250,12 +253,38 @@ def pump(pid, stdin_w, data, out_r, err_r):
     sel.close()
 
 
-def run(payload, harness):
+def fork_run(argv, own, stdin_r, out_w, err_w, nonce):
+    pid = os.fork()
+    if pid == 0:
+        child(argv, own, stdin_r, out_w, err_w, nonce)
+    for fd in (stdin_r, out_w, err_w):
+        os.close(fd)
+    return pid
+
+
+def parse_header(payload):
     header, _, data = payload.partition(b'\n')
     if len(header) > MAX_HEADER:
         sys.exit(2)
     argv = json.loads(header)['argv']
+    if not isinstance(argv, list) or not argv or not all(isinstance(a, str) for a in argv):
+        sys.exit(2)
+    return argv, data
+
+
+def start_spare(payload):
+    argv, _ = parse_header(payload)
+    # Only what execs (node): a python run is a fork of this interpreter already, a session has its own.
+    if argv[:2] == ['python3', HARNESS] or argv[0].startswith('@'):
+        spare.drop()
+        return
+    spare.start(argv, lambda a, i, o, e: fork_run(a, None, i, o, e, bytearray()))
+
+
+def run(payload, harness):
+    argv, data = parse_header(payload)
     if argv[:1] in (['@session-start'], ['@session']):
+        spare.drop()
         nonce = read_nonce()
         if argv[0] == '@session-start':
             code, word = session.start(argv[1:], write_frame), None
@@ -263,15 +292,18 @@ def run(payload, harness):
             code, word = session.execute(data, write_frame)
         return finish(code, nonce, word)
     own = harness if argv[:2] == ['python3', HARNESS] else None
-    stdin_r, stdin_w = os.pipe()
-    out_r, out_w = os.pipe()
-    err_r, err_w = os.pipe()
-    nonce = read_nonce()
-    pid = os.fork()
-    if pid == 0:
-        child(argv, own, stdin_r, out_w, err_w, nonce)
-    for fd in (stdin_r, out_w, err_w):
-        os.close(fd)
+    taken = None if own is not None else spare.take(argv)
+    spare.drop()  # another argv, or the python harness: the spare ends before the run starts
+    if taken is not None:
+        # Started before this run's nonce was read: it never held the nonce.
+        nonce = read_nonce()
+        pid, stdin_w, out_r, err_r = taken.pid, taken.stdin_w, taken.out_r, taken.err_r
+    else:
+        stdin_r, stdin_w = os.pipe()
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
+        nonce = read_nonce()
+        pid = fork_run(argv, own, stdin_r, out_w, err_w, nonce)
     pump(pid, stdin_w, data, out_r, err_r)
     _, status = os.waitpid(pid, 0)
     code = os.waitstatus_to_exitcode(status)
@@ -312,6 +344,11 @@ def main():
             write_frame(b'r', b'{"v":1}')
         elif kind == b'q':
             run(payload, harness)
+        elif kind == b's':
+            start_spare(payload)
+        elif kind == b'd':
+            spare.drop()
+            write_frame(b'p')
         else:
             sys.exit(2)
 

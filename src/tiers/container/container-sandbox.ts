@@ -41,6 +41,7 @@ import { attachRunner } from './runner-attach.js'
 import type { RunnerChannel } from './runner-channel.js'
 import { readSandboxFile, writeSandboxFile, type FileOptions } from './sandbox-files.js'
 import { SessionKeeper, SessionStartFailed } from './session-run.js'
+import { wantsSpare } from './spare-policy.js'
 import { markReset, sandboxResetError } from './sandbox-reset.js'
 import type { WarmPool } from './warm-pool.js'
 import { WorkFolder } from './work-files.js'
@@ -249,12 +250,15 @@ export class ContainerSandbox extends Closing implements TierSandbox {
     const current = await this.#container()
     current.census ??= openProcessCensus(current.container, this.#deps.engine, this.#deps.runtime)
     const census = await current.census
-    const attempt = (
+    const attempt = async (
       cmd: GuestCommand,
       session?: ContainerRunContext['session'],
     ): Promise<RunFacts> => {
+      // The runner's spare (spare-policy.ts) is for one argv: anything else ends it before it starts, and
+      // before the run's memory peak window opens (a killed spare is never billed to the next run).
+      if (current.runner && !current.runner.hasSpare(cmd.cmd)) await current.runner.dropSpare()
       const plan = planRun(this.#config, this.#deps.runtime, cmd, current.runner, runMs())
-      return runInContainer({
+      const facts = await runInContainer({
         container: current.container,
         cgroup: current.cgroup,
         census,
@@ -267,6 +271,10 @@ export class ContainerSandbox extends Closing implements TierSandbox {
         watchExit: this.#deps.runtime === 'runsc',
         session,
       })
+      // Nothing of this run is left (verified): the next node run may start from a waiting node.
+      if (plan.runner && !session && wantsSpare(this.#config, plan.command, facts))
+        plan.runner.startSpare(plan.command.cmd)
+      return facts
     }
     try {
       return this.#session

@@ -31,6 +31,8 @@ const HEADER_BYTES = 5
 const MAX_END_LINE_BYTES = 128
 /** How long the runner may take to answer the hello of a freshly attached container. */
 const HELLO_TIMEOUT_MS = 10_000
+/** How long the runner may take to end its spare (a SIGKILL and a wait) before the channel is dropped. */
+const DROP_TIMEOUT_MS = 5_000
 
 /** A run in progress on the runner; the same shape runInContainer uses for an exec. */
 export interface RunnerRun {
@@ -64,7 +66,10 @@ export type SessionWord = 'lost' | 'none' | undefined
 function parseExit(payload: Buffer): { code: number; session: SessionWord } | undefined {
   if (payload.length > MAX_EXIT_BYTES) return undefined
   try {
-    const parsed = JSON.parse(payload.toString('utf8')) as { code?: unknown; session?: unknown } | null
+    const parsed = JSON.parse(payload.toString('utf8')) as {
+      code?: unknown
+      session?: unknown
+    } | null
     const code = parsed?.code
     const session = parsed?.session
     if (session !== undefined && session !== 'lost' && session !== 'none') return undefined
@@ -85,6 +90,10 @@ export class RunnerChannel {
   #stray = 0
   #broken: Error | undefined
   #hello: ((ok: boolean) => void) | undefined
+  /** The argv the runner was asked to keep a spare for (runner.py's `s`), until a run or a drop ends it. */
+  #spare: string[] | undefined
+  /** Waits for the runner's `p`: its spare is gone. */
+  #dropped: ((ok: boolean) => void) | undefined
   #run:
     | {
         onOutput: Handler
@@ -162,6 +171,8 @@ export class RunnerChannel {
       drop: false,
       endLine: endNonce === undefined ? undefined : Buffer.from(`\0sandtier-end:${endNonce}\n`),
     }
+    // The runner hands its spare to this run when the argv matches, else ends it first.
+    this.#spare = undefined
     if (this.#broken) {
       end({ kind: 'error', error: this.#broken })
     } else {
@@ -188,6 +199,41 @@ export class RunnerChannel {
     }
   }
 
+  /**
+   * Asks the runner for a spare (spare.py): a process started as a run of `argv` would be, waiting for its
+   * request, which the next run of that argv becomes. Only once nothing of the last run is left (verified by
+   * the host's census, or the runsc end line): a spare never shares the sandbox with guest code but its own.
+   */
+  startSpare(argv: string[]): void {
+    if (this.#broken || this.#run || this.#dropped) return
+    this.#spare = [...argv]
+    this.#stream.write(frame('s', Buffer.from(`${JSON.stringify({ argv })}\n`)), () => undefined)
+  }
+
+  /** True when the runner was asked for a spare for exactly this argv, and nothing has ended it since. */
+  hasSpare(argv: readonly string[]): boolean {
+    const spare = this.#spare
+    return (
+      spare !== undefined && spare.length === argv.length && spare.every((a, i) => a === argv[i])
+    )
+  }
+
+  /**
+   * Ends the spare, if any, and resolves once the runner says it is gone: true, or false when the channel
+   * broke (a runner that does not answer within DROP_TIMEOUT_MS breaks it).
+   */
+  async dropSpare(): Promise<boolean> {
+    if (this.#spare === undefined || this.#broken) return !this.#broken
+    this.#spare = undefined
+    const answered = new Promise<boolean>((resolve) => (this.#dropped = resolve))
+    const timer = setTimeout(
+      () => this.#break(new Error('the runner did not end its spare')),
+      DROP_TIMEOUT_MS,
+    )
+    this.#stream.write(frame('d', Buffer.alloc(0)), () => undefined)
+    return await answered.finally(() => clearTimeout(timer))
+  }
+
   /** Lets go of the attach (the container is being removed). */
   close(): void {
     this.#break(new Error('the runner channel was closed'))
@@ -197,6 +243,8 @@ export class RunnerChannel {
     if (this.#broken) return
     this.#broken = error
     this.#hello?.(false)
+    this.#dropped?.(false)
+    this.#dropped = undefined
     this.#run?.end({ kind: 'error', error })
     this.#run = undefined
     this.#stream.destroy()
@@ -220,7 +268,8 @@ export class RunnerChannel {
         const type = String.fromCharCode(this.#header[0] ?? 0)
         const length = this.#header.readUInt32BE(1)
         this.#header = Buffer.alloc(0)
-        if (!this.#expects(type) || length > (type === 'x' ? MAX_EXIT_BYTES : MAX_PAYLOAD_BYTES))
+        const most = type === 'x' ? MAX_EXIT_BYTES : type === 'p' ? 0 : MAX_PAYLOAD_BYTES
+        if (!this.#expects(type) || length > most)
           return this.#break(new Error(`the runner sent a bad frame (${JSON.stringify(type)})`))
         this.#type = type
         this.#remaining = length
@@ -239,6 +288,7 @@ export class RunnerChannel {
 
   #expects(type: string): boolean {
     if (this.#hello) return type === 'r'
+    if (this.#dropped) return type === 'p'
     return this.#run !== undefined && (type === 'o' || type === 'e' || type === 'x')
   }
 
@@ -263,6 +313,11 @@ export class RunnerChannel {
       const hello = this.#hello
       this.#hello = undefined
       return hello?.(true)
+    }
+    if (type === 'p') {
+      const dropped = this.#dropped
+      this.#dropped = undefined
+      return dropped?.(true)
     }
     if (type !== 'x') return
     const exit = parseExit(payload)

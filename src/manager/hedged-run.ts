@@ -25,6 +25,7 @@ import { escalateIfNeeded, type EscalationStep } from './escalated-run.js'
 import { clearFolder, copyFolder } from './folder-copy.js'
 import type { HeavyCodes } from './heavy-codes.js'
 import { HedgeOutput } from './hedge-output.js'
+import type { ProbeEntry, ProbeWheel } from './probe-wheel.js'
 import type { OutputSink } from './output-sink.js'
 import { containerTierFor } from './router.js'
 
@@ -35,6 +36,8 @@ export interface HedgeStep extends EscalationStep {
   output: OutputSink | undefined
   /** The manager's memory of heaviness: a container winner's code is added. */
   heavy: HeavyCodes
+  /** The manager's hedge points, on one timer. */
+  probes: ProbeWheel
   /** The sandbox had no container before this run: one made for it has an empty /work already. */
   freshContainer: boolean
 }
@@ -81,9 +84,14 @@ class HedgedRun {
   #attempt: ContainerAttempt | undefined
   #sideEffect = false
   #inProcessEnded = false
-  #timer: NodeJS.Timeout | undefined
-  /** Resolves with the container attempt's result once it finished first with a result that may stand. */
-  #containerWon: (result: ExecResult) => void = () => undefined
+  /** The in-process attempt's hedge point on the manager's wheel, from its hand-over to its worker. */
+  #probe: ProbeEntry | undefined
+  /** Stops the in-process attempt (RunContext.onCancelable). */
+  #cancelInProcess: (() => void) | undefined
+  /** The container attempt's result once it finished first with a result that may stand. */
+  #containerResult: ExecResult | undefined
+  /** Ends the wait for the in-process attempt once #containerResult is set. */
+  #containerWon: () => void = () => undefined
 
   constructor(step: HedgeStep) {
     this.#step = step
@@ -92,33 +100,37 @@ class HedgedRun {
 
   async run(): Promise<ExecResult> {
     const { request, context, tierId } = this.#step
-    const stop = new AbortController()
-    const unlink = linkAbort(request.signal, stop)
+    // No AbortController, listener or timer of its own for the in-process attempt: the caller's signal
+    // reaches it as it is, the manager stops it through onCancelable, and its probe is an entry on the
+    // manager's wheel (probe-wheel.ts). A run that ends before the probe pays for little more than this.
+    // Named fields, not a spread (V8's slow path, microseconds a run): RunContext's fields from the manager.
     const inContext: RunContext = {
-      ...context,
+      notAfterMs: context.notAfterMs,
+      cpuBudgetMs: context.cpuBudgetMs,
+      lastRun: context.lastRun,
       onSideEffect: () => this.#onSideEffect(),
       // The probe counts from the run's hand-over to its worker (not from a worker's boot), once.
-      onRunning: () => {
-        if (this.#timer || this.#inProcessEnded || this.#sideEffect) return
-        this.#timer = setTimeout(() => this.#start(), this.#step.config.hedgeAfterMs)
-      },
+      onRunning: () => this.#onRunning(),
+      onCancelable: (cancel) => (this.#cancelInProcess = cancel),
     }
-    const onOutput = this.#held?.inProcess ?? request.onOutput
+    const held = this.#held
     const inProcess = this.#step.sandbox.execute(
-      { ...request, signal: stop.signal, onOutput },
+      held ? { ...request, onOutput: held.inProcess } : request,
       inContext,
     )
-    const containerWon = new Promise<ExecResult>((resolve) => (this.#containerWon = resolve))
     try {
-      const first = await Promise.race([inProcess, containerWon.then(() => undefined)])
+      // The in-process result, or undefined once the container attempt finished first with one that stands.
+      const first = await new Promise<ExecResult | undefined>((resolve, reject) => {
+        this.#containerWon = () => resolve(undefined)
+        inProcess.then(resolve, reject)
+      })
       this.#inProcessEnded = true
-      clearTimeout(this.#timer)
       const attempt = this.#attempt
-      if (first === undefined && attempt) {
+      if (first === undefined && attempt && this.#containerResult) {
         // The container finished first: the in-process attempt is interrupted and its result dropped.
-        const second = await containerWon
+        const second = this.#containerResult
         const finishedMs = performance.now()
-        stop.abort()
+        this.#cancelInProcess?.()
         return await this.#containerWins(second, await inProcess, 'first-to-finish', finishedMs)
       }
       const result = first as ExecResult
@@ -152,14 +164,18 @@ class HedgedRun {
       const own = await escalateIfNeeded(this.#step, result)
       return this.#withHedge(own, loser, hedge)
     } finally {
-      clearTimeout(this.#timer)
-      unlink()
+      this.#step.probes.remove(this.#probe)
     }
+  }
+
+  #onRunning(): void {
+    if (this.#probe || this.#inProcessEnded || this.#sideEffect) return
+    this.#probe = this.#step.probes.add(this.#step.config.hedgeAfterMs, () => this.#start())
   }
 
   #onSideEffect(): void {
     this.#sideEffect = true
-    clearTimeout(this.#timer)
+    this.#step.probes.remove(this.#probe)
     const attempt = this.#attempt
     if (attempt && attempt.cancelled === undefined) {
       attempt.cancelled = 'side-effect'
@@ -188,7 +204,9 @@ class HedgedRun {
     this.#attempt = attempt
     attempt.done = this.#runContainer(attempt).finally(unlink)
     void attempt.done.then((result) => {
-      if (result && mayStand(result, attempt, request.signal)) this.#containerWon(result)
+      if (!result || !mayStand(result, attempt, request.signal) || this.#inProcessEnded) return
+      this.#containerResult = result
+      this.#containerWon()
     })
   }
 

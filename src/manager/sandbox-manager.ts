@@ -13,6 +13,7 @@ import { Admission } from './admission.js'
 import { applyBackstop } from './backstop.js'
 import { runAttempts } from './run-attempts.js'
 import { HeavyCodes } from './heavy-codes.js'
+import { ProbeWheel } from './probe-wheel.js'
 import {
   checkLanguage,
   newLiveSandbox,
@@ -45,6 +46,7 @@ export class SandboxManager extends EventEmitter<ManagerEvents> {
   readonly #totals = { created: 0, executed: 0, escalated: 0, destroyed: 0 }
   readonly #snapshots: ManagerSnapshots
   readonly #heavy = new HeavyCodes()
+  readonly #probes = new ProbeWheel()
   #closing: Promise<void> | undefined
 
   constructor(options: SandboxManagerOptions = {}) {
@@ -187,6 +189,7 @@ export class SandboxManager extends EventEmitter<ManagerEvents> {
         container: (to) => this.#registry.containerFor(live, to),
         output,
         heavy: this.#heavy,
+        probes: this.#probes,
         onEscalate: (to, reason) => {
           if (output) output.tier = to
           this.#totals.escalated++

@@ -41,6 +41,12 @@ export interface RunContext {
    * or booted): a hedge's probe counts from here, so a worker's boot is not taken for the code's weight.
    */
   onRunning?: () => void
+  /**
+   * In-process tiers: called once the run can be stopped, with the function that stops it as the request's
+   * signal would (status 'cancelled'; a no-op once the run ended). The manager's own stop for one attempt
+   * (a hedge's loser), without an AbortSignal and its listener for every run.
+   */
+  onCancelable?: (cancel: () => void) => void
 }
 
 export interface TierAvailability {

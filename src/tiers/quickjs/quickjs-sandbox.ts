@@ -86,6 +86,10 @@ export class QuickJsSandbox extends Closing implements TierSandbox, HostedSandbo
     request.signal?.addEventListener('abort', stop.cancel, { once: true })
     if (request.signal?.aborted) stop.cancel()
     this.#cancelActive = stop.cancel
+    // Once this run ended its stop is disposed: a late cancel must not reach the next run or re-arm it.
+    context.onCancelable?.(() => {
+      if (this.#cancelActive === stop.cancel) stop.cancel()
+    })
     try {
       // A second attempt only follows the loss of the worker to another's run (worker-loss-retry.ts).
       for (let attempt = 0; ; attempt++) {

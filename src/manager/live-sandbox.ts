@@ -43,7 +43,9 @@ export function newLiveSandbox(
   outListing: FileEntry[] | undefined,
 ): LiveSandbox {
   return {
-    ...made,
+    tierId: made.tierId,
+    config: made.config,
+    sandbox: made.sandbox,
     id: randomUUID(),
     escalated: undefined,
     lifetimeTimer: undefined,

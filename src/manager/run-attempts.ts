@@ -18,8 +18,18 @@ export type AttemptsStep = Omit<
 export async function runAttempts(live: LiveSandbox, given: AttemptsStep): Promise<ExecResult> {
   const { tierId, config, sandbox } = live
   const freshContainer = live.escalated === undefined
+  // Named fields, not a spread of `given`: copying an object literal's fields by spread went through V8's
+  // slow path and cost a run('1+1') microseconds (measured: scratch/y-mgr-cost.mjs).
   const step: HedgeStep = {
-    ...given,
+    request: given.request,
+    context: given.context,
+    startedMs: given.startedMs,
+    container: given.container,
+    onEscalate: given.onEscalate,
+    onFolder: given.onFolder,
+    output: given.output,
+    heavy: given.heavy,
+    probes: given.probes,
     tierId,
     config,
     sandbox,

@@ -12,7 +12,7 @@ import builtins
 import os
 import sys
 
-from harness_python import FILENAME, read_request, report_line, run_request
+from harness_python import FILENAME, read_request, report_line, run_request, save_open_figures
 
 
 def main():
@@ -37,30 +37,8 @@ def main():
     sys.path[0] = '/work'
     outcome, code = run_request(request, scope)
     report.update(outcome)
-    if 'matplotlib.pyplot' in sys.modules:
-        save_open_figures()
+    save_open_figures()
     sys.exit(code)
-
-
-def save_open_figures():
-    """Figures left open come back as out/figure-<n>.png (figures.py, loaded by path: never shadowed)."""
-    try:
-        # pyplot's registry of open figures, read without a call: most runs (pyplot preloaded) have none.
-        if not sys.modules['matplotlib._pylab_helpers'].Gcf.figs:
-            return
-    except BaseException:  # noqa: BLE001 - the guest may have replaced anything: figures.py reports it
-        pass
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'figures.py')
-    try:
-        with open(path, 'rb') as f:
-            scope = {'__name__': 'sandtier_figures', '__file__': path}
-            exec(compile(f.read(), path, 'exec'), scope)
-        scope['save_open_figures']()
-    except BaseException as e:  # noqa: BLE001 - the hook never fails the run
-        try:
-            sys.stderr.write('sandtier: figures: %s: %s\n' % (type(e).__name__, str(e)[:200]))
-        except Exception:
-            pass
 
 
 main()

@@ -26,7 +26,7 @@ import signal
 import socket
 import sys
 
-from harness_python import FILENAME, report_line, run_request, split_request
+from harness_python import FILENAME, report_line, run_request, save_open_figures, split_request
 
 # `<seq> <length>\n` from the runner and `done <seq> <code>\n` back: a few dozen bytes.
 MAX_CONTROL_LINE = 64
@@ -312,6 +312,7 @@ def serve(ctl):
             given_input = False
         sys.stdin = io.TextIOWrapper(io.BytesIO(stdin), encoding='utf-8', errors='replace')
         report, code = run_request(request, scope)
+        save_open_figures()
         for stream in (sys.stdout, sys.stderr, out, err):
             try:
                 stream.flush()

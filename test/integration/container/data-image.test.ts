@@ -137,6 +137,17 @@ len(plt.get_fignums())`,
   })
 })
 
+describe.each(KINDS)('I15-D: figures in a session on %s', (kind) => {
+  it('I15-D13: each execute of a python session returns the figures it left open; the data it drew from stays', async () => {
+    await using sb = await manager.create({ type: kind, language: 'python', image: 'data', session: true })
+    const first = await sb.execute({ code: `xs = [2, 0, 1]\n${ONE_FIGURE}` })
+    expect([first.status, first.files?.map((f) => f.path)]).toEqual(['ok', ['out/figure-1.png']])
+    expect(pngSize(first.files?.[0])).toEqual({ width: 209, height: 110 })
+    const second = await sb.execute({ code: 'import matplotlib.pyplot as plt\n[len(plt.get_fignums()), xs]' })
+    expect([second.status, second.value, second.files]).toEqual(['ok', [0, [2, 0, 1]], []])
+  })
+})
+
 describe.each(KINDS)('I15-D: the runner skips its preload below 192 MiB on %s', (kind) => {
   it('I15-D9: at 160 MiB pandas is not preloaded (runc: cgroup limit, runsc: MemTotal) and a run imports it itself', async () => {
     const sb = await manager.create({

@@ -25,6 +25,12 @@ export interface LiveSandbox {
    * when a file operation may have changed it since: the next run then lists it first.
    */
   outListing: FileEntry[] | undefined
+  /**
+   * The in-process guest may hold state a container does not have: globals of an earlier run, or a
+   * restored or forked state. Such a run is never hedged nor sent straight to a container (run-attempts.ts):
+   * there its code would run without them and could finish first with a different result.
+   */
+  stateful: boolean
 }
 
 /** A tier sandbox just made (created, restored or forked), before the manager registers it. */
@@ -51,6 +57,7 @@ export function newLiveSandbox(
     lifetimeTimer: undefined,
     turns: new RunTurns(),
     outListing,
+    stateful: true,
   }
 }
 

@@ -1,7 +1,8 @@
 /**
  * Which attempts a run gets, in order: code known to be heavy goes straight to the container
  * ('heavy-before'); a hedgeable run starts in process and may be hedged (hedged-run.ts); any other runs in
- * process and escalates afterwards if it must (escalated-run.ts).
+ * process and escalates afterwards if it must (escalated-run.ts). Only a sandbox's first run is hedged or
+ * sent straight to a container: after it, the guest may hold globals the container would not have.
  */
 import type { ExecResult } from '../types.js'
 import { escalateIfNeeded, onContainer } from './escalated-run.js'
@@ -37,7 +38,10 @@ export async function runAttempts(live: LiveSandbox, given: AttemptsStep): Promi
     freshContainer,
   }
   const { request, heavy } = step
-  if (!hedgeable(tierId, config))
+  // Whatever this run leaves in the guest (globals), the next one would not find on a container.
+  const stateful = live.stateful
+  live.stateful = true
+  if (stateful || !hedgeable(tierId, config))
     return await escalateIfNeeded(step, await step.sandbox.execute(request, step.context))
   if (heavy.has(request.code, request.language, config.trust)) {
     const to = containerTierFor(config.trust)

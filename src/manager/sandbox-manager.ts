@@ -72,10 +72,13 @@ export class SandboxManager extends EventEmitter<ManagerEvents> {
     const tier = await this.#registry.get(tierId)
     tier.validate(resolved)
     // A new sandbox's folder is empty: its first run need not list out/ before it starts.
-    return this.#register(
+    const live = this.#register(
       { tierId, config: resolved, sandbox: await tier.createSandbox(resolved) },
       [],
     )
+    // Its guest holds nothing yet (a restored or forked one does): its first run may be hedged.
+    live.stateful = false
+    return live
   }
 
   #register(made: MadeSandbox, outListing?: LiveSandbox['outListing']): LiveSandbox {

@@ -1,5 +1,6 @@
 /**
- * Hedged escalation (issue 17): an auto-mode JavaScript run starts in process; if it is still going
+ * Hedged escalation (issue 17): an auto-mode JavaScript (quickjs) or Python (pywasm) run starts in
+ * process, on a sandbox whose guest holds nothing from earlier runs (run-attempts.ts); if it is still going
  * `hedgeAfterMs` later and has made no host call, the same request is also started on the container for
  * its trust level, side by side. The first to finish wins; the other is cancelled (its container run
  * killed through its AbortSignal, its in-process run interrupted) and its result dropped, its CPU counted.
@@ -14,7 +15,8 @@
  *
  * Files: a hedge starts only from an empty folder (the in-process folder cannot be read while its run
  * goes on), so the container attempt starts from an emptied /work; a container winner's folder is copied
- * back whole over the in-process one (the in-process loser's writes go). Output: hedge-output.ts.
+ * back whole over the in-process one (the in-process loser's writes go; a cancelled pywasm run's folder
+ * never comes back from its worker). Output: hedge-output.ts.
  */
 import type { ResolvedConfig } from '../config.js'
 import type { TierFiles } from '../tiers/tier-files.js'
@@ -42,10 +44,12 @@ export interface HedgeStep extends EscalationStep {
   freshContainer: boolean
 }
 
-/** Whether a run may be hedged: auto mode on quickjs, and neither attempt can reach outside the sandbox. */
+/**
+ * Whether a run may be hedged: auto mode in process (quickjs, pywasm), and neither attempt can reach
+ * outside the sandbox (pywasm has neither host functions nor sockets: it never signals a side effect).
+ */
 export function hedgeable(tier: TierId, config: ResolvedConfig): boolean {
   return (
-    tier === 'quickjs' &&
     mayEscalate(tier, config) &&
     !config.network.enabled &&
     Object.keys(config.hostFunctions).length === 0

@@ -73,21 +73,25 @@ export class PythonSandbox extends Closing implements TierSandbox {
     const deadline = new RunDeadline(request.timeoutMs, { notAfterMs: context.notAfterMs })
     const requestJson = toRequestJson(request.input, this.#config.maxOutputBytes)
     if (request.signal?.aborted === true) return this.#stopped('cancelled', elapsed())
+    // The manager's own stop for this run (a hedge's loser); a controller only when it asks for one.
+    const own = context.onCancelable && new AbortController()
+    if (own) context.onCancelable?.(() => own.abort())
+    const cancel = anySignal(anySignal(request.signal, own?.signal), this.#cancelRuns.signal)
     // The deadline counts from the start, waiting for a worker included: with every worker busy, a run that
     // gets none in time ends 'timeout' without running (never limit × queue). A worker that comes after this
     // run gave up goes back to the lease, untouched.
     const leased = this.#runtime.acquire()
-    const got = await raceDeadline(
-      leased,
-      anySignal(request.signal, this.#cancelRuns.signal),
-      deadline.remaining(),
-    )
+    const got = await raceDeadline(leased, cancel, deadline.remaining())
     if (got === CANCELLED || got === TIMED_OUT) {
       leased.then(
         (w) => this.#runtime.lease.release(w, true),
         () => undefined,
       )
-      return this.#stopped(got === CANCELLED ? 'cancelled' : 'timeout', elapsed(), request.timeoutMs)
+      return this.#stopped(
+        got === CANCELLED ? 'cancelled' : 'timeout',
+        elapsed(),
+        request.timeoutMs,
+      )
     }
     const worker = got
     let reusable = false
@@ -97,7 +101,7 @@ export class PythonSandbox extends Closing implements TierSandbox {
     const watch = new RunWatch({
       timeoutMs: Math.max(1, deadline.remaining()),
       cpuTimeMs: context.cpuBudgetMs ?? this.#config.cpuTimeMs,
-      signals: [request.signal, this.#cancelRuns.signal],
+      signals: [cancel],
       onStop: () => void worker.terminate(),
     })
     const unsubscribe = worker.onEvent((event: WorkerEvent) => {
@@ -128,7 +132,10 @@ export class PythonSandbox extends Closing implements TierSandbox {
     }
     if (request.onOutput) message.stream = true
     try {
-      let reply = await worker.call<RunReply>(message)
+      const call = worker.call<RunReply>(message)
+      // Handed to its worker: a hedge's probe counts from here, not from a worker's boot.
+      context.onRunning?.()
+      let reply = await call
       if (reply.needState === true)
         reply = await worker.call<RunReply>({ ...message, state: this.#state })
       if (reply.needState === true)
@@ -239,9 +246,15 @@ function toRequestJson(input: unknown, maxValueBytes: number): string {
   }
 }
 
-/** Aborts when either aborts (the request's cancel or the sandbox's close). */
-function anySignal(a: AbortSignal | undefined, b: AbortSignal): AbortSignal {
-  return a === undefined ? b : AbortSignal.any([a, b])
+/** Aborts when either aborts (the request's cancel, the manager's, the sandbox's close). */
+function anySignal(a: AbortSignal | undefined, b: AbortSignal): AbortSignal
+function anySignal(a: AbortSignal | undefined, b: AbortSignal | undefined): AbortSignal | undefined
+function anySignal(
+  a: AbortSignal | undefined,
+  b: AbortSignal | undefined,
+): AbortSignal | undefined {
+  if (a === undefined) return b
+  return b === undefined ? a : AbortSignal.any([a, b])
 }
 
 function isOutOfMemory(error: WorkerGoneError): boolean {

@@ -10,7 +10,6 @@
  * and the result says so (sandbox-reset.ts). Nothing a run starts outlives it (terminate-run.ts).
  * Engine failures reject with EngineError; a destroyed sandbox rejects with SandboxClosedError.
  */
-import type Dockerode from 'dockerode'
 import type { ResolvedConfig } from '../../config.js'
 import { ConfigError } from '../../errors.js'
 import { Closing } from '../../lifecycle/closing.js'
@@ -22,72 +21,35 @@ import {
   type RunContext,
   type TierSandbox,
 } from '../tier.js'
-import { openCgroupReader, type CgroupReader } from './cgroup-stats.js'
 import { lostContainer, toExecResult, type ClassifyContext } from './classify-run.js'
-import { removeContainer, startContainer } from './container-lifecycle.js'
+import { removeContainer } from './container-lifecycle.js'
 import {
   runInContainer,
   type RunContext as ContainerRunContext,
   type RunFacts,
 } from './container-run.js'
-import { ContainerEngineError } from './engine-call.js'
-import type { ContainerRuntime, EngineInfo } from './engine.js'
 import { earlyResult } from './early-result.js'
-import { meterRun, withNetworkUsage, type SandboxEgress } from './egress.js'
+import { meterRun, withNetworkUsage } from './egress.js'
 import { guestCommand, type GuestCommand } from './guest-command.js'
 import { planRun } from './run-plan.js'
-import { openProcessCensus, type ProcessCensus } from './process-census.js'
-import { attachRunner } from './runner-attach.js'
-import type { RunnerChannel } from './runner-channel.js'
+import { openProcessCensus } from './process-census.js'
+import {
+  acquireContainer,
+  ContainerGone,
+  isContainerGone,
+  type ContainerSandboxDeps,
+  type Current,
+} from './sandbox-container.js'
 import { readSandboxFile, writeSandboxFile, type FileOptions } from './sandbox-files.js'
 import { SessionKeeper, SessionStartFailed } from './session-run.js'
 import { wantsSpare } from './spare-policy.js'
 import { markReset, sandboxResetError } from './sandbox-reset.js'
-import type { WarmPool } from './warm-pool.js'
 import { WorkFolder } from './work-files.js'
+
+export type { ContainerSandboxDeps } from './sandbox-container.js'
 
 /** Languages a container sandbox runs (both runtimes run the same image). */
 export const CONTAINER_LANGUAGES = TIER_LANGUAGES.docker
-
-/** What a sandbox needs from its tier. */
-export interface ContainerSandboxDeps {
-  docker: Dockerode
-  tier: TierId
-  runtime: ContainerRuntime
-  engine: EngineInfo
-  pool: WarmPool
-  key: string
-  makeSpec: () => Dockerode.ContainerCreateOptions
-  /** The sandbox's network egress (networkEnabled): metered per run, closed with the sandbox. */
-  egress?: SandboxEgress | undefined
-  /** Its containers run the image's resident runner (hardening.ts runsRunner). */
-  runner: boolean
-}
-
-interface Current {
-  container: Dockerode.Container
-  cgroup: CgroupReader
-  /** The container's resident runner; undefined when runs are execs (no runner in the image, or none answered). */
-  runner: RunnerChannel | undefined
-  /**
-   * A run of this container was OOM-killed: the engine's State.OOMKilled stays set for the container's
-   * life, so it no longer says anything about later runs (their own cgroup OOM count still does).
-   */
-  oomSeen?: boolean
-  /** Opened at the container's first run (it costs an inspect); undefined where the host cannot take one. */
-  census?: Promise<ProcessCensus | undefined>
-}
-
-/** The container was found gone before a run: the run did not happen. */
-class ContainerGone {}
-
-// The container is gone or stopped: exec create answers 404 or 409.
-function isContainerGone(error: unknown): boolean {
-  if (!(error instanceof ContainerEngineError)) return false
-  if (error.statusCode === 404 || error.statusCode === 409) return true
-  // A container that exited just before "start exec" comes back as HTTP 500 "container not running".
-  return error.statusCode === 500 && /is not running|container not running/.test(error.message)
-}
 
 export class ContainerSandbox extends Closing implements TierSandbox {
   readonly tier: TierId
@@ -131,21 +93,9 @@ export class ContainerSandbox extends Closing implements TierSandbox {
         'an image with the resident runner (label sandtier.runner=1), no command, no network',
         config.container.image,
       )
-    const first = ContainerSandbox.#acquire(deps)
+    const first = acquireContainer(deps)
     await first
     return new ContainerSandbox(deps, config, first)
-  }
-
-  static async #acquire(deps: ContainerSandboxDeps): Promise<Current> {
-    const container =
-      deps.pool.take(deps.key) ?? (await startContainer(deps.docker, deps.makeSpec()))
-    deps.pool.fill(deps.key, deps.makeSpec)
-    const [cgroup, runner] = await Promise.all([
-      openCgroupReader(container, deps.engine),
-      // A runner that does not answer leaves the container to the exec path, which needs nothing of it.
-      deps.runner ? attachRunner(container).catch(() => undefined) : undefined,
-    ])
-    return { container, cgroup, runner }
   }
 
   /** The id of the sandbox's current container (it changes when a limit forced a new one). */
@@ -167,7 +117,7 @@ export class ContainerSandbox extends Closing implements TierSandbox {
       .then(({ container }) => removeContainer(container))
       .catch(() => undefined)
     // Starting the new container while the old one is removed halves the time the next run waits.
-    const next = Promise.all([removal, ContainerSandbox.#acquire(this.#deps)]).then(
+    const next = Promise.all([removal, acquireContainer(this.#deps)]).then(
       ([, fresh]) => fresh,
     )
     // A failed replacement is retried by the next operation; it must not become an unhandled rejection.

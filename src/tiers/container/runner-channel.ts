@@ -19,16 +19,18 @@ import type Dockerode from 'dockerode'
 import { engineCall } from './engine-call.js'
 import type { ExecState, StreamEnd } from './exec-stream.js'
 import { FrameDemuxer, type OutputStream } from './frame-demuxer.js'
+import {
+  FrameReader,
+  MAX_END_LINE_BYTES,
+  MAX_STRAY_BYTES,
+  frame,
+  maxPayloadBytes,
+  parseExit,
+  type SessionWord,
+} from './runner-frames.js'
 
-/** Largest payload a runner frame may carry (the runner sends at most 64 KiB of output a frame). */
-export const MAX_PAYLOAD_BYTES = 64 * 1024
-/** Largest exit frame: `{"code": n}`. */
-const MAX_EXIT_BYTES = 64
-/** Bytes the runner may write to its stderr (nothing in normal operation) before the channel is dropped. */
-const MAX_STRAY_BYTES = 64 * 1024
-const HEADER_BYTES = 5
-/** Longest stderr frame kept to compare with a run's end line (`\0sandtier-end:` + 32 hex digits + `\n`). */
-const MAX_END_LINE_BYTES = 128
+export type { SessionWord } from './runner-frames.js'
+
 /** How long the runner may take to answer the hello of a freshly attached container. */
 const HELLO_TIMEOUT_MS = 10_000
 /** How long the runner may take to end its spare (a SIGKILL and a wait) before the channel is dropped. */
@@ -50,42 +52,14 @@ export interface RunnerRun {
 
 type Handler = (stream: OutputStream, chunk: Buffer) => void
 
-function frame(type: string, payload: Buffer): Buffer {
-  const head = Buffer.alloc(HEADER_BYTES)
-  head.write(type, 0, 'latin1')
-  head.writeUInt32BE(payload.length, 1)
-  return Buffer.concat([head, payload])
-}
-
-/**
- * What a session request's exit frame adds (session.py): the interpreter died during the run ('lost'), or
- * there was none to run it ('none'). Undefined for one-shot runs and for a session run that went well.
- */
-export type SessionWord = 'lost' | 'none' | undefined
-
-function parseExit(payload: Buffer): { code: number; session: SessionWord } | undefined {
-  if (payload.length > MAX_EXIT_BYTES) return undefined
-  try {
-    const parsed = JSON.parse(payload.toString('utf8')) as {
-      code?: unknown
-      session?: unknown
-    } | null
-    const code = parsed?.code
-    const session = parsed?.session
-    if (session !== undefined && session !== 'lost' && session !== 'none') return undefined
-    return typeof code === 'number' && Number.isInteger(code) && code >= 0 && code < 256
-      ? { code, session }
-      : undefined
-  } catch {
-    return undefined
-  }
-}
-
 export class RunnerChannel {
   readonly #stream: Duplex
-  #header = Buffer.alloc(0)
+  readonly #reader = new FrameReader({
+    begin: (type, length) => this.#begin(type, length),
+    part: (bytes) => this.#payloadIn(bytes),
+    end: () => this.#complete(),
+  })
   #type = ''
-  #remaining = 0
   #payload: Buffer[] = []
   #stray = 0
   #broken: Error | undefined
@@ -242,6 +216,7 @@ export class RunnerChannel {
   #break(error: Error): void {
     if (this.#broken) return
     this.#broken = error
+    this.#reader.stop()
     this.#hello?.(false)
     this.#dropped?.(false)
     this.#dropped = undefined
@@ -258,32 +233,19 @@ export class RunnerChannel {
       if (this.#stray > MAX_STRAY_BYTES) this.#break(new Error('the runner wrote to its stderr'))
       return
     }
-    let offset = 0
-    while (offset < chunk.length && !this.#broken) {
-      if (this.#remaining === 0 && this.#type === '') {
-        const need = HEADER_BYTES - this.#header.length
-        this.#header = Buffer.concat([this.#header, chunk.subarray(offset, offset + need)])
-        offset += Math.min(need, chunk.length - offset)
-        if (this.#header.length < HEADER_BYTES) return
-        const type = String.fromCharCode(this.#header[0] ?? 0)
-        const length = this.#header.readUInt32BE(1)
-        this.#header = Buffer.alloc(0)
-        const most = type === 'x' ? MAX_EXIT_BYTES : type === 'p' ? 0 : MAX_PAYLOAD_BYTES
-        if (!this.#expects(type) || length > most)
-          return this.#break(new Error(`the runner sent a bad frame (${JSON.stringify(type)})`))
-        this.#type = type
-        this.#remaining = length
-        if (type === 'o' || type === 'e')
-          this.#lastErr = type === 'e' && length <= MAX_END_LINE_BYTES ? [] : undefined
-        if (length === 0) this.#complete()
-        continue
-      }
-      const take = Math.min(this.#remaining, chunk.length - offset)
-      this.#payloadIn(chunk.subarray(offset, offset + take))
-      this.#remaining -= take
-      offset += take
-      if (this.#remaining === 0) this.#complete()
+    this.#reader.push(chunk)
+  }
+
+  // A frame's header: its type must be one the channel waits for, its length within that type's cap.
+  #begin(type: string, length: number): boolean {
+    if (!this.#expects(type) || length > maxPayloadBytes(type)) {
+      this.#break(new Error(`the runner sent a bad frame (${JSON.stringify(type)})`))
+      return false
     }
+    this.#type = type
+    if (type === 'o' || type === 'e')
+      this.#lastErr = type === 'e' && length <= MAX_END_LINE_BYTES ? [] : undefined
+    return true
   }
 
   #expects(type: string): boolean {

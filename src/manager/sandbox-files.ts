@@ -105,7 +105,14 @@ export async function prepareRunFiles(
   }
   // A folder that cannot be listed now (its worker or container is being replaced) is not the run's
   // failure: the run itself reports what happened, and its out/ files are then all new to the result.
-  live.outListing ??= files.knownEmpty?.() ? [] : await listOutput(files).catch(() => undefined)
+  live.outListing ??= outputKnownEmpty(files)
+    ? []
+    : await listOutput(files).catch(() => undefined)
+}
+
+/** out/ holds nothing, as the tier knows without a listing (TierFiles.knownEmpty / outputKnownEmpty). */
+function outputKnownEmpty(files: TierFiles): boolean {
+  return files.knownEmpty?.() === true || files.outputKnownEmpty?.() === true
 }
 
 /** Runs given up on or lost: their sandbox may still be ending them, so their folder is not read. */
@@ -126,8 +133,9 @@ export async function withOutputFiles(
     live.outListing = undefined
     return result
   }
-  // Nothing there, known without asking (most in-process runs): no listing.
-  if (folder.knownEmpty?.()) {
+  // Nothing there, known without asking (most in-process runs, and container runs whose runner said out/
+  // is empty): no listing.
+  if (outputKnownEmpty(folder)) {
     live.outListing = []
     return { ...result, files: [] }
   }

@@ -44,4 +44,10 @@ export interface TierFiles {
    * of out/ around a run. Optional: without it the manager lists.
    */
   knownEmpty?(): boolean
+  /**
+   * True when the tier knows, without asking anyone, that out/ is absent or empty (e.g. a container's runner
+   * said so at the end of the last run, and nothing was written since): the manager then skips its listings of
+   * out/ as it does for knownEmpty. Optional: without it the manager lists.
+   */
+  outputKnownEmpty?(): boolean
 }

@@ -46,6 +46,7 @@ import spare  # a node process started between runs for the next node run (issue
 
 HARNESS = '/opt/sandtier/run-python.py'
 MAX_CHUNK = 64 * 1024
+OUTPUT_DIR = '/work/out'
 MAX_HEADER = 4096
 MAX_NONCE = 64
 
@@ -322,7 +323,22 @@ def finish(code, nonce, word=None):
     if ended:
         write_frame(b'e', b'\0sandtier-end:' + bytes(nonce) + b'\n')
     exit_info = {'code': code} if word is None else {'code': code, 'session': word}
+    # A hint, never a fact the host relies on for anything but its own guest's files: when out/ is absent or
+    # empty the host skips the listing of out/ it would otherwise make with an exec (~70 ms runc, ~200 ms
+    # runsc). A lie only hides the run's own files from its own result.
+    exit_info['out'] = output_written()
     write_frame(b'x', json.dumps(exit_info).encode())
+
+
+def output_written():
+    """True unless /work/out is absent or an empty folder (a file or a link there counts as written)."""
+    try:
+        with os.scandir(OUTPUT_DIR) as entries:
+            return next(entries, None) is not None
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return True
 
 
 def main():

@@ -74,6 +74,8 @@ export interface RunFacts {
   runnerLost?: boolean
   /** A session run's exit frame said the interpreter died ('lost') or was not there ('none'). */
   sessionWord?: SessionWord
+  /** The runner's out/ hint (RunExit.outputWritten); undefined for an exec or a runner that does not say. */
+  outputWritten?: boolean | undefined
 }
 
 /**
@@ -194,6 +196,7 @@ export async function runInContainer(ctx: RunContext): Promise<RunFacts> {
     after,
   })
   facts.sessionWord = handle.session?.()
+  facts.outputWritten = handle.outputWritten?.()
   return facts
 }
 

@@ -61,19 +61,25 @@ export class ContainerSandbox extends Closing implements TierSandbox {
   /** config.session: the sandbox's live interpreter (session-run.ts). */
   readonly #session: SessionKeeper | undefined
   /** The sandbox's folder, /work, for the manager (paths relative to it: work-files.ts). */
-  readonly files = new WorkFolder({
-    container: async () => {
-      this.assertOpen()
-      return (await this.#container()).container
-    },
-    serial: (fn) => this.#serial(fn),
-  })
+  readonly files: WorkFolder
 
   private constructor(deps: ContainerSandboxDeps, config: ResolvedConfig, first: Promise<Current>) {
     super(`${deps.tier} sandbox`)
     this.tier = deps.tier
     this.#deps = deps
     this.#config = config
+    this.files = new WorkFolder({
+      container: async () => {
+        this.assertOpen()
+        return (await this.#container()).container
+      },
+      serial: (fn) => this.#serial(fn),
+      // A fresh container's /work is an empty tmpfs, unless a volume is mounted in it or a main command of
+      // the caller's may have written there.
+      startsEmpty:
+        config.container.command === undefined &&
+        config.container.volumes.every((v) => !`${v.containerPath}/`.startsWith('/work/')),
+    })
     this.#current = first
     this.#session = config.session ? new SessionKeeper(config, deps.runtime) : undefined
   }
@@ -221,6 +227,7 @@ export class ContainerSandbox extends Closing implements TierSandbox {
         watchExit: this.#deps.runtime === 'runsc',
         session,
       })
+      this.files.noteRun(facts.outputWritten)
       // Nothing of this run is left (verified): the next node run may start from a waiting node.
       if (plan.runner && !session && wantsSpare(this.#config, plan.command, facts))
         plan.runner.startSpare(plan.command.cmd)
@@ -251,6 +258,7 @@ export class ContainerSandbox extends Closing implements TierSandbox {
     options: FileOptions = {},
   ): Promise<void> {
     this.assertOpen()
+    this.files.noteChanged()
     await this.#serial(async () =>
       writeSandboxFile((await this.#container()).container, path, data, options),
     )

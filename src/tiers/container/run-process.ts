@@ -21,6 +21,8 @@ export interface RunProcess {
   runner?: RunnerChannel
   /** The exit frame's session word (runner runs). */
   session?: () => SessionWord
+  /** The exit frame's out/ hint (runner runs; RunExit.outputWritten). */
+  outputWritten?: () => boolean | undefined
 }
 
 /** How long a stopped run of the runner may take to send its exit frame once its processes are killed. */
@@ -41,6 +43,7 @@ export async function startProcess(
       state: () => Promise.resolve(run.state()),
       runner,
       session: () => run.session(),
+      outputWritten: () => run.outputWritten(),
     }
   }
   const handle = await startExec(ctx.container, { cmd: command.cmd, stdin }, onOutput)

@@ -48,6 +48,8 @@ export interface RunnerRun {
   drain(): void
   /** The exit frame's session word (SessionWord), once ended. */
   session(): SessionWord
+  /** The exit frame's out/ hint (RunExit.outputWritten), once ended. */
+  outputWritten(): boolean | undefined
 }
 
 type Handler = (stream: OutputStream, chunk: Buffer) => void
@@ -74,6 +76,7 @@ export class RunnerChannel {
         end: (e: StreamEnd) => void
         code: number | null
         session: SessionWord
+        outputWritten: boolean | undefined
         drop: boolean
         /** `\0sandtier-end:<nonce>\n` when the run has an end nonce: its exit frame must follow it. */
         endLine: Buffer | undefined
@@ -142,6 +145,7 @@ export class RunnerChannel {
       end,
       code: null as number | null,
       session: undefined as SessionWord,
+      outputWritten: undefined as boolean | undefined,
       drop: false,
       endLine: endNonce === undefined ? undefined : Buffer.from(`\0sandtier-end:${endNonce}\n`),
     }
@@ -170,6 +174,7 @@ export class RunnerChannel {
         this.#stream.resume()
       },
       session: () => run.session,
+      outputWritten: () => run.outputWritten,
     }
   }
 
@@ -292,6 +297,7 @@ export class RunnerChannel {
     if (run) {
       run.code = exit.code
       run.session = exit.session
+      run.outputWritten = exit.outputWritten
       run.end({ kind: 'end' })
     }
   }

@@ -6,7 +6,7 @@
 
 /** Largest payload a runner frame may carry (the runner sends at most 64 KiB of output a frame). */
 export const MAX_PAYLOAD_BYTES = 64 * 1024
-/** Largest exit frame: `{"code": n}`, with a session word at most. */
+/** Largest exit frame: `{"code": n}`, with a session word and the out/ hint at most. */
 export const MAX_EXIT_BYTES = 64
 /** Bytes the runner may write to its stderr (nothing in normal operation) before the channel is dropped. */
 export const MAX_STRAY_BYTES = 64 * 1024
@@ -34,19 +34,34 @@ export function maxPayloadBytes(type: string): number {
  */
 export type SessionWord = 'lost' | 'none' | undefined
 
-/** The exit frame's code (0-255) and session word; undefined when the frame is not exactly that. */
-export function parseExit(payload: Buffer): { code: number; session: SessionWord } | undefined {
+/** What an exit frame says: the run's code, a session's word, and whether out/ holds anything. */
+export interface RunExit {
+  code: number
+  session: SessionWord
+  /**
+   * The runner's word that /work/out was absent or empty after the run (false) or not (true); undefined from
+   * a runner that does not say. A hint for skipping the host's listing of out/: a lie only hides the run's
+   * own files from its own result.
+   */
+  outputWritten: boolean | undefined
+}
+
+/** The exit frame's code (0-255), session word and out/ hint; undefined when the frame is not exactly that. */
+export function parseExit(payload: Buffer): RunExit | undefined {
   if (payload.length > MAX_EXIT_BYTES) return undefined
   try {
     const parsed = JSON.parse(payload.toString('utf8')) as {
       code?: unknown
       session?: unknown
+      out?: unknown
     } | null
     const code = parsed?.code
     const session = parsed?.session
+    const out = parsed?.out
     if (session !== undefined && session !== 'lost' && session !== 'none') return undefined
+    if (out !== undefined && typeof out !== 'boolean') return undefined
     return typeof code === 'number' && Number.isInteger(code) && code >= 0 && code < 256
-      ? { code, session }
+      ? { code, session, outputWritten: out }
       : undefined
   } catch {
     return undefined

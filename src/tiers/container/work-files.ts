@@ -69,16 +69,50 @@ exec timeout -s KILL "$2" rm -rf -- "$d/$(basename -- "$1")"`
 export interface WorkFolderHost {
   container(): Promise<Dockerode.Container>
   serial<T>(fn: () => Promise<T>): Promise<T>
+  /** /work starts empty: a fresh container's tmpfs with no volume mounted under it. */
+  startsEmpty: boolean
 }
+
+/**
+ * What the host knows of /work without an exec (each listing costs one: ~70 ms on runc, ~200 ms on runsc):
+ * 'empty' until anything may have been written (a fresh container), 'no-output' when the runner said out/ was
+ * absent or empty after the last run and nothing was written since, else 'unknown'.
+ */
+type Known = 'empty' | 'no-output' | 'unknown'
 
 export class WorkFolder implements TierFiles {
   readonly #host: WorkFolderHost
+  #known: Known
 
   constructor(host: WorkFolderHost) {
     this.#host = host
+    this.#known = host.startsEmpty ? 'empty' : 'unknown'
+  }
+
+  knownEmpty(): boolean {
+    return this.#known === 'empty'
+  }
+
+  outputKnownEmpty(): boolean {
+    return this.#known !== 'unknown'
+  }
+
+  /**
+   * After a run: the runner's out/ hint (false: out/ absent or empty), undefined when nothing said it (an
+   * exec, a runner that lost its channel). The hint is the guest's word: believing it can only hide the
+   * guest's own files from its own result, never show it anything.
+   */
+  noteRun(outputWritten: boolean | undefined): void {
+    this.#known = outputWritten === false ? 'no-output' : 'unknown'
+  }
+
+  /** Something may have been written outside a run (a file call, a new container with a volume). */
+  noteChanged(): void {
+    this.#known = 'unknown'
   }
 
   async write(path: string, data: Uint8Array): Promise<void> {
+    this.noteChanged()
     const facts = await this.#exec(WRITE_SCRIPT, path, [], data, 0, 'writeFile')
     this.#check(facts, path)
   }
@@ -112,6 +146,7 @@ export class WorkFolder implements TierFiles {
   }
 
   async remove(path: string): Promise<void> {
+    this.noteChanged()
     const facts = await this.#exec(REMOVE_SCRIPT, path, [], undefined, 0, 'removeFile')
     this.#check(facts, path)
   }

@@ -107,6 +107,11 @@ export interface Escalation {
   reason: string
   /** A hedged escalation: the in-process attempt and the container attempt ran side by side. */
   hedge?: EscalationHedge
+  /**
+   * false: the in-process sandbox held state (globals of its earlier runs, or a restored or forked state)
+   * that the container attempt ran without; absent when there was none to carry.
+   */
+  stateCarried?: false
 }
 
 /** How a hedged escalation ended: whose result the run's is, and why. */

@@ -8,8 +8,8 @@ import { timeoutError } from '../limits/limit-errors.js'
 import { execResult } from '../limits/run-outcome.js'
 import type { FileEntry, TierFiles } from '../tiers/tier-files.js'
 import type { NormalizedRequest, RunContext, TierSandbox } from '../tiers/tier.js'
-import type { ExecResult, TierId } from '../types.js'
-import { decideEscalation, escalationFailed, withBudget } from './escalation.js'
+import type { Escalation, ExecResult, TierId } from '../types.js'
+import { decideEscalation, escalationFailed, withBudget, withStateNote } from './escalation.js'
 import { copyBack, copyFolder } from './folder-copy.js'
 
 export interface EscalationStep {
@@ -30,6 +30,11 @@ export interface EscalationStep {
    * the first reply, so nothing can be copied back; the result's out/ files are read from here.
    */
   onFolder?: ((files: TierFiles) => void) | undefined
+  /**
+   * The in-process guest held state before this run (earlier runs' globals, a restored or forked state):
+   * a container attempt runs without it, and its escalation record and a missing name say so.
+   */
+  stateful?: boolean | undefined
 }
 
 export async function escalateIfNeeded(
@@ -81,16 +86,22 @@ export async function onContainer(
   // One wall-clock limit for the whole run: the container gets what the first attempt (and the
   // container's start) left of it, never a fresh one.
   const notAfterMs = step.startedMs + request.timeoutMs
-  const second =
+  const attempt =
     performance.now() < notAfterMs
       ? await container.execute(request, { notAfterMs, lastRun: context.lastRun })
       : timedOutBeforeStart(to, request.timeoutMs)
+  // Only a run after an in-process attempt can find state missing: one sent straight there is a fresh
+  // sandbox's first run (run-attempts.ts).
+  const stateLeft = first !== undefined && step.stateful === true
+  const second = stateLeft ? withStateNote(attempt, tierId, to) : attempt
   if (context.lastRun && container.files) step.onFolder?.(container.files)
   else if (folder && container.files && copied)
     // What does not fit the sandbox's own folder, or cannot reach it, stays in the container only: a
     // guest outcome never rejects execute.
     await copyBack(container.files, folder, copied, config.diskSpaceBytes).catch(() => undefined)
-  const escalation = { from: tierId, to, reason }
+  const escalation: Escalation = stateLeft
+    ? { from: tierId, to, reason, stateCarried: false }
+    : { from: tierId, to, reason }
   // Straight to the container: the run's clock started before the container was ready.
   if (!first) {
     const durationMs = performance.now() - step.startedMs

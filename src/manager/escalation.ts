@@ -8,9 +8,15 @@
  * 1.5–8× native CPython's time). It is re-run only
  * if the first attempt had no side effects the re-run would repeat: no host function call, no network
  * request.
+ *
+ * A sandbox whose guest holds state (globals of earlier runs, a restored or forked state) has no budget: a
+ * container re-run would start without that state and answer differently, so such a run stays in process
+ * up to the caller's own limits. It still moves for a capability (in process it could only fail), marked
+ * `stateCarried: false`, and a missing name there says that the globals stayed behind.
  */
 import type { ResolvedConfig } from '../config.js'
 import type { ErrorCode } from '../errors.js'
+import type { RunContext } from '../tiers/tier.js'
 import type { ExecResult, ResultError, TierId } from '../types.js'
 import { containerTierFor } from './router.js'
 
@@ -95,4 +101,34 @@ function causeOf(failure: unknown): ResultError {
 export function inProcessBudget(tier: TierId, config: ResolvedConfig): number | undefined {
   if (!mayEscalate(tier, config)) return undefined
   return config.inProcessCpuBudgetMs < config.cpuTimeMs ? config.inProcessCpuBudgetMs : undefined
+}
+
+/**
+ * The run's context without the in-process CPU budget, for a run of a sandbox that holds state: the budget
+ * only exists to move a run to a container, and this one's globals could not follow it there.
+ * Named fields, not a spread (V8's slow path: run-attempts.ts).
+ */
+export function withoutBudget(context: RunContext): RunContext {
+  return {
+    notAfterMs: context.notAfterMs,
+    lastRun: context.lastRun,
+    onSideEffect: context.onSideEffect,
+    onRunning: context.onRunning,
+    onCancelable: context.onCancelable,
+  }
+}
+
+/** What a guest's missing name is called, by tier language: JavaScript and Python. */
+const MISSING_NAME_ERRORS = new Set(['ReferenceError', 'NameError', 'UnboundLocalError'])
+
+/**
+ * The container attempt's result of a capability escalation from a sandbox that held state: a name it
+ * did not find (x is not defined) says that the sandbox's earlier globals did not move with the run, which
+ * the guest's own message cannot know.
+ */
+export function withStateNote(result: ExecResult, from: TierId, to: TierId): ExecResult {
+  const error = result.error
+  if (result.status !== 'error' || !error || !MISSING_NAME_ERRORS.has(error.name)) return result
+  const note = `the sandbox's earlier globals stayed in ${from}: this run moved to ${to}, which has none of them (state does not move to a container)`
+  return { ...result, error: { ...error, message: `${error.message}; ${note}` } }
 }

@@ -27,8 +27,9 @@ export interface LiveSandbox {
   outListing: FileEntry[] | undefined
   /**
    * The in-process guest may hold state a container does not have: globals of an earlier run, or a
-   * restored or forked state. Such a run is never hedged nor sent straight to a container (run-attempts.ts):
-   * there its code would run without them and could finish first with a different result.
+   * restored or forked state. Such a run is never hedged nor sent straight to a container, and gets no
+   * in-process CPU budget (run-attempts.ts): there its code would run without them and answer differently
+   * ("x is not defined"). It moves only for a capability, marked `stateCarried: false`.
    */
   stateful: boolean
 }

@@ -10,8 +10,6 @@ import type { NormalizedRequest, RunContext, TierAvailability } from '../tiers/t
 import type { ExecRequest, ExecResult, TierId } from '../types.js'
 import { ClosingPart } from '../lifecycle/closing.js'
 import { Admission } from './admission.js'
-import { applyBackstop } from './backstop.js'
-import { runAttempts } from './run-attempts.js'
 import { HeavyCodes } from './heavy-codes.js'
 import { ProbeWheel } from './probe-wheel.js'
 import {
@@ -24,17 +22,17 @@ import { inProcessBudget } from './escalation.js'
 import { routeConfig } from './router.js'
 import { TierRegistry } from './tier-registry.js'
 import type { ManagerEvents, ManagerStats, SandboxManagerOptions } from './manager-options.js'
-import { OutputSink, type OutputListener } from './output-sink.js'
+import type { OutputListener } from './output-sink.js'
+import { runAdmitted } from './admitted-run.js'
 import { Sandbox } from './sandbox-handle.js'
 import * as files from './sandbox-files.js'
 import { ManagerSnapshots } from './snapshots.js'
 import { ExpiredIds } from './expired-ids.js'
 import { managerStats } from './manager-stats.js'
+import { SandboxClosings } from './sandbox-closings.js'
 
 export type { ManagerEvents, ManagerStats, SandboxManagerOptions } from './manager-options.js'
 export type { ReadFileOptions } from './sandbox-files.js'
-
-const LIMIT_STATUSES = new Set(['timeout', 'memory', 'cpu', 'output'])
 
 export class SandboxManager extends EventEmitter<ManagerEvents> {
   readonly #defaults: SandboxConfig
@@ -47,6 +45,8 @@ export class SandboxManager extends EventEmitter<ManagerEvents> {
   readonly #snapshots: ManagerSnapshots
   readonly #heavy = new HeavyCodes()
   readonly #probes = new ProbeWheel()
+  /** Closes destroyed sandboxes; holds the container removals runOnce does not wait for. */
+  readonly #closings = new SandboxClosings()
   #closing: Promise<void> | undefined
 
   constructor(options: SandboxManagerOptions = {}) {
@@ -148,7 +148,7 @@ export class SandboxManager extends EventEmitter<ManagerEvents> {
     try {
       return await this.#execute(id, request, true)
     } finally {
-      await this.#destroy(id, 'destroy')
+      await this.#destroy(id, 'destroy', undefined, true)
     }
   }
 
@@ -174,46 +174,14 @@ export class SandboxManager extends EventEmitter<ManagerEvents> {
     admit: Admission['run'],
     caller: OutputListener | undefined,
   ): Promise<ExecResult> {
-    const { id } = live
-    return admit(async () => {
-      // Outside the run's clock (durationMs): the request's files, and the listing of out/ to compare with.
-      await files.prepareRunFiles(live, normalized.files)
-      this.emit('execute:start', { id, tier: live.tierId })
-      const started = performance.now()
-      // Output streams only when someone listens as the run starts; otherwise it comes with the result.
-      const output = this.#outputSink(live, caller)
-      const request = output ? { ...normalized, onOutput: output.write } : normalized
-      let outFolder = live.sandbox.files
-      let result = await runAttempts(live, {
-        request,
-        context,
-        onFolder: (files) => (outFolder = files),
-        startedMs: started,
+    return admit(() =>
+      runAdmitted(this, live, normalized, context, caller, {
         container: (to) => this.#registry.containerFor(live, to),
-        output,
         heavy: this.#heavy,
         probes: this.#probes,
-        onEscalate: (to, reason) => {
-          if (output) output.tier = to
-          this.#totals.escalated++
-          this.emit('escalate', { id, from: live.tierId, to, reason })
-        },
-      })
-      result = applyBackstop(result, live.config)
-      if (outFolder) result = await files.withOutputFiles(live, result, outFolder)
-      this.#totals.executed++
-      if (LIMIT_STATUSES.has(result.status))
-        this.emit('limit', { id, status: result.status, tier: result.tier })
-      this.emit('execute:end', { id, result })
-      return result
-    })
-  }
-
-  #outputSink(live: LiveSandbox, caller: OutputListener | undefined): OutputSink | undefined {
-    const listeners: OutputListener[] = caller ? [caller] : []
-    if (this.listenerCount('output') > 0)
-      listeners.push((chunk) => this.emit('output', { id: live.id, ...chunk }))
-    return listeners.length > 0 ? new OutputSink(live.tierId, listeners) : undefined
+        totals: this.#totals,
+      }),
+    )
   }
 
   /** Destroys a sandbox: a run in progress ends 'cancelled'. Unknown ids are ignored (idempotent). */
@@ -221,20 +189,27 @@ export class SandboxManager extends EventEmitter<ManagerEvents> {
     await this.#destroy(id, 'destroy')
   }
 
+  /** `detachContainers` (one-shot runs): a container's removal goes on after this returns (sandbox-closings.ts). */
   async #destroy(
     id: string,
     reason: 'destroy' | 'expired' | 'close',
     lifetimeMs?: number,
+    detachContainers = false,
   ): Promise<void> {
     const live = this.#live.get(id)
     if (!live) return
     this.#live.delete(id)
     clearTimeout(live.lifetimeTimer)
     if (reason === 'expired' && lifetimeMs !== undefined) this.#expired.add(id, lifetimeMs)
-    const escalated = live.escalated
-    await Promise.allSettled([live.sandbox.close(), escalated?.then((s) => s.close())])
-    this.#totals.destroyed++
-    this.emit('destroy', { id, reason })
+    await this.#closings.close(live, detachContainers, () => {
+      this.#totals.destroyed++
+      try {
+        this.emit('destroy', { id, reason })
+      } catch (error) {
+        // A listener's throw must not become an unhandled rejection of a background removal.
+        process.emitWarning(`a 'destroy' listener threw: ${String(error)}`, 'SandtierWarning')
+      }
+    })
   }
 
   async destroyAll(): Promise<void> {
@@ -286,6 +261,7 @@ export class SandboxManager extends EventEmitter<ManagerEvents> {
     // The closing habit held as a part (lifecycle/closing.ts): the manager already extends EventEmitter.
     this.#closing ??= new ClosingPart('sandbox manager', async () => {
       await Promise.allSettled([...this.#live.keys()].map((id) => this.#destroy(id, 'close')))
+      await this.#closings.settle()
       await this.#registry.close()
     }).close()
     return this.#closing

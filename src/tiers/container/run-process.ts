@@ -75,7 +75,10 @@ export async function awaitExit(handle: RunProcess, control: RunControl): Promis
 /** How long a stopped run's stream may take to end after its processes are gone (the 2 s budget's rest). */
 const STREAM_GRACE_MS = 200
 
-export async function finishStopped(handle: RunProcess, control: RunControl): Promise<TerminationOutcome> {
+export async function finishStopped(
+  handle: RunProcess,
+  control: RunControl,
+): Promise<TerminationOutcome> {
   const outcome = (await control.termination) ?? 'failed'
   if (handle.runner) {
     // The run's processes are gone: the runner sends what its pipes still held, then the exit frame.

@@ -57,8 +57,7 @@ export function isContainerGone(error: unknown): boolean {
 
 /** Takes a warm container or starts one, and opens what a run needs of it. */
 export async function acquireContainer(deps: ContainerSandboxDeps): Promise<Current> {
-  const container =
-    deps.pool.take(deps.key) ?? (await startContainer(deps.docker, deps.makeSpec()))
+  const container = deps.pool.take(deps.key) ?? (await startContainer(deps.docker, deps.makeSpec()))
   deps.pool.fill(deps.key, deps.makeSpec)
   const [cgroup, runner] = await Promise.all([
     openCgroupReader(container, deps.engine),

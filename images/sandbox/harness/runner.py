@@ -8,7 +8,8 @@
 #   host -> runner  h (hello)          -> r {"v":1}
 #                   q <json header>\n<stdin bytes>: one run; header {"argv": [...]}
 #                   n <end nonce or nothing>: sent right after q (at most MAX_NONCE bytes)
-#                   s {"argv": [...]}  start a spare for the next run of that argv (spare.py); no answer
+#                   s {"argv": [...]}  start a spare for the next run of that argv (spare.py; python or node);
+#                                      no answer
 #                   d                  -> p once the spare, if any, is gone
 #   runner -> host  o / e <bytes>      the run's stdout / stderr as it comes, at most 64 KiB a frame
 #                   x {"code": n}      the run's process exited and its stdout and stderr reached EOF
@@ -273,13 +274,16 @@ def parse_header(payload):
     return argv, data
 
 
-def start_spare(payload):
+def start_spare(payload, harness):
     argv, _ = parse_header(payload)
-    # Only what execs (node): a python run is a fork of this interpreter already, a session has its own.
-    if argv[:2] == ['python3', HARNESS] or argv[0].startswith('@'):
+    # A session has its own interpreter. A python run is a fork of this interpreter: its spare is that fork made
+    # ahead (under gVisor's ptrace platform a fork costs ~20 ms, a new address space in a new host process),
+    # waiting in run-python.py's request read with nothing of a run in it (the nonce is read after it started).
+    if argv[0].startswith('@'):
         spare.drop()
         return
-    spare.start(argv, lambda a, i, o, e: fork_run(a, None, i, o, e, bytearray()))
+    own = harness if argv[:2] == ['python3', HARNESS] else None
+    spare.start(argv, lambda a, i, o, e: fork_run(a, own, i, o, e, bytearray()))
 
 
 def run(payload, harness):
@@ -293,8 +297,8 @@ def run(payload, harness):
             code, word = session.execute(data, write_frame)
         return finish(code, nonce, word)
     own = harness if argv[:2] == ['python3', HARNESS] else None
-    taken = None if own is not None else spare.take(argv)
-    spare.drop()  # another argv, or the python harness: the spare ends before the run starts
+    taken = spare.take(argv)
+    spare.drop()  # another argv: the spare ends before the run starts
     if taken is not None:
         # Started before this run's nonce was read: it never held the nonce.
         nonce = read_nonce()
@@ -361,7 +365,7 @@ def main():
         elif kind == b'q':
             run(payload, harness)
         elif kind == b's':
-            start_spare(payload)
+            start_spare(payload, harness)
         elif kind == b'd':
             spare.drop()
             write_frame(b'p')

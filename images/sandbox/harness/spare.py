@@ -1,11 +1,12 @@
-# sandtier spare (issue 15): one node process the runner starts between runs, exactly as it would start a run
-# of the same argv, so that the next node run does not pay node's start. It waits in its request read
-# (run-node.mjs reads the framed request from stdin first), so it runs no guest code before it becomes a run.
+# sandtier spare (issue 15): one run process the runner starts between runs, exactly as it would start a run
+# of the same argv, so that the next run does not pay that start: node's (fork + exec, ~100 ms runc) or, for
+# the python harness, the runner's fork (~20 ms under gVisor). It waits in its request read (run-node.mjs and
+# run-python.py read the framed request from stdin first), so it runs no guest code before it becomes a run.
 #
 # The host asks for one (frame s) only after the previous run's leftovers were verified gone (its census under
 # runc, the end nonce under runsc): a spare never exists during a leftover check and never shares the sandbox
 # with guest code that is not its own run. The next run with the same argv is the spare (its pipes become the
-# run's); anything else (another argv, the python harness, a session request, the host's drop frame d) ends it
+# run's); anything else (another argv, a session request, the host's drop frame d) ends it
 # first and waits until it is gone. A spare is used at most once: the run it became is ended like any run.
 import os
 import signal

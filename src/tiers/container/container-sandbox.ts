@@ -99,7 +99,7 @@ export class ContainerSandbox extends Closing implements TierSandbox {
         'an image with the resident runner (label sandtier.runner=1), no command, no network',
         config.container.image,
       )
-    const first = acquireContainer(deps)
+    const first = acquireContainer(deps, config)
     await first
     return new ContainerSandbox(deps, config, first)
   }
@@ -123,7 +123,7 @@ export class ContainerSandbox extends Closing implements TierSandbox {
       .then(({ container }) => removeContainer(container))
       .catch(() => undefined)
     // Starting the new container while the old one is removed halves the time the next run waits.
-    const next = Promise.all([removal, acquireContainer(this.#deps)]).then(
+    const next = Promise.all([removal, acquireContainer(this.#deps, this.#config)]).then(
       ([, fresh]) => fresh,
     )
     // A failed replacement is retried by the next operation; it must not become an unhandled rejection.

@@ -61,7 +61,8 @@ export interface PrepareBounds {
   signal: AbortSignal | undefined
 }
 
-function interpreter(
+/** The harness command of a language; a run of it (and a spare for it, spare-policy.ts) starts this argv. */
+export function interpreter(
   language: 'javascript' | 'typescript' | 'python',
   config: ResolvedConfig,
 ): string[] {

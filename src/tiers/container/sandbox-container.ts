@@ -4,6 +4,7 @@
  * how a container that went away between runs is recognised.
  */
 import type Dockerode from 'dockerode'
+import type { ResolvedConfig } from '../../config.js'
 import type { TierId } from '../../types.js'
 import { openCgroupReader, type CgroupReader } from './cgroup-stats.js'
 import { startContainer } from './container-lifecycle.js'
@@ -13,6 +14,7 @@ import type { SandboxEgress } from './egress.js'
 import type { ProcessCensus } from './process-census.js'
 import { attachRunner } from './runner-attach.js'
 import type { RunnerChannel } from './runner-channel.js'
+import { firstSpareArgv } from './spare-policy.js'
 import type { WarmPool } from './warm-pool.js'
 
 /** What a sandbox needs from its tier. */
@@ -56,7 +58,10 @@ export function isContainerGone(error: unknown): boolean {
 }
 
 /** Takes a warm container or starts one, and opens what a run needs of it. */
-export async function acquireContainer(deps: ContainerSandboxDeps): Promise<Current> {
+export async function acquireContainer(
+  deps: ContainerSandboxDeps,
+  config: ResolvedConfig,
+): Promise<Current> {
   const container = deps.pool.take(deps.key) ?? (await startContainer(deps.docker, deps.makeSpec()))
   deps.pool.fill(deps.key, deps.makeSpec)
   const [cgroup, runner] = await Promise.all([
@@ -64,5 +69,8 @@ export async function acquireContainer(deps: ContainerSandboxDeps): Promise<Curr
     // A runner that does not answer leaves the container to the exec path, which needs nothing of it.
     deps.runner ? attachRunner(container).catch(() => undefined) : undefined,
   ])
+  // No guest code ran in it yet: its first run may start from a waiting process (spare-policy.ts).
+  const spare = runner && firstSpareArgv(config)
+  if (runner && spare) runner.startSpare(spare)
   return { container, cgroup, runner }
 }

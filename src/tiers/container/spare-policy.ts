@@ -4,8 +4,9 @@
  * is node's start (~100 ms on runc, ~200 ms on runsc); for the python harness the runner's fork (~20 ms under
  * gVisor's ptrace platform, where every new address space is a new host process; <1 ms on runc).
  *
- * Only when nothing of any guest is running: after a run that ended by itself and whose leftovers were
- * verified gone (the host's census under runc, the runner's end line under runsc). So the run that takes a spare is its first guest code. Not in a session
+ * Only when nothing of any guest is running: when the container is acquired (no guest code ran in it yet), or
+ * after a run that ended by itself and whose leftovers were verified gone (the host's census under runc, the
+ * runner's end line under runsc). So the run that takes a spare is its first guest code. Not in a session
  * sandbox (its runs go to the live interpreter), not after a limit outcome (the sandbox may be replaced), and
  * node not in a small sandbox: an idle node holds ~40 MiB (runc) / ~113 MiB as gVisor counts it, which must
  * not be what makes a sandbox's next run hit its limit. A python spare is a fork of the runner that shares its
@@ -14,7 +15,7 @@
  */
 import { MiB, type ResolvedConfig } from '../../config.js'
 import type { RunFacts } from './container-run.js'
-import { HARNESS_DIR, type GuestCommand } from './guest-command.js'
+import { HARNESS_DIR, interpreter, type GuestCommand } from './guest-command.js'
 
 /** Smallest memoryLimit that gets node spares: an idle node (113 MiB under gVisor) takes less than half of it. */
 export const SPARE_MIN_MEMORY_BYTES = 256 * MiB
@@ -39,4 +40,16 @@ export function wantsSpare(
     facts.oomKills === 0 &&
     facts.pidsLimitHits === 0
   )
+}
+
+/**
+ * The argv of the spare a freshly acquired container asks for: that of the sandbox's language (the default
+ * language of its executes), when it gets one; else undefined.
+ */
+export function firstSpareArgv(config: ResolvedConfig): string[] | undefined {
+  const language = config.language ?? 'javascript'
+  if (language !== 'javascript' && language !== 'typescript' && language !== 'python')
+    return undefined
+  const argv = interpreter(language, config)
+  return spareFits(config, argv) ? argv : undefined
 }

@@ -1,11 +1,12 @@
 /**
- * Spares beyond node after node (issue 15, spare.py / spare-policy.ts): the python harness gets one too (a fork
+ * Spares beyond node after node (issue 15, spare.py / spare-policy.ts): a freshly acquired container asks for
+ * one for the sandbox's language before any guest code ran in it, and the python harness gets one too (a fork
  * of the runner made ahead: under gVisor a fork is a new host process, ~20 ms). Proved from inside the run:
  * the process that runs the code started before the execute. Runc and runsc.
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { SandboxConfig } from '../../../src/config.js'
+import { MiB, type SandboxConfig } from '../../../src/config.js'
 import type { ContainerSandbox } from '../../../src/tiers/container/container-sandbox.js'
 import { KINDS, config, ensureImage, expectNoContainers, makeTier, request } from './helpers.js'
 
@@ -32,13 +33,29 @@ fs.readdirSync('/proc').filter((p) => {
   }
 })`
 
-describe.each(KINDS)('%s spares: python', (kind) => {
+describe.each(KINDS)('%s spares: the first run, python', (kind) => {
   const tier = makeTier(kind, { poolSize: 0 })
   const open = (overrides: SandboxConfig): Promise<ContainerSandbox> =>
     tier.createSandbox(config({ type: kind, limits: { executionTime: 20_000 }, ...overrides }))
   afterAll(async () => {
     await tier.close()
     await expectNoContainers(tier)
+  })
+
+  it('I15-P7: the first node run of a new container is a spare started before the execute', async () => {
+    const sandbox = await open({ language: 'javascript', memoryLimit: 512 * MiB })
+    await sleep(IDLE_MS)
+    const r = await sandbox.execute(request('process.uptime()', 'javascript'))
+    expect(r.status).toBe('ok')
+    expect(r.value).toBeGreaterThanOrEqual((IDLE_MS - 200) / 1000)
+  })
+
+  it('I15-P8: the first python run of a new container (64 MiB) is a fork made before the execute', async () => {
+    const sandbox = await open({ language: 'python' })
+    await sleep(IDLE_MS)
+    const r = await sandbox.execute(request(PYTHON_AGE, 'python'))
+    expect(r.status).toBe('ok')
+    expect(r.value).toBeGreaterThanOrEqual((IDLE_MS - 200) / 1000)
   })
 
   it('I15-P9: a python run after a python run is a spare, fresh: a global of the last run is absent', async () => {
@@ -57,5 +74,12 @@ describe.each(KINDS)('%s spares: python', (kind) => {
     await sleep(IDLE_MS)
     const r = await sandbox.execute(request(PYTHON_SPARES, 'javascript'))
     expect(r).toMatchObject({ status: 'ok', value: [] })
+  })
+
+  it('I15-P11: a javascript sandbox below 256 MiB starts no node before its first run', async () => {
+    const sandbox = await open({ language: 'javascript', memoryLimit: 128 * MiB })
+    await sleep(IDLE_MS)
+    const r = await sandbox.execute(request('process.uptime() < 1', 'javascript'))
+    expect(r).toMatchObject({ status: 'ok', value: true })
   })
 })

@@ -7,7 +7,8 @@ import { inspectExec, startExec, type ExecState, type StreamEnd } from './exec-s
 import type { OutputStream } from './frame-demuxer.js'
 import type { RunControl } from './run-control.js'
 import type { RunContext } from './container-run.js'
-import type { RunnerChannel, SessionWord } from './runner-channel.js'
+import type { RunnerChannel } from './runner-channel.js'
+import type { SessionWord } from './runner-frames.js'
 import type { TerminationOutcome } from './terminate-run.js'
 
 /** The run's process as runInContainer drives it: an exec, or a run of the container's runner. */

@@ -11,8 +11,9 @@
  * runner's dumpability there) and write frames of its own, e.g. an exit frame that would end its run early
  * and shift the runner's real frames onto the next run. So a run with an end nonce (runsc) accepts its exit
  * frame only right after the stderr frame that carries the nonce's end line, which the runner writes once
- * nothing of the run is alive (and which the run cannot know): any other exit frame breaks the channel. The runner is trusted for nothing
- * but the run's output, which is counted against the output caps like any guest output, and its exit code.
+ * nothing of the run is alive (and which the run cannot know): any other exit frame breaks the channel. The
+ * runner is trusted for nothing but the run's output, which is counted against the output caps like any
+ * guest output, and its exit code.
  */
 import type { Duplex } from 'node:stream'
 import type Dockerode from 'dockerode'
@@ -26,10 +27,9 @@ import {
   frame,
   maxPayloadBytes,
   parseExit,
+  type RunExit,
   type SessionWord,
 } from './runner-frames.js'
-
-export type { SessionWord } from './runner-frames.js'
 
 /** How long the runner may take to answer the hello of a freshly attached container. */
 const HELLO_TIMEOUT_MS = 10_000
@@ -74,9 +74,8 @@ export class RunnerChannel {
     | {
         onOutput: Handler
         end: (e: StreamEnd) => void
-        code: number | null
-        session: SessionWord
-        outputWritten: boolean | undefined
+        /** The exit frame, once it came (checked by parseExit). */
+        exit: RunExit | undefined
         drop: boolean
         /** `\0sandtier-end:<nonce>\n` when the run has an end nonce: its exit frame must follow it. */
         endLine: Buffer | undefined
@@ -143,9 +142,7 @@ export class RunnerChannel {
     const run = {
       onOutput,
       end,
-      code: null as number | null,
-      session: undefined as SessionWord,
-      outputWritten: undefined as boolean | undefined,
+      exit: undefined as RunExit | undefined,
       drop: false,
       endLine: endNonce === undefined ? undefined : Buffer.from(`\0sandtier-end:${endNonce}\n`),
     }
@@ -167,14 +164,14 @@ export class RunnerChannel {
     }
     return {
       ended,
-      state: () => ({ running: false, exitCode: run.code }),
+      state: () => ({ running: false, exitCode: run.exit?.code ?? null }),
       pause: () => this.#stream.pause(),
       drain: () => {
         run.drop = true
         this.#stream.resume()
       },
-      session: () => run.session,
-      outputWritten: () => run.outputWritten,
+      session: () => run.exit?.session,
+      outputWritten: () => run.exit?.outputWritten,
     }
   }
 
@@ -295,9 +292,7 @@ export class RunnerChannel {
     const run = this.#run
     this.#run = undefined
     if (run) {
-      run.code = exit.code
-      run.session = exit.session
-      run.outputWritten = exit.outputWritten
+      run.exit = exit
       run.end({ kind: 'end' })
     }
   }

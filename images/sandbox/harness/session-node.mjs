@@ -11,6 +11,8 @@
 import { createRequire } from 'node:module'
 import { Socket } from 'node:net'
 import { Readable } from 'node:stream'
+// Inside the container, which is the sandbox: vm only gives the session one scope that persists across runs.
+// eslint-disable-next-line no-restricted-imports
 import { runInThisContext } from 'node:vm'
 import { writeSync } from 'node:fs'
 import { reportLine, runRequest, splitRequest } from './harness-node.mjs'
@@ -24,7 +26,9 @@ globalThis.require = createRequire('/work/')
 const report = (e) => {
   try {
     process.stderr.write('Uncaught ' + (e?.stack ?? String(e)) + '\n')
-  } catch {}
+  } catch {
+    // stderr itself is gone (the guest closed it): nothing left to report on.
+  }
 }
 process.on('uncaughtException', report)
 process.on('unhandledRejection', report)
@@ -47,7 +51,9 @@ function setRunInput(request, stdin) {
 async function runOne(seq, data) {
   const { request, stdin } = splitRequest(data)
   setRunInput(request, stdin)
-  const outcome = await runRequest(request, (code) => runInThisContext(code, { filename: 'main.js' }))
+  const outcome = await runRequest(request, (code) =>
+    runInThisContext(code, { filename: 'main.js' }),
+  )
   writeSync(2, reportLine(request.nonce, outcome.report))
   ctl.write(`done ${seq} ${outcome.failed ? 1 : 0}\n`)
 }

@@ -17,7 +17,7 @@ async function execsDuring<T>(fn: () => Promise<T>): Promise<{ value: T; execs: 
   const since = Date.now()
   const value = await fn()
   const until = Date.now()
-  const stream = (await docker.getEvents({
+  const stream = await docker.getEvents({
     since: Math.floor(since / 1000),
     until: Math.ceil(until / 1000),
     filters: JSON.stringify({
@@ -25,7 +25,7 @@ async function execsDuring<T>(fn: () => Promise<T>): Promise<{ value: T; execs: 
       event: ['exec_create'],
       label: [`${LABEL_PID}=${process.pid}`],
     }),
-  })) as NodeJS.ReadableStream
+  })
   let text = ''
   for await (const chunk of stream) text += String(chunk)
   const events = text
@@ -49,7 +49,9 @@ describe.each(KINDS)('I15-O: the out/ hint on %s', (kind) => {
       [],
       0,
     ])
-    const second = await execsDuring(() => sb.execute({ code: "open('notes.txt', 'w').write('x')" }))
+    const second = await execsDuring(() =>
+      sb.execute({ code: "open('notes.txt', 'w').write('x')" }),
+    )
     expect([second.value.status, second.value.files, second.execs]).toEqual(['ok', [], 0])
   })
 
@@ -62,7 +64,9 @@ describe.each(KINDS)('I15-O: the out/ hint on %s', (kind) => {
       ['out/a.txt', 'hi'],
     ])
     expect(wrote.execs).toBeGreaterThan(0)
-    const emptied = await execsDuring(() => sb.execute({ code: "import os\nos.remove('out/a.txt')\n1" }))
+    const emptied = await execsDuring(() =>
+      sb.execute({ code: "import os\nos.remove('out/a.txt')\n1" }),
+    )
     expect([emptied.value.status, emptied.value.files]).toEqual(['ok', []])
     const quiet = await execsDuring(() => sb.execute({ code: '2' }))
     expect([quiet.value.status, quiet.value.files, quiet.execs]).toEqual(['ok', [], 0])

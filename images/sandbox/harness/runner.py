@@ -35,13 +35,13 @@ import math  # noqa: F401
 import os
 import selectors
 import signal
-import struct
 import sys
 import termios
-import time
 
 import sandtier_preload  # what the image preloads for its runs, and a run's exit without teardown
 
+import clone3_filter  # the runner's own clone3 -> ENOSYS filter (runsc), see clone3_filter.py
+import run_killer  # ends a run whole under runsc, see run_killer.py
 import session  # sessions (issue 15): one live interpreter per sandbox, see session.py
 import spare  # a node process started between runs for the next node run (issue 15), see spare.py
 
@@ -50,36 +50,6 @@ MAX_CHUNK = 64 * 1024
 OUTPUT_DIR = '/work/out'
 MAX_HEADER = 4096
 MAX_NONCE = 64
-
-
-# clone3 must fail with ENOSYS, so that glibc (pthread_create, posix_spawn) falls back to clone(2), whose
-# namespace flags the profile checks. The OCI profile says so (errnoRet), but runsc 20221219 answers every
-# SCMP_ACT_ERRNO rule with EPERM, whatever errnoRet and defaultErrnoRet say, and applies that profile to
-# this process and everything it starts: no run could start a thread (node aborts in uv_thread_create,
-# Python's threading fails). Execs are not affected: their filter comes from the image's preload, a BPF
-# program gVisor runs as written. So the runner stacks a filter of its own on top: clone3 -> ENOSYS,
-# everything else allowed. Stacked filters are all evaluated and the least permissive action wins; between
-# two errno actions the newest filter's errno wins (Linux and gVisor alike). So this filter can never let
-# through what the profile refuses: it only turns clone3's EPERM into ENOSYS, and clone3 still never
-# reaches the kernel (or a Sentry that implements it). 435 is clone3 on every architecture sandtier runs on.
-NR_CLONE3 = 435
-SECCOMP_FILTER = (
-    (0x20, 0, 0, 0),                       # BPF_LD|BPF_W|BPF_ABS: seccomp_data.nr
-    (0x15, 0, 1, NR_CLONE3),               # BPF_JMP|BPF_JEQ|BPF_K
-    (0x06, 0, 0, 0x00050000 | 38),         # BPF_RET: SECCOMP_RET_ERRNO | ENOSYS
-    (0x06, 0, 0, 0x7FFF0000),              # BPF_RET: SECCOMP_RET_ALLOW
-)
-
-
-def stack_clone3_filter():
-    program = ctypes.create_string_buffer(b''.join(struct.pack('HBBI', *i) for i in SECCOMP_FILTER))
-    fprog = ctypes.create_string_buffer(struct.pack('HxxxxxxQ', len(SECCOMP_FILTER), ctypes.addressof(program)))
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_void_p, ctypes.c_ulong, ctypes.c_ulong]
-    # PR_SET_NO_NEW_PRIVS (already set by no-new-privileges; needed for an unprivileged filter), then
-    # PR_SET_SECCOMP with SECCOMP_MODE_FILTER.
-    if libc.prctl(38, 1, None, 0, 0) != 0 or libc.prctl(22, 2, ctypes.addressof(fprog), 0, 0) != 0:
-        raise OSError(ctypes.get_errno(), 'the runner could not install its clone3 filter')
 
 
 def read_exact(n):
@@ -160,61 +130,6 @@ def child(argv, harness, stdin_r, out_w, err_w, nonce):
     # teardown of what the runner preloaded (sandtier_preload.py).
     sandtier_preload.run_then_exit(
         lambda: exec(harness, {'__name__': '__main__', '__file__': HARNESS, '__builtins__': builtins}))
-
-
-def scan(me):
-    """Processes outside init's session (pid 1, this process and exec first processes excepted), and those
-    of them still alive."""
-    victims, live = [], []
-    for name in os.listdir('/proc'):
-        if not name.isdigit() or name in ('1', me):
-            continue
-        try:
-            with open('/proc/%s/stat' % name, 'rb') as f:
-                stat = f.read()
-        except FileNotFoundError:
-            continue
-        except OSError:
-            victims.append(int(name))
-            live.append(int(name))
-            continue
-        fields = stat[stat.rfind(b')') + 2:].split()
-        if len(fields) < 18:
-            continue
-        # Init's session is the container's own. A parent of 0 means an exec's first process: the host's
-        # (kill-run.sh ending this run after a stop, racing this scan: ending it made the host kill the
-        # whole container). A run cannot make one: its processes descend from this one, orphans go to
-        # init, and CLONE_PARENT only hands over the caller's parent, never init's.
-        if fields[3] == b'1' or fields[1] == b'0':
-            continue
-        victims.append(int(name))
-        if fields[0] not in (b'Z', b'X') or int(fields[17]) > 1:
-            live.append(int(name))
-    return victims, live
-
-
-def end_run():
-    """end-run.sh's end_run: stop then kill every process of a run, in rounds, until none is alive."""
-    me = str(os.getpid())
-    for round_ in range(41):
-        victims, live = scan(me)
-        # A session's live interpreter is spared (session.py); nothing else of a run is.
-        spare = session.spared()
-        victims = [pid for pid in victims if str(pid) not in spare]
-        live = [pid for pid in live if str(pid) not in spare]
-        if not live:
-            return True
-        if round_ == 40:
-            return False
-        if round_ >= 3:
-            time.sleep(0.01)
-        for sig in (signal.SIGSTOP, signal.SIGKILL):
-            for pid in victims:
-                try:
-                    os.kill(pid, sig)
-                except OSError:
-                    pass
-    return False
 
 
 def pump(pid, stdin_w, data, out_r, err_r):
@@ -319,7 +234,7 @@ def run(payload, harness):
 
 def finish(code, nonce, word=None):
     """After a run: under runsc end it whole and vouch for it, then the exit frame."""
-    ended = bool(nonce) and end_run()
+    ended = bool(nonce) and run_killer.end_run()
     # A run wrote into our stdin (see the top of this file), or under runsc something of it is still alive
     # and could: the runner ends, and with it the container.
     if unread_input() or (nonce and not ended):
@@ -349,7 +264,7 @@ def main():
     # Never fatal: the runner's end would end the container (the keeper exits with it). Without the filter
     # runs under runsc cannot start threads (the runc profile returns ENOSYS itself); the tests show it.
     try:
-        stack_clone3_filter()
+        clone3_filter.stack_clone3_filter()
     except OSError:
         pass
     with open(HARNESS, 'rb') as f:

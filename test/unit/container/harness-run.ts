@@ -26,7 +26,8 @@ export function runHarness(
     input: Buffer.concat([framed, Buffer.from(stdin)]),
     encoding: 'utf8',
     timeout: 20_000,
-    env: { PATH: process.env['PATH'] ?? '' },
+    // No __pycache__ left under images/ (the image's harness is the recipe's, byte for byte).
+    env: { PATH: process.env['PATH'] ?? '', PYTHONDONTWRITEBYTECODE: '1' },
   })
   const marker = `\0sandtier:${nonce}:`
   const at = result.stderr.lastIndexOf(marker)

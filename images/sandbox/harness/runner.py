@@ -41,6 +41,7 @@ import termios
 import sandtier_preload  # what the image preloads for its runs, and a run's exit without teardown
 
 import clone3_filter  # the runner's own clone3 -> ENOSYS filter (runsc), see clone3_filter.py
+import oom_score  # a run first in line for the OOM killer (runc), see oom_score.py
 import run_killer  # ends a run whole under runsc, see run_killer.py
 import session  # sessions (issue 15): one live interpreter per sandbox, see session.py
 import spare  # a node process started between runs for the next node run (issue 15), see spare.py
@@ -108,11 +109,7 @@ def child(argv, harness, stdin_r, out_w, err_w, nonce):
         ctypes.memset((ctypes.c_char * len(nonce)).from_buffer(nonce), 0, len(nonce))
     try:
         os.setsid()
-        try:
-            with open('/proc/self/oom_score_adj', 'w') as f:
-                f.write('1000')
-        except OSError:
-            pass
+        oom_score.first_for_oom_killer()
         os.dup2(stdin_r, 0)
         os.dup2(out_w, 1)
         os.dup2(err_w, 2)

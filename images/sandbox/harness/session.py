@@ -26,6 +26,7 @@ import signal
 import socket
 import sys
 
+import oom_score
 from harness_python import FILENAME, report_line, run_request, save_open_figures, split_request
 
 # `<seq> <length>\n` from the runner and `done <seq> <code>\n` back: a few dozen bytes.
@@ -98,11 +99,7 @@ def stop():
 def child_setup(out_w, err_w, ctl_fd):
     """In the forked child: a session of its own, first in line for the OOM killer, fds 0-3 as above."""
     os.setsid()
-    try:
-        with open('/proc/self/oom_score_adj', 'w') as f:
-            f.write('1000')
-    except OSError:
-        pass
+    oom_score.first_for_oom_killer()
     null = os.open('/dev/null', os.O_RDONLY)
     os.dup2(null, 0)
     os.dup2(out_w, 1)

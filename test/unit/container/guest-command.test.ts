@@ -71,7 +71,12 @@ describe('guestCommand', () => {
     expect(py.cmd).toEqual(['python3', '/opt/sandtier/run-python.py'])
     expect(payload(py)).toEqual({ code: '1 + 1', nonce: py.nonce, input: { a: 1 } })
     const js = await command('input.a', 'javascript')
-    expect(js.cmd).toEqual(['node', '--max-old-space-size=128', '/opt/sandtier/run-node.mjs'])
+    expect(js.cmd).toEqual([
+      'node',
+      '--max-old-space-size=128',
+      '--max-semi-space-size=4',
+      '/opt/sandtier/run-node.mjs',
+    ])
     expect(payload(js)).toEqual({ code: 'input.a', isModule: false, nonce: js.nonce })
     expect(js.nonce).toMatch(/^[0-9a-f]{32}$/)
     expect((await command('1', 'javascript')).nonce).not.toBe(js.nonce)

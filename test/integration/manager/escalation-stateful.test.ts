@@ -6,27 +6,13 @@
  * escalation record says `stateCarried: false`, and a name the container lacks says why in its error.
  * The pywasm cases are skipped, with the reason, where its artifacts are not built.
  */
-import { afterAll, describe, expect, it } from 'vitest'
-import { SandboxManager, type Language, type SandboxConfig } from '../../../src/index.js'
+import { describe, expect, it } from 'vitest'
+import type { Language, SandboxConfig } from '../../../src/index.js'
 import { locatePythonWasm } from '../../../src/tiers/python/artifacts.js'
+import { containerTiers, managersClosedAfterAll } from './managers.js'
 
 const python = await locatePythonWasm()
-const managers: SandboxManager[] = []
-afterAll(async () => {
-  await Promise.all(managers.map((m) => m.close()))
-})
-
-function newManager(): SandboxManager {
-  const manager = new SandboxManager()
-  managers.push(manager)
-  return manager
-}
-
-/** The container tiers a manager has loaded: a tier never loaded never made a container. */
-async function containerTiers(manager: SandboxManager): Promise<string[]> {
-  const { tiers } = await manager.stats()
-  return Object.keys(tiers).filter((t) => t === 'docker' || t === 'gvisor')
-}
+const newManager = managersClosedAfterAll()
 
 /**
  * A budget the heavy runs below pass several times over, under limits they stay far below; trusted so a

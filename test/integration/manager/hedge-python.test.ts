@@ -5,27 +5,13 @@
  * globals is never hedged (its code would run without them in the container and could finish first with a
  * different result). Skipped, with the reason, where the pywasm artifacts are not built.
  */
-import { afterAll, describe, expect, it } from 'vitest'
-import { SandboxManager, type OutputChunk } from '../../../src/index.js'
+import { describe, expect, it } from 'vitest'
+import type { OutputChunk, SandboxManager } from '../../../src/index.js'
 import { locatePythonWasm } from '../../../src/tiers/python/artifacts.js'
+import { containerTiers, managersClosedAfterAll } from './managers.js'
 
 const status = await locatePythonWasm()
-const managers: SandboxManager[] = []
-afterAll(async () => {
-  await Promise.all(managers.map((m) => m.close()))
-})
-
-function newManager(): SandboxManager {
-  const manager = new SandboxManager()
-  managers.push(manager)
-  return manager
-}
-
-/** The container tiers a manager has loaded: a tier never loaded never made a container. */
-async function containerTiers(manager: SandboxManager): Promise<string[]> {
-  const { tiers } = await manager.stats()
-  return Object.keys(tiers).filter((t) => t === 'docker' || t === 'gvisor')
-}
+const newManager = managersClosedAfterAll()
 
 /** Waits until the docker tier's warm pool holds a ready container again (it refills after each take). */
 async function warmPool(manager: SandboxManager): Promise<void> {

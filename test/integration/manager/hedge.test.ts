@@ -4,21 +4,13 @@
  * reach outside is never duplicated; the caller's AbortSignal cancels both attempts; the conformance cases
  * give the same results whichever attempt wins.
  */
-import { afterAll, describe, expect, it } from 'vitest'
-import { SandboxManager, type ExecResult, type OutputChunk } from '../../../src/index.js'
+import { describe, expect, it } from 'vitest'
+import type { ExecResult, OutputChunk, SandboxManager } from '../../../src/index.js'
 import { JS_CONFORMANCE_CASES } from '../../fixtures/js-conformance-cases.js'
+import { managersClosedAfterAll } from './managers.js'
 
 const FIB = 'function fib(n) { return n < 2 ? n : fib(n - 1) + fib(n - 2) }'
-const managers: SandboxManager[] = []
-afterAll(async () => {
-  await Promise.all(managers.map((m) => m.close()))
-})
-
-function newManager(): SandboxManager {
-  const manager = new SandboxManager()
-  managers.push(manager)
-  return manager
-}
+const newManager = managersClosedAfterAll()
 
 async function once(
   manager: SandboxManager,

@@ -161,10 +161,13 @@ export async function runInContainer(ctx: RunContext): Promise<RunFacts> {
     })
   if (suspicious && !engineError) state = await inspect()
   let after = engineError ? control.lastSample : await control.sample()
-  // Killed by a signal nobody explains (not us, not the OOM killer) while the container looks alive: the
-  // engine may be stopping it without having recorded that yet. Look again once before blaming the guest.
+  // Killed by a signal nobody explains (not us, not the OOM killer), or the runner's channel broke, while the
+  // container looks alive: the engine may be stopping it without having recorded that yet (under runsc the
+  // OOM killer ends the whole sandbox, and the runner's stream breaks before the engine sees the exit). Look
+  // again once before blaming the guest.
   const oom = (after?.oomKills ?? 0) > (before?.oomKills ?? 0)
-  if (state?.running && exitCode !== null && exitCode >= 128 && !control.stop && !oom) {
+  const unexplained = runnerLost || (exitCode !== null && exitCode >= 128)
+  if (state?.running && unexplained && !control.stop && !oom) {
     await sleep(250)
     if (!engineError) state = await inspect()
     if (!engineError) after = await control.sample()

@@ -63,11 +63,9 @@ describe.each(KINDS)('%s tier lifecycle', (kind) => {
         await new Promise((r) => setTimeout(r, 50))
       expect(tier.stats()).toEqual({ sandboxes: 1, warmContainers: 1, warmStarting: 0 })
       const before = new Set(await sessionContainers(docker, tier.sessionId))
-      const started = Date.now()
       const second = await tier.createSandbox(config())
-      const warmMs = Date.now() - started
+      // The warm container itself, not a new one (how fast that is belongs to the bench: `containers`).
       expect(before.has(await second.containerId())).toBe(true)
-      expect(warmMs).toBeLessThan(150)
       expect((await second.execute(request('echo warm'))).stdout).toBe('warm\n')
       await first.close()
     } finally {

@@ -5,7 +5,7 @@
  */
 import type { EventEmitter } from 'node:events'
 import type { NormalizedRequest, RunContext } from '../tiers/tier.js'
-import type { ExecResult } from '../types.js'
+import type { ExecResult, TierId } from '../types.js'
 import { applyBackstop } from './backstop.js'
 import type { LiveSandbox } from './live-sandbox.js'
 import type { ManagerEvents, ManagerStats } from './manager-options.js'
@@ -15,8 +15,9 @@ import * as files from './sandbox-files.js'
 
 const LIMIT_STATUSES = new Set(['timeout', 'memory', 'cpu', 'output'])
 
-/** What the manager lends a run besides its events. */
-export interface AdmittedDeps extends Pick<AttemptsStep, 'container' | 'heavy' | 'probes'> {
+/** What the manager lends every run besides its events (one object per manager). */
+export interface AdmittedDeps extends Pick<AttemptsStep, 'heavy' | 'probes'> {
+  containerFor: (live: LiveSandbox, to: TierId) => ReturnType<AttemptsStep['container']>
   totals: ManagerStats['totals']
 }
 
@@ -42,7 +43,7 @@ export async function runAdmitted(
     context,
     onFolder: (folder) => (outFolder = folder),
     startedMs: started,
-    container: deps.container,
+    container: (to) => deps.containerFor(live, to),
     output,
     heavy: deps.heavy,
     probes: deps.probes,

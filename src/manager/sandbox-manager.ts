@@ -23,7 +23,7 @@ import { routeConfig } from './router.js'
 import { TierRegistry } from './tier-registry.js'
 import type { ManagerEvents, ManagerStats, SandboxManagerOptions } from './manager-options.js'
 import type { OutputListener } from './output-sink.js'
-import { runAdmitted } from './admitted-run.js'
+import { runAdmitted, type AdmittedDeps } from './admitted-run.js'
 import { Sandbox } from './sandbox-handle.js'
 import * as files from './sandbox-files.js'
 import { ManagerSnapshots } from './snapshots.js'
@@ -45,6 +45,13 @@ export class SandboxManager extends EventEmitter<ManagerEvents> {
   readonly #snapshots: ManagerSnapshots
   readonly #heavy = new HeavyCodes()
   readonly #probes = new ProbeWheel()
+  /** What every admitted run borrows from the manager: made once, not per execute (admitted-run.ts). */
+  readonly #admittedDeps: AdmittedDeps = {
+    containerFor: (live, to) => this.#registry.containerFor(live, to),
+    heavy: this.#heavy,
+    probes: this.#probes,
+    totals: this.#totals,
+  }
   /** Closes destroyed sandboxes; holds the container removals runOnce does not wait for. */
   readonly #closings = new SandboxClosings()
   #closing: Promise<void> | undefined
@@ -175,12 +182,7 @@ export class SandboxManager extends EventEmitter<ManagerEvents> {
     caller: OutputListener | undefined,
   ): Promise<ExecResult> {
     return admit(() =>
-      runAdmitted(this, live, normalized, context, caller, {
-        container: (to) => this.#registry.containerFor(live, to),
-        heavy: this.#heavy,
-        probes: this.#probes,
-        totals: this.#totals,
-      }),
+      runAdmitted(this, live, normalized, context, caller, this.#admittedDeps),
     )
   }
 

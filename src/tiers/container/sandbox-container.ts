@@ -62,15 +62,16 @@ export async function acquireContainer(
   deps: ContainerSandboxDeps,
   config: ResolvedConfig,
 ): Promise<Current> {
+  const spare = firstSpareArgv(config)
   const container = deps.pool.take(deps.key) ?? (await startContainer(deps.docker, deps.makeSpec()))
-  deps.pool.fill(deps.key, deps.makeSpec)
+  deps.pool.fill(deps.key, deps.makeSpec, spare)
   const [cgroup, runner] = await Promise.all([
     openCgroupReader(container, deps.engine),
     // A runner that does not answer leaves the container to the exec path, which needs nothing of it.
     deps.runner ? attachRunner(container).catch(() => undefined) : undefined,
   ])
-  // No guest code ran in it yet: its first run may start from a waiting process (spare-policy.ts).
-  const spare = runner && firstSpareArgv(config)
-  if (runner && spare) runner.startSpare(spare)
+  // No guest code ran in it yet: its first run may start from a waiting process (spare-policy.ts). A pooled
+  // container may have started that one already (the pool's start, container-tier.ts); another argv's ends.
+  if (runner && spare && !runner.hasSpare(spare)) runner.startSpare(spare)
   return { container, cgroup, runner }
 }

@@ -4,7 +4,8 @@
  * is node's start (~100 ms on runc, ~200 ms on runsc); for the python harness the runner's fork (~20 ms under
  * gVisor's ptrace platform, where every new address space is a new host process; <1 ms on runc).
  *
- * Only when nothing of any guest is running: when the container is acquired (no guest code ran in it yet), or
+ * Only when nothing of any guest is running: while a container waits in the warm pool (the spare of the language
+ * of the sandbox that took one of its key last), when the container is acquired (no guest code ran in it yet), or
  * after a run that ended by itself and whose leftovers were verified gone (the host's census under runc, the
  * runner's end line under runsc). So the run that takes a spare is its first guest code. Not in a session
  * sandbox (its runs go to the live interpreter), not after a limit outcome (the sandbox may be replaced), and

@@ -10,12 +10,21 @@ import { Closing } from '../../lifecycle/closing.js'
 interface KeyState {
   ready: Dockerode.Container[]
   starting: number
+  /**
+   * The argv of the spare the key's containers start with (the language of the sandbox that took one last),
+   * so that a sandbox's first run finds its process already started; undefined: none.
+   */
+  spareArgv: readonly string[] | undefined
 }
 
 export interface WarmPoolOptions {
   /** Containers kept ready per key. 0 disables the pool. */
   size: number
-  start: (spec: Dockerode.ContainerCreateOptions) => Promise<Dockerode.Container>
+  /** Starts a container; with spareArgv, its runner also starts a spare for that argv (spare.py). */
+  start: (
+    spec: Dockerode.ContainerCreateOptions,
+    spareArgv: readonly string[] | undefined,
+  ) => Promise<Dockerode.Container>
   remove: (container: Dockerode.Container) => Promise<void>
 }
 
@@ -49,9 +58,17 @@ export class WarmPool extends Closing {
     return this.#state(key).ready.shift()
   }
 
-  /** Starts containers until `size` are ready or starting for `key`. */
-  fill(key: string, makeSpec: () => Dockerode.ContainerCreateOptions): void {
+  /**
+   * Starts containers until `size` are ready or starting for `key`; those started from now on wait with a
+   * spare for `spareArgv` (the taker's language: the next sandbox of this key most likely has it too).
+   */
+  fill(
+    key: string,
+    makeSpec: () => Dockerode.ContainerCreateOptions,
+    spareArgv?: readonly string[],
+  ): void {
     const state = this.#state(key)
+    state.spareArgv = spareArgv
     const missing = this.#options.size - state.ready.length - state.starting
     for (let i = 0; i < missing && !this.closed; i++) {
       let spec: Dockerode.ContainerCreateOptions
@@ -68,7 +85,7 @@ export class WarmPool extends Closing {
   #startOne(state: KeyState, spec: Dockerode.ContainerCreateOptions): void {
     state.starting++
     const job = this.#options
-      .start(spec)
+      .start(spec, state.spareArgv)
       .then(
         async (container) => {
           if (this.closed) await this.#options.remove(container)
@@ -88,7 +105,7 @@ export class WarmPool extends Closing {
   #state(key: string): KeyState {
     let state = this.#keys.get(key)
     if (!state) {
-      state = { ready: [], starting: 0 }
+      state = { ready: [], starting: 0, spareArgv: undefined }
       this.#keys.set(key, state)
     }
     return state

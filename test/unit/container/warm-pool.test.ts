@@ -38,6 +38,25 @@ describe('WarmPool', () => {
     expect(start).toHaveBeenCalledTimes(4)
   })
 
+  it("starts a key's containers with the spare argv of the latest fill of that key", async () => {
+    const { pool: p, start } = pool(1)
+    p.fill('k', spec, ['node', 'run-node.mjs'])
+    await flush()
+    expect(start).toHaveBeenLastCalledWith({ Image: 'x' }, ['node', 'run-node.mjs'])
+    p.take('k')
+    p.fill('k', spec, ['python3', 'run-python.py'])
+    await flush()
+    expect(start).toHaveBeenLastCalledWith({ Image: 'x' }, ['python3', 'run-python.py'])
+    p.take('k')
+    p.fill('k', spec)
+    p.fill('j', spec, ['node'])
+    await flush()
+    expect(start.mock.calls.slice(-2)).toEqual([
+      [{ Image: 'x' }, undefined],
+      [{ Image: 'x' }, ['node']],
+    ])
+  })
+
   it('does not retry a failed start by itself', async () => {
     const start = vi.fn(async (): Promise<Dockerode.Container> => {
       throw new Error('engine down')

@@ -3,6 +3,7 @@ import { resolveConfig } from '../../../src/config.js'
 import { ConfigError } from '../../../src/errors.js'
 import {
   guestCommand,
+  interpreter,
   SHELL_BYTE_LOADER,
   SHELL_LINE_LOADER,
   SHELL_READ_MAX_BYTES,
@@ -75,12 +76,22 @@ describe('guestCommand', () => {
       'node',
       '--max-old-space-size=128',
       '--max-semi-space-size=4',
+      '--min-semi-space-size=4',
+      '--single-threaded-gc',
       '/opt/sandtier/run-node.mjs',
     ])
     expect(payload(js)).toEqual({ code: 'input.a', isModule: false, nonce: js.nonce })
     expect(js.nonce).toMatch(/^[0-9a-f]{32}$/)
     expect((await command('1', 'javascript')).nonce).not.toBe(js.nonce)
     expect(JSON.stringify(js.cmd)).not.toContain('input.a')
+  })
+
+  it("leaves V8's GC its helper threads only with two CPUs' quota or more", () => {
+    const with2 = interpreter('javascript', { ...config, cpuQuota: 2 })
+    expect(with2).not.toContain('--single-threaded-gc')
+    expect(interpreter('javascript', { ...config, cpuQuota: 1.5 })).toContain(
+      '--single-threaded-gc',
+    )
   })
 
   it('frames multi-byte characters by bytes', async () => {

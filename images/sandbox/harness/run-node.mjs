@@ -23,6 +23,14 @@ process.on('exit', () => {
   writeSync(2, reportLine(request.nonce, report))
 })
 
+// Once the event loop drained, end the way process.exit() does ('exit' listeners, then the exit code): node's
+// own end after a drained loop also frees its heap page by page, which under gVisor cost ~130 ms more after a
+// 300 MB heap (305-389 ms against 175-240 ms to the shell's next command). A guest's own beforeExit listener
+// may schedule more work, so with one the drained loop ends as node would end it.
+process.on('beforeExit', () => {
+  if (process.listenerCount('beforeExit') === 1) process.exit()
+})
+
 Object.defineProperty(globalThis, 'input', {
   value: request.input,
   writable: true,

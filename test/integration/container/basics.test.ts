@@ -112,6 +112,24 @@ describe.each(KINDS)('%s tier basics', (kind) => {
     })
   })
 
+  it("ends node's drained loop as node would: exit listeners, process.exitCode, a guest's beforeExit work", async () => {
+    const exitCode = await sandbox.execute(
+      request(
+        "process.on('exit', () => console.log('bye')); process.exitCode = 4; 1",
+        'javascript',
+      ),
+    )
+    expect(exitCode).toMatchObject({ status: 'error', exitCode: 4, stdout: 'bye\n' })
+    // A guest's own beforeExit listener may schedule more work: the run ends only after it.
+    const more = await sandbox.execute(
+      request(
+        "let n = 0; process.on('beforeExit', () => { if (n++ < 2) setTimeout(() => console.log('more', n), 1) }); 'v'",
+        'javascript',
+      ),
+    )
+    expect(more).toMatchObject({ status: 'ok', value: 'v', stdout: 'more 1\nmore 2\n' })
+  })
+
   it('writes and reads files through the sandbox, binary-safe', async () => {
     const bytes = new Uint8Array(256).map((_, i) => i)
     await sandbox.writeFile('/work/data/bytes.bin', bytes)

@@ -6,6 +6,7 @@
  * stats() count the containers; heavy code is remembered after its first run (heavy-before), the steady
  * state the heavy figures show (the first, hedged run of each is in `firstRuns`).
  */
+import { DEFAULT_HEDGE_AFTER_MS } from '../../dist/config.js'
 import { SandboxManager } from '../../dist/index.js'
 import { collect, interleave, interleaveTicks } from '../lib/interleave.js'
 import { expectOk } from '../lib/tiers.js'
@@ -15,7 +16,7 @@ export const title =
   'Hedged escalation: heavy jobs in auto mode vs plain node, light runs, probe curve (ms)'
 
 const PRESET = {
-  full: { reps: 3, lightRounds: 300, curveReps: 3, probes: [0, 10, 25, 50, 100, 200] },
+  full: { reps: 5, lightRounds: 300, curveReps: 3, probes: [0, 10, 25, 50, 100, 200, 400] },
   quick: { reps: 1, lightRounds: 20, curveReps: 1, probes: [10, 50] },
 }
 
@@ -105,11 +106,16 @@ export const plan = (ctx) => {
   )
 }
 
-/** Job sizes of the probe curve: quickjs takes ~2 ms, ~130 ms and ~1 s on them here. */
+/**
+ * Job sizes of the probe curve, as QuickJS alone runs them here (runOnce with type: 'quickjs', p50 of 3):
+ * fib(15) ~2 ms, fib(30) ~100 ms, fib(33) ~410 ms, fib(36) ~1.7 s. A probe below a job's own time starts a
+ * container for it: waste for the first two, the way out for the last two.
+ */
 const CURVE = [
   { id: 'light', n: 15 },
-  { id: 'medium', n: 25 },
-  { id: 'heavy', n: 30 },
+  { id: 'medium', n: 30 },
+  { id: 'heavy', n: 33 },
+  { id: 'heavier', n: 36 },
 ]
 
 export async function measure(ctx) {
@@ -174,6 +180,7 @@ export async function measure(ctx) {
     }
     return {
       reps: p.reps,
+      hedgeAfterMs: DEFAULT_HEDGE_AFTER_MS,
       firstRuns: Object.fromEntries(Object.entries(seen).map(([id, runs]) => [id, runs[0]])),
       steadyEscalations: Object.fromEntries(
         Object.entries(seen).map(([id, runs]) => [id, runs.at(-1)?.escalations]),

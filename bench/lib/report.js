@@ -11,6 +11,7 @@ import {
   snapshotTable,
   throughputTable,
 } from './report-sections.js'
+import { hedgeTable } from './report-hedge.js'
 import { corpusTable, runnerTable } from './report-runner.js'
 import { QUALITATIVE, SEED_CLAIMS } from './seed-claims.js'
 
@@ -219,6 +220,7 @@ export function renderReport(results) {
     ['python', pythonTable],
     ['runner', runnerTable],
     ['corpus', corpusTable],
+    ['hedge', hedgeTable],
     ['micro', microTable],
   ]
   for (const [id, render] of detail) {

@@ -26,6 +26,12 @@ export interface CgroupReader {
   read(): Promise<CgroupCounters | undefined>
   /** Starts a new memory peak window (one run); a no-op where the kernel or permissions do not allow it. */
   resetPeak(): Promise<void>
+  /**
+   * Anonymous memory charged to the container (v1 total_rss, v2 anon); undefined where unknown. Under runsc
+   * the guest's memory and its tmpfs files live in gVisor's memory file (shmem), so this is the runtime's own:
+   * the Sentry's and the gofer's heaps (container-rotation.ts).
+   */
+  anonBytes(): Promise<number | undefined>
 }
 
 const ROOT = '/sys/fs/cgroup'
@@ -98,6 +104,9 @@ function v1Reader(memory: string, cpuacct: string, pids: string | undefined): Cg
     async resetPeak() {
       await writeFile(`${memory}/memory.max_usage_in_bytes`, '0').catch(() => undefined)
     },
+    async anonBytes() {
+      return keyedValue(await readText(`${memory}/memory.stat`), 'total_rss')
+    },
   }
 }
 
@@ -123,6 +132,9 @@ function v2Reader(dir: string): CgroupReader {
     async resetPeak() {
       // Kernels >= 6.12 reset memory.peak on write; older ones refuse, and the peak covers the container's life.
       await writeFile(`${dir}/memory.peak`, 'reset').catch(() => undefined)
+    },
+    async anonBytes() {
+      return keyedValue(await readText(`${dir}/memory.stat`), 'anon')
     },
   }
 }
@@ -155,6 +167,7 @@ function statsApiReader(container: Dockerode.Container): CgroupReader {
       }
     },
     async resetPeak() {},
+    anonBytes: () => Promise.resolve(undefined),
   }
 }
 

@@ -71,6 +71,21 @@ function containerDied(facts: RunFacts): boolean {
  * True when the run's container cannot serve the next run: a limit or a survivor forced its kill, the engine
  * went away, or it died. The sandbox then gets a new one, and the result says so (sandbox-reset.ts).
  */
+/**
+ * The run ended by itself and nothing of it is left (its sweep verified that): no limit stopped it, the runner
+ * kept its channel, no OOM kill or pids-limit hit. After one, the container is as the run found it but for
+ * files.
+ */
+export function endedClean(facts: RunFacts): boolean {
+  return (
+    (facts.sweep === 'clean' || facts.sweep === 'cleaned') &&
+    facts.stop === undefined &&
+    !facts.runnerLost &&
+    facts.oomKills === 0 &&
+    facts.pidsLimitHits === 0
+  )
+}
+
 export function lostContainer(facts: RunFacts): boolean {
   const killed = (outcome: RunFacts['termination']): boolean =>
     outcome === 'container-killed' || outcome === 'failed'

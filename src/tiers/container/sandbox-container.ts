@@ -44,6 +44,10 @@ export interface Current {
   oomSeen?: boolean
   /** Opened at the container's first run (it costs an inspect); undefined where the host cannot take one. */
   census?: Promise<ProcessCensus | undefined>
+  /** The runtime's own memory after the container's first clean run (container-rotation.ts). */
+  runtimeBaselineBytes?: number
+  /** Its runtime's memory grew past its share: the next operation gets a new container with the files. */
+  rotate?: boolean
 }
 
 /** The container was found gone before a run: the run did not happen. */

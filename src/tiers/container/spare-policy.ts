@@ -15,6 +15,7 @@
  * python run itself (dropped before any other run), so every sandbox gets one.
  */
 import { MiB, type ResolvedConfig } from '../../config.js'
+import { endedClean } from './classify-run.js'
 import type { RunFacts } from './container-run.js'
 import { HARNESS_DIR, interpreter, type GuestCommand } from './guest-command.js'
 
@@ -33,14 +34,7 @@ export function wantsSpare(
   command: GuestCommand,
   facts: RunFacts,
 ): boolean {
-  return (
-    spareFits(config, command.cmd) &&
-    (facts.sweep === 'clean' || facts.sweep === 'cleaned') &&
-    facts.stop === undefined &&
-    !facts.runnerLost &&
-    facts.oomKills === 0 &&
-    facts.pidsLimitHits === 0
-  )
+  return spareFits(config, command.cmd) && endedClean(facts)
 }
 
 /**

@@ -3,7 +3,7 @@
  * /proc/self/oom_score_adj kept ~90 KiB of Sentry memory, and the runner wrote it in each forked run, so a
  * 64 MiB python sandbox grew ~0.1 MiB a run and ended a harmless run as 'memory' after a few hundred
  * (oom_score.py). Measured as the container's peak over one run, from the host's cgroup, after 20 and after
- * 150 runs. Runc and runsc. (Node runs still grow under runsc, on the exec path too: see the container README.)
+ * 150 runs. Runc and runsc. (Node runs still grow under runsc; rotation.test.ts covers how the sandbox copes.)
  */
 import { afterAll, describe, expect, it } from 'vitest'
 import { SandboxManager } from '../../../src/index.js'

@@ -18,7 +18,9 @@
 import type Dockerode from 'dockerode'
 import type { ResolvedConfig } from '../../config.js'
 import { GuestError } from '../../errors.js'
+import { removeContainer } from './container-lifecycle.js'
 import type { ContainerRuntime } from './engine.js'
+import { acquireContainer, type ContainerSandboxDeps, type Current } from './sandbox-container.js'
 import { execFileCommand } from './sandbox-files.js'
 
 /** The runtime's own memory may grow by this share of the memory limit before the container is replaced. */
@@ -26,7 +28,13 @@ export const ROTATE_GROWTH_SHARE = 0.25
 
 /** Whether a sandbox with this config may have its container replaced for the runtime's memory. */
 export function rotates(runtime: ContainerRuntime, config: ResolvedConfig): boolean {
-  return runtime === 'runsc' && !config.session && !config.container.writableRootfs
+  return (
+    runtime === 'runsc' &&
+    !config.session &&
+    !config.container.writableRootfs &&
+    // A caller's main command would start again in the new container.
+    config.container.command === undefined
+  )
 }
 
 /** True when the runtime's memory grew past its share since the container's first run. */
@@ -79,4 +87,60 @@ export async function carryFiles(
       'FileError',
       `carry files: untar failed (${unpacked.stderr.slice(0, 200)})`,
     )
+}
+
+/** One sandbox's rotation: when its container is due, and the replacement. */
+export class ContainerRotation {
+  readonly #deps: ContainerSandboxDeps
+  readonly #config: ResolvedConfig
+  readonly #enabled: boolean
+  /** Removals of containers let go of for a new one: the sandbox's close() waits for them. */
+  readonly #removals = new Set<Promise<void>>()
+
+  constructor(deps: ContainerSandboxDeps, config: ResolvedConfig) {
+    this.#deps = deps
+    this.#config = config
+    this.#enabled = rotates(deps.runtime, config)
+  }
+
+  /** After a run that ended cleanly: the runtime's own memory against the container's first clean run. */
+  async afterCleanRun(current: Current): Promise<void> {
+    if (!this.#enabled) return
+    const now = await current.cgroup.anonBytes()
+    if (current.runtimeBaselineBytes === undefined) current.runtimeBaselineBytes = now
+    else if (grownPastShare(current.runtimeBaselineBytes, now, this.#config.memoryLimitBytes))
+      current.rotate = true
+  }
+
+  /**
+   * The sandbox's next container: a new one holding the old one's /work and /tmp (the old one is removed),
+   * or, when a new one cannot be had or the files cannot be carried, the old one (not asked again). Never
+   * rejects for that: `previous` is what the sandbox had.
+   */
+  async replace(old: Current, previous: Promise<Current>): Promise<Current> {
+    old.rotate = false
+    let fresh: Current | undefined
+    try {
+      fresh = await acquireContainer(this.#deps, this.#config)
+      await carryFiles(old.container, fresh.container, this.#config)
+    } catch {
+      old.runtimeBaselineBytes = Number.POSITIVE_INFINITY
+      if (fresh) this.#track(removeContainer(fresh.container))
+      return await previous
+    }
+    this.#track(removeContainer(old.container))
+    return fresh
+  }
+
+  /** Resolves once every removal started here is done. */
+  async drained(): Promise<void> {
+    await Promise.all(this.#removals)
+  }
+
+  #track(removal: Promise<void>): void {
+    const job: Promise<void> = removal
+      .catch(() => undefined)
+      .finally(() => this.#removals.delete(job))
+    this.#removals.add(job)
+  }
 }

@@ -23,7 +23,7 @@ import {
 } from '../tier.js'
 import { endedClean, lostContainer, toExecResult, type ClassifyContext } from './classify-run.js'
 import { removeContainer } from './container-lifecycle.js'
-import { carryFiles, grownPastShare, rotates } from './container-rotation.js'
+import { ContainerRotation } from './container-rotation.js'
 import {
   runInContainer,
   type RunContext as ContainerRunContext,
@@ -59,8 +59,8 @@ export class ContainerSandbox extends Closing implements TierSandbox {
   readonly #config: ResolvedConfig
   #current: Promise<Current>
   #tail: Promise<unknown> = Promise.resolve()
-  /** Removals of containers this sandbox let go of for a new one (rotation): close() waits for them. */
-  readonly #removals = new Set<Promise<void>>()
+  /** Replaces the container when gVisor's own memory crept up (container-rotation.ts). */
+  readonly #rotation: ContainerRotation
   /** config.session: the sandbox's live interpreter (session-run.ts). */
   readonly #session: SessionKeeper | undefined
   /** The sandbox's folder, /work, for the manager (paths relative to it: work-files.ts). */
@@ -84,6 +84,7 @@ export class ContainerSandbox extends Closing implements TierSandbox {
         config.container.volumes.every((v) => !`${v.containerPath}/`.startsWith('/work/')),
     })
     this.#current = first
+    this.#rotation = new ContainerRotation(deps, config)
     this.#session = config.session ? new SessionKeeper(config, deps.runtime) : undefined
   }
 
@@ -132,45 +133,6 @@ export class ContainerSandbox extends Closing implements TierSandbox {
     // A failed replacement is retried by the next operation; it must not become an unhandled rejection.
     next.catch(() => undefined)
     this.#current = next
-  }
-
-  get #rotates(): boolean {
-    return rotates(this.#deps.runtime, this.#config) && this.#config.container.command === undefined
-  }
-
-  /** After a clean run: the runtime's own memory against the container's first (container-rotation.ts). */
-  async #noteRuntimeMemory(current: Current): Promise<void> {
-    const now = await current.cgroup.anonBytes()
-    if (current.runtimeBaselineBytes === undefined) current.runtimeBaselineBytes = now
-    else if (grownPastShare(current.runtimeBaselineBytes, now, this.#config.memoryLimitBytes))
-      current.rotate = true
-  }
-
-  /**
-   * A new container holding the old one's /work and /tmp becomes current; the old one is removed. When the
-   * new one cannot be had or the files cannot be carried, the old one stays (and is not asked again).
-   */
-  #rotate(old: Current): void {
-    old.rotate = false
-    const previous = this.#current
-    this.#current = (async () => {
-      let fresh: Current | undefined
-      try {
-        fresh = await acquireContainer(this.#deps, this.#config)
-        await carryFiles(old.container, fresh.container, this.#config)
-      } catch {
-        old.runtimeBaselineBytes = Number.POSITIVE_INFINITY
-        if (fresh) this.#track(removeContainer(fresh.container))
-        return await previous
-      }
-      this.#track(removeContainer(old.container))
-      return fresh
-    })()
-  }
-
-  #track(removal: Promise<void>): void {
-    const job = removal.catch(() => undefined).finally(() => this.#removals.delete(job))
-    this.#removals.add(job)
   }
 
   async #container(): Promise<Current> {
@@ -232,7 +194,8 @@ export class ContainerSandbox extends Closing implements TierSandbox {
         facts.container = { ...facts.container, oomKilled: false }
       const reset = lostContainer(facts) && !this.closed
       if (reset) this.#replace()
-      else if (current?.rotate && !this.closed) this.#rotate(current)
+      else if (current?.rotate && !this.closed)
+        this.#current = this.#rotation.replace(current, this.#current)
       const result = withNetworkUsage(toExecResult(facts, ctx), network)
       if (result.status === 'memory' && current && !reset) current.oomSeen = true
       const settled = this.#session ? await this.#session.settle(result, facts, reset) : result
@@ -271,7 +234,7 @@ export class ContainerSandbox extends Closing implements TierSandbox {
         session,
       })
       this.files.noteRun(facts.outputWritten)
-      if (this.#rotates && endedClean(facts)) await this.#noteRuntimeMemory(current)
+      if (endedClean(facts)) await this.#rotation.afterCleanRun(current)
       // Nothing of this run is left (verified): the next node run may start from a waiting node.
       if (plan.runner && !session && wantsSpare(this.#config, plan.command, facts))
         plan.runner.startSpare(plan.command.cmd)
@@ -329,7 +292,7 @@ export class ContainerSandbox extends Closing implements TierSandbox {
   protected async onClose(): Promise<void> {
     const current = await this.#current.catch(() => undefined)
     if (current) await removeContainer(current.container)
-    await Promise.all(this.#removals)
+    await this.#rotation.drained()
     await this.#deps.egress?.close()
   }
 }

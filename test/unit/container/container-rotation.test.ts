@@ -7,7 +7,7 @@ import {
 } from '../../../src/tiers/container/container-rotation.js'
 
 describe('container rotation rule', () => {
-  it('applies under runsc only, never to a session or a writable root filesystem', () => {
+  it('applies under runsc only, never to a session, a writable root filesystem or a main command', () => {
     const config = resolveConfig({ type: 'gvisor' })
     expect(rotates('runsc', config)).toBe(true)
     expect(rotates('runc', resolveConfig({ type: 'docker' }))).toBe(false)

@@ -9,16 +9,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { MiB, type SandboxConfig } from '../../../src/config.js'
 import type { ContainerSandbox } from '../../../src/tiers/container/container-sandbox.js'
 import { KINDS, config, ensureImage, expectNoContainers, makeTier, request } from './helpers.js'
+import { PYTHON_AGE } from './spare-probes.js'
 
 beforeAll(() => ensureImage())
 
 /** Longer than a spare's start on either runtime (node ~100 ms runc, ~200 ms runsc): one waits by then. */
 const IDLE_MS = 1500
-
-// Seconds since this python process started (/proc/self/stat starttime against /proc/uptime).
-const PYTHON_AGE = `import os
-fields = open('/proc/self/stat').read().rsplit(')', 1)[1].split()
-float(open('/proc/uptime').read().split()[0]) - int(fields[19]) / os.sysconf('SC_CLK_TCK')`
 
 // Forks of the runner waiting outside init's session (a python spare), seen from a node run.
 const PYTHON_SPARES = `const fs = require('node:fs')

@@ -11,25 +11,12 @@ import { MiB, type SandboxConfig } from '../../../src/config.js'
 import type { ContainerSandbox } from '../../../src/tiers/container/container-sandbox.js'
 import type { ContainerTier } from '../../../src/tiers/container/container-tier.js'
 import { KINDS, config, ensureImage, expectNoContainers, makeTier, request } from './helpers.js'
+import { NODE_PIDS, PYTHON_AGE } from './spare-probes.js'
 
 beforeAll(() => ensureImage())
 
 /** Longer than a spare's start on either runtime: one waits by then. */
 const IDLE_MS = 1500
-
-// Seconds since this python process started (/proc/self/stat starttime against /proc/uptime).
-const PYTHON_AGE = `import os
-fields = open('/proc/self/stat').read().rsplit(')', 1)[1].split()
-float(open('/proc/uptime').read().split()[0]) - int(fields[19]) / os.sysconf('SC_CLK_TCK')`
-
-// Node processes in the sandbox (a node spare would be one), from a python run's /proc.
-const NODES = `import os
-def cmd(p):
-    try:
-        return open('/proc/%s/cmdline' % p, 'rb').read()
-    except OSError:
-        return b''
-[p for p in os.listdir('/proc') if p.isdigit() and cmd(p).startswith(b'node')]`
 
 /** Until the pool holds a started container (its refill after the last take), then IDLE_MS for its spare. */
 async function poolSettled(tier: ContainerTier): Promise<void> {
@@ -86,7 +73,7 @@ describe.each(KINDS)('%s spares: pooled containers', (kind) => {
     await open({ language: 'javascript', memoryLimit: 512 * MiB })
     await poolSettled(tier)
     const sandbox = await open({ language: 'python', memoryLimit: 512 * MiB })
-    expect(await sandbox.execute(request(NODES, 'python'))).toMatchObject({
+    expect(await sandbox.execute(request(NODE_PIDS, 'python'))).toMatchObject({
       status: 'ok',
       value: [],
     })

@@ -8,20 +8,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { MiB } from '../../../src/config.js'
 import type { ContainerSandbox } from '../../../src/tiers/container/container-sandbox.js'
 import { KINDS, config, ensureImage, expectNoContainers, makeTier, request } from './helpers.js'
+import { NODE_PIDS } from './spare-probes.js'
 
 beforeAll(() => ensureImage())
 
 /** Longer than node's start on either runtime (~100 ms runc, ~200 ms runsc): a spare is waiting by then. */
 const IDLE_MS = 1500
-
-// Node processes in the sandbox other than the caller (a spare would be one), from the guest's /proc.
-const OTHER_NODES = `import os
-def cmd(p):
-    try:
-        return open('/proc/%s/cmdline' % p, 'rb').read()
-    except OSError:
-        return b''
-[p for p in os.listdir('/proc') if p.isdigit() and cmd(p).startswith(b'node')]`
 
 describe.each(KINDS)('%s spare', (kind) => {
   const tier = makeTier(kind, { poolSize: 0 })
@@ -59,7 +51,7 @@ describe.each(KINDS)('%s spare', (kind) => {
     const sandbox = await open()
     await sandbox.execute(request('1+1', 'javascript'))
     await sleep(IDLE_MS)
-    const r = await sandbox.execute(request(OTHER_NODES, 'python'))
+    const r = await sandbox.execute(request(NODE_PIDS, 'python'))
     expect(r).toMatchObject({ status: 'ok', value: [] })
   })
 

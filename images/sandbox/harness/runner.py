@@ -41,7 +41,7 @@ import termios
 import sandtier_preload  # what the image preloads for its runs, and a run's exit without teardown
 
 import clone3_filter  # the runner's own clone3 -> ENOSYS filter (runsc), see clone3_filter.py
-import oom_score  # a run first in line for the OOM killer (runc), see oom_score.py
+import run_child  # what a forked run does before it runs: own session, OOM order, fds (run_child.py)
 import run_killer  # ends a run whole under runsc, see run_killer.py
 import session  # sessions (issue 15): one live interpreter per sandbox, see session.py
 import spare  # a node process started between runs for the next node run (issue 15), see spare.py
@@ -108,16 +108,7 @@ def child(argv, harness, stdin_r, out_w, err_w, nonce):
     if nonce:
         ctypes.memset((ctypes.c_char * len(nonce)).from_buffer(nonce), 0, len(nonce))
     try:
-        os.setsid()
-        oom_score.first_for_oom_killer()
-        os.dup2(stdin_r, 0)
-        os.dup2(out_w, 1)
-        os.dup2(err_w, 2)
-        os.closerange(3, 65536)
-        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-        os.environ.pop('SANDTIER_KEEP', None)
-        # The image's preload unsets it in an exec's first process; a run of the runner is already filtered.
-        os.environ.pop('SANDTIER_SECCOMP', None)
+        run_child.become_run(stdin_r, out_w, err_w)
         if harness is None:
             os.execvp(argv[0], argv)
     except BaseException:  # noqa: BLE001 - nothing of the runner may continue in the child

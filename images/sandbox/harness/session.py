@@ -26,7 +26,7 @@ import signal
 import socket
 import sys
 
-import oom_score
+import run_child
 from harness_python import FILENAME, report_line, run_request, save_open_figures, split_request
 
 # `<seq> <length>\n` from the runner and `done <seq> <code>\n` back: a few dozen bytes.
@@ -97,18 +97,8 @@ def stop():
 
 
 def child_setup(out_w, err_w, ctl_fd):
-    """In the forked child: a session of its own, first in line for the OOM killer, fds 0-3 as above."""
-    os.setsid()
-    oom_score.first_for_oom_killer()
-    null = os.open('/dev/null', os.O_RDONLY)
-    os.dup2(null, 0)
-    os.dup2(out_w, 1)
-    os.dup2(err_w, 2)
-    os.dup2(ctl_fd, 3)
-    os.closerange(4, 65536)
-    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-    os.environ.pop('SANDTIER_KEEP', None)
-    os.environ.pop('SANDTIER_SECCOMP', None)
+    """In the forked child: a run's setup (run_child.py) with /dev/null as stdin and the control socket as fd 3."""
+    run_child.become_run(os.open('/dev/null', os.O_RDONLY), out_w, err_w, ctl_fd)
 
 
 def drain_available(fd, kind, write_frame):

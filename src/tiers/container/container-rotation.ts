@@ -49,33 +49,44 @@ export function grownPastShare(
 
 // What both tmpfs folders hold, as the sandbox user (names relative to /, so they land in the same places);
 // not the folders themselves: the new container's /work and /tmp keep their own owner and mode (the new
-// sandbox uid; root's 1777), which the sandbox user could not set. tar exits 1 when a file changed while it
-// was read (nothing runs between runs) and skips sockets with a warning.
-const PACK = [
-  'sh',
+// sandbox uid; root's 1777), which the sandbox user could not set. The archive is cut in the sandbox at one
+// byte past the bound (`head -c`), so no more than that ever reaches the host: a sparse file's apparent size
+// counts (tar under gVisor sees no holes), and it makes the archive too large rather than the host's copy.
+// With pipefail the exit status is tar's, or head's cut (tar then dies of SIGPIPE); tar exits 1 when a file
+// changed while it was read (nothing runs between runs) and skips sockets with a warning.
+const pack = (maxBytes: number): string[] => [
+  'bash',
   '-c',
-  'cd / && find work tmp -mindepth 1 -maxdepth 1 -print0 | tar --null -T - -cf -',
+  'set -o pipefail; cd / && find work tmp -mindepth 1 -maxdepth 1 -print0 | tar --null -T - -cf - | head -c "$1"',
+  'sandtier-carry',
+  String(maxBytes + 1),
 ]
 // Modes as they were (-p); owned by whoever extracts: the new sandbox uid.
 const UNPACK = ['tar', '-C', '/', '-xpf', '-', '--no-same-owner']
 
+/** Two tmpfs of diskSpace each, plus tar's headers (512 bytes a file): an honest archive is not larger. */
+export function carryBoundBytes(config: ResolvedConfig): number {
+  return 2 * config.diskSpaceBytes + 16 * 1024 * 1024
+}
+
 /**
  * Copies /work and /tmp of `from` into `to`.
- * @throws GuestError when either tar fails or the archive is larger than both folders can hold.
+ * @throws GuestError when either tar fails or the archive is larger than carryBoundBytes.
  */
 export async function carryFiles(
   from: Dockerode.Container,
   to: Dockerode.Container,
   config: ResolvedConfig,
 ): Promise<void> {
-  // Two tmpfs of diskSpace each, plus tar's headers (512 bytes a file): the archive cannot honestly be larger.
-  const maxBytes = 2 * config.diskSpaceBytes + 16 * 1024 * 1024
+  const maxBytes = carryBoundBytes(config)
   const packed = await execFileCommand(
     from,
-    { cmd: PACK, stdin: undefined, maxStdoutBytes: maxBytes, what: 'carry files (pack)' },
+    { cmd: pack(maxBytes), stdin: undefined, maxStdoutBytes: maxBytes, what: 'carry files (pack)' },
     {},
   )
-  if (packed.stdoutBytes > maxBytes || (packed.exitCode !== 0 && packed.exitCode !== 1))
+  if (packed.stdoutBytes > maxBytes)
+    throw new GuestError('FileError', `carry files: the archive is larger than ${maxBytes} bytes`)
+  if (packed.exitCode !== 0 && packed.exitCode !== 1)
     throw new GuestError('FileError', `carry files: tar failed (${packed.stderr.slice(0, 200)})`)
   const unpacked = await execFileCommand(
     to,
@@ -93,40 +104,39 @@ export async function carryFiles(
 export class ContainerRotation {
   readonly #deps: ContainerSandboxDeps
   readonly #config: ResolvedConfig
-  readonly #enabled: boolean
+  /** Whether this sandbox rotates at all (rotates()): when not, a run costs nothing here. */
+  readonly enabled: boolean
   /** Removals of containers let go of for a new one: the sandbox's close() waits for them. */
   readonly #removals = new Set<Promise<void>>()
 
   constructor(deps: ContainerSandboxDeps, config: ResolvedConfig) {
     this.#deps = deps
     this.#config = config
-    this.#enabled = rotates(deps.runtime, config)
+    this.enabled = rotates(deps.runtime, config)
   }
 
   /** After a run that ended cleanly: the runtime's own memory against the container's first clean run. */
   async afterCleanRun(current: Current): Promise<void> {
-    if (!this.#enabled) return
+    if (current.rotation !== undefined) return
     const now = await current.cgroup.anonBytes()
     if (current.runtimeBaselineBytes === undefined) current.runtimeBaselineBytes = now
     else if (grownPastShare(current.runtimeBaselineBytes, now, this.#config.memoryLimitBytes))
-      current.rotate = true
+      current.rotation = 'due'
   }
 
   /**
-   * The sandbox's next container: a new one holding the old one's /work and /tmp (the old one is removed),
-   * or, when a new one cannot be had or the files cannot be carried, the old one (not asked again). Never
-   * rejects for that: `previous` is what the sandbox had.
+   * The sandbox's next container after `old` was due: a new one holding its /work and /tmp (`old` is removed),
+   * or `old` itself, marked declined, when a new one cannot be had or the files cannot be carried. Never rejects.
    */
-  async replace(old: Current, previous: Promise<Current>): Promise<Current> {
-    old.rotate = false
+  async replace(old: Current): Promise<Current> {
     let fresh: Current | undefined
     try {
       fresh = await acquireContainer(this.#deps, this.#config)
       await carryFiles(old.container, fresh.container, this.#config)
     } catch {
-      old.runtimeBaselineBytes = Number.POSITIVE_INFINITY
+      old.rotation = 'declined'
       if (fresh) this.#track(removeContainer(fresh.container))
-      return await previous
+      return old
     }
     this.#track(removeContainer(old.container))
     return fresh

@@ -194,8 +194,8 @@ export class ContainerSandbox extends Closing implements TierSandbox {
         facts.container = { ...facts.container, oomKilled: false }
       const reset = lostContainer(facts) && !this.closed
       if (reset) this.#replace()
-      else if (current?.rotate && !this.closed)
-        this.#current = this.#rotation.replace(current, this.#current)
+      else if (current?.rotation === 'due' && !this.closed)
+        this.#current = this.#rotation.replace(current)
       const result = withNetworkUsage(toExecResult(facts, ctx), network)
       if (result.status === 'memory' && current && !reset) current.oomSeen = true
       const settled = this.#session ? await this.#session.settle(result, facts, reset) : result
@@ -234,9 +234,10 @@ export class ContainerSandbox extends Closing implements TierSandbox {
         session,
       })
       this.files.noteRun(facts.outputWritten)
-      if (endedClean(facts)) await this.#rotation.afterCleanRun(current)
+      const clean = endedClean(facts)
+      if (clean && this.#rotation.enabled) await this.#rotation.afterCleanRun(current)
       // Nothing of this run is left (verified): the next node run may start from a waiting node.
-      if (plan.runner && !session && wantsSpare(this.#config, plan.command, facts))
+      if (plan.runner && !session && clean && wantsSpare(this.#config, plan.command))
         plan.runner.startSpare(plan.command.cmd)
       return facts
     }

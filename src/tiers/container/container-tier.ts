@@ -114,7 +114,7 @@ export class ContainerTier extends Closing implements Tier {
           const container = await startContainer(this.#docker, spec)
           if (runsRunner(spec))
             attachRunner(container).then(
-              (runner) => spareArgv && runner.startSpare([...spareArgv]),
+              (runner) => spareArgv && runner.startSpare(spareArgv),
               () => undefined,
             )
           return container

@@ -67,7 +67,7 @@ export class RunnerChannel {
   #broken: Error | undefined
   #hello: ((ok: boolean) => void) | undefined
   /** The argv the runner was asked to keep a spare for (runner.py's `s`), until a run or a drop ends it. */
-  #spare: string[] | undefined
+  #spare: readonly string[] | undefined
   /** Waits for the runner's `p`: its spare is gone. */
   #dropped: ((ok: boolean) => void) | undefined
   #run:
@@ -180,7 +180,7 @@ export class RunnerChannel {
    * request, which the next run of that argv becomes. Only once nothing of the last run is left (verified by
    * the host's census, or the runsc end line): a spare never shares the sandbox with guest code but its own.
    */
-  startSpare(argv: string[]): void {
+  startSpare(argv: readonly string[]): void {
     if (this.#broken || this.#run || this.#dropped) return
     this.#spare = [...argv]
     this.#stream.write(frame('s', Buffer.from(`${JSON.stringify({ argv })}\n`)), () => undefined)

@@ -46,8 +46,11 @@ export interface Current {
   census?: Promise<ProcessCensus | undefined>
   /** The runtime's own memory after the container's first clean run (container-rotation.ts). */
   runtimeBaselineBytes?: number
-  /** Its runtime's memory grew past its share: the next operation gets a new container with the files. */
-  rotate?: boolean
+  /**
+   * 'due': its runtime's memory grew past its share, the next operation gets a new container with the files;
+   * 'declined': that failed once (no new container, or files that could not be carried), it is not tried again.
+   */
+  rotation?: 'due' | 'declined'
 }
 
 /** The container was found gone before a run: the run did not happen. */

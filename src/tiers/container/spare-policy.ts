@@ -15,8 +15,6 @@
  * python run itself (dropped before any other run), so every sandbox gets one.
  */
 import { MiB, type ResolvedConfig } from '../../config.js'
-import { endedClean } from './classify-run.js'
-import type { RunFacts } from './container-run.js'
 import { HARNESS_DIR, interpreter, type GuestCommand } from './guest-command.js'
 
 /** Smallest memoryLimit that gets node spares: an idle node (113 MiB under gVisor) takes less than half of it. */
@@ -28,13 +26,12 @@ function spareFits(config: ResolvedConfig, argv: readonly string[]): boolean {
   return argv.length === 2 && argv[0] === 'python3' && argv[1] === `${HARNESS_DIR}/run-python.py`
 }
 
-/** True when the run just made (through the runner, not in a session) should leave a spare for its argv. */
-export function wantsSpare(
-  config: ResolvedConfig,
-  command: GuestCommand,
-  facts: RunFacts,
-): boolean {
-  return spareFits(config, command.cmd) && endedClean(facts)
+/**
+ * True when the run just made (through the runner, not in a session) should leave a spare for its argv; the
+ * caller asks only after a run that ended clean (classify-run.ts endedClean: nothing of it left, no limit).
+ */
+export function wantsSpare(config: ResolvedConfig, command: GuestCommand): boolean {
+  return spareFits(config, command.cmd)
 }
 
 /**

@@ -5,10 +5,8 @@
  */
 import { fmtValue, stat } from './figures.js'
 import { fmtRatio } from './stats.js'
+import { head, row } from './markdown.js'
 
-const esc = (s) => String(s).replace(/\|/g, '\\|')
-const row = (cells) => `| ${cells.map(esc).join(' | ')} |`
-const head = (cols, align) => `${row(cols)}\n| ${align.join(' | ')} |`
 /** The issue's bound on the heavy set: auto mode within this many times plain node's p50. */
 const HEAVY_TARGET = 3
 /** The issue's bound on the light set's p50 (ms). */

@@ -2,10 +2,8 @@
 import { fmtValue, stat } from './figures.js'
 import { latencyTable } from './report-sections.js'
 import { fmtRatio } from './stats.js'
+import { esc, head, row } from './markdown.js'
 
-const esc = (s) => String(s).replace(/\|/g, '\\|')
-const row = (cells) => `| ${cells.map(esc).join(' | ')} |`
-const head = (cols, align) => `${row(cols)}\n| ${align.join(' | ')} |`
 /** How many disagreements the report lists per tier (the JSON keeps them all). */
 const LISTED = 20
 

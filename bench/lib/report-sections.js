@@ -1,10 +1,8 @@
 /** The detailed tables of REPORT.md, one per section, each row beside its floor. */
 import { fmtCase, fmtValue, ratioTo, stat } from './figures.js'
 import { fmt, fmtRatio } from './stats.js'
+import { head, row } from './markdown.js'
 
-const esc = (s) => String(s).replace(/\|/g, '\\|')
-const row = (cells) => `| ${cells.map(esc).join(' | ')} |`
-const head = (cols, align) => `${row(cols)}\n| ${align.join(' | ')} |`
 const shortLabel = (index, id) =>
   (index.get(id)?.label ?? id)
     .replace(/^(quickjs-emscripten|bare worker|dockerode): /, '')

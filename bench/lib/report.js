@@ -14,10 +14,9 @@ import {
 import { hedgeTable } from './report-hedge.js'
 import { corpusTable, runnerTable } from './report-runner.js'
 import { QUALITATIVE, SEED_CLAIMS } from './seed-claims.js'
+import { row } from './markdown.js'
 
 const TIERS = ['quickjs', 'wasm', 'docker', 'gvisor']
-const esc = (s) => String(s).replace(/\|/g, '\\|')
-const row = (cells) => `| ${cells.map(esc).join(' | ')} |`
 
 function header(results) {
   const m = results.meta
